@@ -1,0 +1,2 @@
+// Placeholder until the listener core lands; see the open issue for the listener core.
+export {};

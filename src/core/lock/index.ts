@@ -1,0 +1,2 @@
+// Placeholder until the lock core lands; see the open issue for the lock core.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder until the relay core lands; see the open issue for the relay core.
+export {};
