@@ -1,2 +1,21 @@
-// Placeholder until the lock core lands; see the open issue for the lock core.
-export {};
+// flake-doctor/lock: a cross-process restart lock, its inspector and its safe breaker.
+// See README.md in this folder for the algorithm and the guarantees.
+export {
+  RESTART_LOCK_STALE_MS,
+  RESTART_LOCK_MAX_WAIT_MS,
+  RESTART_LOCK_POLL_INTERVAL_MS,
+  RESTART_LOCK_MUTEX_STALE_MS,
+  RESTART_LOCK_MUTEX_RETRY_MS,
+  type SleepFn,
+  type LockOptions,
+  type LockHooks,
+  type MutexOperation,
+} from './options';
+export { acquireRestartLock, acquireLockFile, restartLockPath, type LockHandle, type Acquisition } from './acquire';
+export { inspectRestartLock, type RestartLockSnapshot, type HolderSnapshot, type AuxFileSnapshot, type InspectOptions } from './inspect';
+export { breakRestartLock, decideBreak, type BreakOptions, type BreakReport, type BreakOutcome } from './break';
+export { parseLockContent, formatLockContent, parseMutexContent, type LockRecord, type ParseResult } from './content';
+export { judgeLock, assessHolder, isProvablyDead, type LockState, type HolderLiveness, type LockJudgement, type HolderAssessment } from './judge';
+export { mutexPath, reclaimPath, type ReapEvent } from './mutex';
+export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type ProcessFacts, type PidProbe } from './process-facts';
+export { writeLockForTesting, plantDeadHolderLock, type DeadHolderLock } from './testing';

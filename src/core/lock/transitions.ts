@@ -1,0 +1,68 @@
+// The two lock transitions, each one critical section under the registry mutex:
+// take (write our record over whatever is there, if the caller's rule allows it on a fresh
+// re-read) and release (remove the lock only if it still carries our token).
+import { formatLockContent, parseLockContent, type LockRecord } from './content';
+import { newToken, readOrNull, unlinkIfExists, writeAtomically } from './files';
+import { judgeLock, type LockJudgement } from './judge';
+import { withRegistryMutex, type ReapEvent } from './mutex';
+import type { MutexOperation, ResolvedOptions } from './options';
+import { selfFacts } from './process-facts';
+
+/** Reads and judges the lock without the mutex: a hint only, never a basis for a write. */
+export function observeLock(lockPath: string, options: ResolvedOptions): LockJudgement {
+  return judgeLock(readOrNull(lockPath), options.now(), options.staleMs, options.processFacts);
+}
+
+export type TakeOutcome<R> =
+  | { taken: true; reason: R; record: LockRecord; previous: LockJudgement }
+  | { taken: false; current: LockJudgement };
+
+/**
+ * Under the mutex: re-reads and re-judges the lock, asks `mayTake` with that fresh judgement
+ * (a reason to take, or `null`), and if it gives a reason writes our own record. The re-read is the whole point: a judgement made
+ * before the mutex was taken may be out of date (another waiter may have taken over since).
+ */
+export function takeLock<R>(
+  lockPath: string,
+  options: ResolvedOptions,
+  operation: MutexOperation,
+  mayTake: (current: LockJudgement) => R | null,
+  reaped?: ReapEvent[],
+): Promise<TakeOutcome<R>> {
+  const self = selfFacts(options.processFacts);
+  const token = newToken();
+  return withRegistryMutex(
+    lockPath,
+    options,
+    operation,
+    (): TakeOutcome<R> => {
+      const current = observeLock(lockPath, options);
+      const reason = mayTake(current);
+      if (reason === null) return { taken: false, current };
+      const record: LockRecord = {
+        pid: self.pid,
+        timestamp: options.now(),
+        token,
+        host: self.host,
+        startTime: self.startTime,
+        bootId: self.bootId,
+        command: self.command,
+      };
+      writeAtomically(lockPath, formatLockContent(record), token);
+      return { taken: true, reason, record, previous: current };
+    },
+    reaped,
+  );
+}
+
+/** Under the mutex: removes the lock only if it still carries `token`. Returns whether it did.
+ * Anything else (lock gone, taken over by someone else, corrupt) is left untouched. */
+export function releaseLock(lockPath: string, token: string, options: ResolvedOptions, operation: MutexOperation): Promise<boolean> {
+  return withRegistryMutex(lockPath, options, operation, () => {
+    const content = readOrNull(lockPath);
+    if (content === null) return false;
+    const parsed = parseLockContent(content);
+    if (!parsed.ok || parsed.record.token !== token) return false;
+    return unlinkIfExists(lockPath);
+  });
+}
