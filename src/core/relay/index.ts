@@ -1,2 +1,34 @@
-// Placeholder until the relay core lands; see the open issue for the relay core.
-export {};
+// flake-doctor/relay: a WebSocket relay with one writer per session.
+// Providers connect to /provider, clients to /client; see server.ts for the handle's actions.
+
+export { startRelay, Relay, isValidCloseCode, type RelayHandle } from './server';
+export {
+  RELAY_DEFAULTS,
+  RelayCloseCode,
+  type RelayOptions,
+  type ResolvedRelayOptions,
+  type RelayEvents,
+  type RelaySnapshot,
+  type SessionSnapshot,
+  type SessionRole,
+  type ClosedSessionRecord,
+  type WriteDeadlineSnapshot,
+  type WriteDeadlineState,
+  type ClosingState,
+  type InboundFrameKind,
+  type RelayErrorCode,
+  type RelayErrorReply,
+} from './types';
+export { parseMessage, withId, errorReply, type ParsedMessage, type MessageId } from './messages';
+export { admit, type Admission } from './admission';
+export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frame-queue';
+export { WriteDeadline, type OverdueWrite } from './write-deadline';
+export { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
+export {
+  startDemoProvider,
+  startDemoClient,
+  type DemoProvider,
+  type DemoProviderOptions,
+  type DemoClient,
+  type DemoClientOptions,
+} from './demo';

@@ -1,0 +1,190 @@
+// The one writer of a session. Nothing else in the relay writes to the session's socket:
+// data, heartbeat PINGs, PONG replies and Close frames are all queued here and handed to
+// `ws` whole, one frame per call, by `pump()`.
+//
+// Why a high-water mark instead of "write everything immediately": once bytes are in the
+// socket's buffer their order is fixed. Holding frames in our own two-lane queue while the
+// socket already has `highWaterMark` bytes buffered keeps the order still changeable, so a
+// PONG can be handed over ahead of megabytes of queued data — at a frame boundary, never
+// inside a frame, because `ws` writes a frame's header and payload in one corked write.
+
+import { WebSocket } from 'ws';
+import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frame-queue';
+import type { Scheduler, TimerHandle } from './scheduler';
+import { WriteDeadline, type OverdueWrite } from './write-deadline';
+import type { WriteDeadlineSnapshot } from './types';
+
+export type WriteResult =
+  | { ok: true }
+  | { ok: false; limit: 'frames' | 'bytes' | 'control' | 'closed' };
+
+export interface SessionWriterOptions {
+  limits: FrameQueueLimits;
+  highWaterMark: number;
+  writeTimeoutMs: number;
+  closeDrainMs: number;
+  scheduler: Scheduler;
+  toEpoch: (t: number) => number;
+}
+
+export interface SessionWriterHooks {
+  /** A handed-over frame was not flushed in time; the session must go. */
+  writeTimeout(write: OverdueWrite): void;
+  /** A frame has left the queue for the socket (for counters and RTT bookkeeping). */
+  handedOver(frame: OutboundFrame): void;
+}
+
+/** `WebSocket.prototype.close`, kept aside because the session shadows `close` on the instance. */
+const wsClose = WebSocket.prototype.close;
+
+export class SessionWriter {
+  private readonly queue: FrameQueue;
+  private readonly deadline: WriteDeadline;
+  private pumping = false;
+  private closeQueued = false;
+  private drainTimer: TimerHandle | null = null;
+  private finished = false;
+  droppedOnClose = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: SessionWriterOptions,
+    private readonly hooks: SessionWriterHooks,
+  ) {
+    this.queue = new FrameQueue(options.limits);
+    this.deadline = new WriteDeadline(
+      options.writeTimeoutMs,
+      options.scheduler,
+      (write) => this.hooks.writeTimeout(write),
+      options.toEpoch,
+    );
+  }
+
+  get queuedFrames(): number {
+    return this.queue.frames;
+  }
+
+  get queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  get queuedControlFrames(): number {
+    return this.queue.controlFrames;
+  }
+
+  get isClosing(): boolean {
+    return this.closeQueued;
+  }
+
+  get bufferedAmount(): number {
+    return this.finished ? 0 : this.ws.bufferedAmount;
+  }
+
+  deadlineSnapshot(): WriteDeadlineSnapshot {
+    return this.deadline.snapshot();
+  }
+
+  sendData(payload: Buffer, binary = false): WriteResult {
+    return this.enqueue({ kind: 'data', payload, binary });
+  }
+
+  sendPing(payload: Buffer): WriteResult {
+    return this.enqueue({ kind: 'ping', payload });
+  }
+
+  sendPong(payload: Buffer): WriteResult {
+    return this.enqueue({ kind: 'pong', payload });
+  }
+
+  /**
+   * Queue a Close (ahead of data; queued data is dropped, since nothing may follow a Close)
+   * and destroy the socket if the handshake has not completed within `closeDrainMs`. The drain
+   * clock starts now, not at hand-over: a socket that is too backed up to take the Close frame
+   * at all must still go away.
+   */
+  close(code: number | undefined, reason: string): boolean {
+    if (this.closeQueued || this.finished) return false;
+    this.closeQueued = true;
+    this.droppedOnClose += this.queue.dropData();
+    this.queue.enqueue({ kind: 'close', code, reason });
+    this.drainTimer = this.options.scheduler.setTimer(() => {
+      this.drainTimer = null;
+      this.terminate();
+    }, this.options.closeDrainMs);
+    this.pump();
+    return true;
+  }
+
+  /** Destroy the socket now (half-open peer, write timeout, drain expired). */
+  terminate(): void {
+    if (this.finished) return;
+    this.ws.terminate();
+  }
+
+  /** The socket has closed: release everything, leave nothing armed. */
+  finish(): void {
+    this.finished = true;
+    this.deadline.dispose();
+    if (this.drainTimer !== null) {
+      this.options.scheduler.clearTimer(this.drainTimer);
+      this.drainTimer = null;
+    }
+    this.queue.clear();
+  }
+
+  private enqueue(frame: OutboundFrame): WriteResult {
+    if (this.closeQueued || this.finished) return { ok: false, limit: 'closed' };
+    const result = this.queue.enqueue(frame);
+    if (result.ok) this.pump();
+    return result;
+  }
+
+  private pump(): void {
+    // Re-entrancy guard: a hand-over never calls back synchronously today, but the loop must
+    // stay the only place frames leave the queue even if that changes.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (
+        !this.finished &&
+        !this.queue.isEmpty &&
+        this.ws.readyState === WebSocket.OPEN &&
+        this.ws.bufferedAmount < this.options.highWaterMark
+      ) {
+        const frame = this.queue.next();
+        if (frame) this.handOver(frame);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private handOver(frame: OutboundFrame): void {
+    this.hooks.handedOver(frame);
+    if (frame.kind === 'close') {
+      // `ws` gives no per-frame callback for Close; the drain timer bounds it instead.
+      wsClose.call(this.ws, frame.code, frame.reason);
+      return;
+    }
+    const token = this.deadline.handOver(`${frame.kind} (${frameBytes(frame)} B)`);
+    const written = (): void => this.written(token);
+    switch (frame.kind) {
+      case 'data':
+        this.ws.send(frame.payload, { binary: frame.binary, compress: false, fin: true }, written);
+        break;
+      case 'ping':
+        this.ws.ping(frame.payload, false, written);
+        break;
+      case 'pong':
+        this.ws.pong(frame.payload, false, written);
+        break;
+    }
+  }
+
+  private written(token: number): void {
+    // A failed write also retires its frame: the socket error closes the session on its own
+    // path, and the frame must not keep a deadline armed meanwhile.
+    this.deadline.retire(token);
+    this.pump();
+  }
+}
