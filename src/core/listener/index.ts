@@ -1,2 +1,58 @@
-// Placeholder until the listener core lands; see the open issue for the listener core.
-export {};
+// Public surface of `flake-doctor/listener`. A view renders ListenerSnapshot and calls the
+// actions on BrokerListener; tests and the demo drive startFakeBroker.
+
+export {
+  BrokerListener,
+  DEFAULT_CONTROL_PLANE_TIMEOUT_MS,
+  DEFAULT_LONG_POLL_TIMEOUT_MS,
+  type BrokerListenerOptions,
+} from './listener';
+export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
+export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
+export { BrokerClient, type BrokerClientOptions } from './protocol';
+export { probeBroker, type ProbeOptions } from './probe';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+export { realSleep } from './sleep';
+export {
+  parseAccessToken,
+  parseSession,
+  parseMessage,
+  parseAcquiredJobs,
+  availableJobIds,
+  JOB_MESSAGES_TYPE,
+  type AccessToken,
+  type BrokerSession,
+  type BrokerMessage,
+  type JobMessage,
+} from './messages';
+export {
+  ListenerError,
+  DeadlineExceededError,
+  CallAbortedError,
+  BrokerHttpError,
+  MalformedResponseError,
+  TransportError,
+  SessionConflictError,
+  RestartRequestedError,
+  ListenerStoppedError,
+  errorInfo,
+  type ErrorInfo,
+} from './errors';
+export { startFakeBroker, type FakeBroker, type FakeBrokerOptions, type FakeBrokerRequest } from './fake-broker';
+export type { Fault, FaultRule, FaultTable } from './fake-faults';
+export {
+  BROKER_CALL_NAMES,
+  type BrokerCallName,
+  type CallKind,
+  type CallOutcome,
+  type CallPhase,
+  type CallSnapshot,
+  type Disposable,
+  type ListenerEvent,
+  type ListenerSnapshot,
+  type ListenerState,
+  type NowFn,
+  type ProbeResult,
+  type RandomFn,
+  type SleepFn,
+} from './types';

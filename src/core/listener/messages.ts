@@ -1,0 +1,138 @@
+// Pure parsers for broker responses. A 200 whose body is truncated or the wrong shape must
+// become a retriable MalformedResponseError, never a crash deep inside the loop, so every
+// field the loop relies on is checked here, at the edge.
+
+import { MalformedResponseError } from './errors';
+
+export interface AccessToken {
+  accessToken: string;
+  /** Lifetime in seconds as the broker stated it; informational. */
+  expiresIn: number | null;
+}
+
+export interface BrokerSession {
+  sessionId: string;
+  ownerName: string;
+  messageQueueUrl: string;
+  messageQueueAccessToken: string;
+  statistics: Record<string, number>;
+}
+
+export type JobMessageType = 'JobAvailable' | 'JobAssigned' | 'JobStarted' | 'JobCompleted';
+
+export interface JobMessage {
+  messageType: JobMessageType | string;
+  runnerRequestId: number;
+}
+
+export interface BrokerMessage {
+  messageId: number;
+  messageType: string;
+  statistics: Record<string, number>;
+  jobs: JobMessage[];
+}
+
+/** Scale-set message batches carry this type; anything else is a protocol error. */
+export const JOB_MESSAGES_TYPE = 'RunnerScaleSetJobMessages';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function parseJson(call: string, text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch (err) {
+    throw new MalformedResponseError(call, `not JSON (${(err as Error).message}; ${text.length} bytes)`);
+  }
+}
+
+function asObject(call: string, value: Json, what: string): { [key: string]: Json } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MalformedResponseError(call, `${what} is not an object`);
+  }
+  return value;
+}
+
+function str(call: string, obj: { [key: string]: Json }, key: string): string {
+  const v = obj[key];
+  if (typeof v !== 'string' || v === '') throw new MalformedResponseError(call, `missing string "${key}"`);
+  return v;
+}
+
+function int(call: string, obj: { [key: string]: Json }, key: string): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new MalformedResponseError(call, `missing integer "${key}"`);
+  return v;
+}
+
+function stats(value: Json | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+export function parseAccessToken(text: string): AccessToken {
+  const call = 'exchangeToken';
+  const obj = asObject(call, parseJson(call, text), 'token response');
+  const expires = obj['expires_in'];
+  return { accessToken: str(call, obj, 'access_token'), expiresIn: typeof expires === 'number' ? expires : null };
+}
+
+export function parseSession(text: string, call = 'createSession'): BrokerSession {
+  const obj = asObject(call, parseJson(call, text), 'session');
+  const messageQueueUrl = str(call, obj, 'messageQueueUrl');
+  try {
+    new URL(messageQueueUrl);
+  } catch {
+    throw new MalformedResponseError(call, 'messageQueueUrl is not a URL');
+  }
+  return {
+    sessionId: str(call, obj, 'sessionId'),
+    ownerName: typeof obj['ownerName'] === 'string' ? obj['ownerName'] : '',
+    messageQueueUrl,
+    messageQueueAccessToken: str(call, obj, 'messageQueueAccessToken'),
+    statistics: stats(obj['statistics']),
+  };
+}
+
+/**
+ * A message's `body` is itself a JSON string holding a batch of job messages, as in the
+ * scale-set protocol; unknown job message types are kept (and ignored by the loop) so a newer
+ * broker does not break an older listener.
+ */
+export function parseMessage(text: string): BrokerMessage {
+  const call = 'getMessage';
+  const obj = asObject(call, parseJson(call, text), 'message');
+  const messageId = int(call, obj, 'messageId');
+  const messageType = str(call, obj, 'messageType');
+  if (messageType !== JOB_MESSAGES_TYPE) throw new MalformedResponseError(call, `unexpected messageType "${messageType}"`);
+  const body = obj['body'];
+  let jobs: JobMessage[] = [];
+  if (typeof body === 'string' && body !== '') {
+    const batch = parseJson(call, body);
+    if (!Array.isArray(batch)) throw new MalformedResponseError(call, 'body is not a JSON array');
+    jobs = batch.map((item, i) => {
+      const job = asObject(call, item, `body[${i}]`);
+      return { messageType: str(call, job, 'messageType'), runnerRequestId: int(call, job, 'runnerRequestId') };
+    });
+  } else if (body !== undefined && body !== null && body !== '') {
+    throw new MalformedResponseError(call, 'body is not a string');
+  }
+  return { messageId, messageType, statistics: stats(obj['statistics']), jobs };
+}
+
+export function parseAcquiredJobs(text: string): number[] {
+  const call = 'acquireJobs';
+  const obj = asObject(call, parseJson(call, text), 'acquire response');
+  const value = obj['value'];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'number' && Number.isSafeInteger(v))) {
+    throw new MalformedResponseError(call, '"value" is not an array of integers');
+  }
+  return value as number[];
+}
+
+/** The request ids the listener should try to acquire from a message. */
+export function availableJobIds(message: BrokerMessage): number[] {
+  return message.jobs.filter((j) => j.messageType === 'JobAvailable').map((j) => j.runnerRequestId);
+}
