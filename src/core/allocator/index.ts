@@ -1,0 +1,28 @@
+/**
+ * flake-doctor/allocator — a loopback address pool for parallel integration tests,
+ * the conflict canary, and the socket scan behind the "Loopback Addresses" view.
+ */
+export { LoopbackPool, PoolExhaustedError, defaultPoolFile, type LoopbackLease, type LoopbackPoolOptions, type SkippedAddress, type TeardownOptions } from './pool';
+export { isPortInUseOnAddress, findConflictingPort, isPortAcceptingOnAddress, probeAddress, type PortProbe } from './canary';
+export { scanLoopbackListeners, ScanUnavailableError, type LoopbackListener } from './scan';
+export { parseProcNetTcp, decodeProcNetAddress, isLoopbackAddress, isWildcardAddress, TCP_LISTEN, type ProcNetSocket } from './procNet';
+export { parseLsofListeners } from './lsofOutput';
+export { waitForPortsFree, stopProcess, type StopTarget, type StopOutcome, type StopOptions } from './teardown';
+export { parsePoolFile, serializePoolFile, PoolFileCorruptError, type PoolFileContent, type PoolSlot, type LeasedSlot, type ParkedSlot } from './poolFile';
+export { PoolLock, POOL_LOCK_STALE_MS } from './poolLock';
+export {
+  resolvePoolConfig,
+  rangeError,
+  isValidPort,
+  addressForIndex,
+  DEFAULT_POOL_START,
+  DEFAULT_POOL_COUNT,
+  DEFAULT_PROBE_PORTS,
+  DEFAULT_OPS_PORT,
+  DEFAULT_HTTP_PORT,
+  POOL_ENV,
+  type PoolConfig,
+} from './config';
+export { buildLoopbackSnapshot, addressesWithProblems, type LoopbackSnapshot, type AddressEntry, type AddressState, type PortEntry, type HolderEntry, type PoolSource } from './snapshot';
+export { inspectLoopback, readPoolSource, type InspectOptions } from './inspect';
+export { osProcessFacts, type ProcessFacts } from '../process';

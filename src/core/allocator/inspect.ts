@@ -1,0 +1,42 @@
+import { promises as fs } from 'node:fs';
+import { osProcessFacts, type ProcessFacts } from '../process';
+import { type PoolConfig } from './config';
+import { parsePoolFile } from './poolFile';
+import { scanLoopbackListeners, type LoopbackListener } from './scan';
+import { buildLoopbackSnapshot, type LoopbackSnapshot, type PoolSource } from './snapshot';
+
+/** Reads one pool file for display: never modifies it, and reports (not hides) corruption. */
+export async function readPoolSource(file: string, originStart: number): Promise<PoolSource> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, content: null, error: null };
+    return { file, content: null, error: `cannot read: ${(err as Error).message}` };
+  }
+  try {
+    return { file, content: parsePoolFile(text, file, originStart), error: null };
+  } catch (err) {
+    return { file, content: null, error: (err as Error).message };
+  }
+}
+
+export interface InspectOptions {
+  config: PoolConfig;
+  poolFiles: string[];
+  facts?: ProcessFacts;
+  scan?: () => Promise<LoopbackListener[]>;
+}
+
+/** Reads the pool files and the socket table and builds the snapshot the views render. */
+export async function inspectLoopback(options: InspectOptions): Promise<LoopbackSnapshot> {
+  const pools = await Promise.all(options.poolFiles.map((f) => readPoolSource(f, options.config.start)));
+  let listeners: LoopbackListener[] | null = null;
+  let scanError: string | null = null;
+  try {
+    listeners = await (options.scan ?? scanLoopbackListeners)();
+  } catch (err) {
+    scanError = (err as Error).message;
+  }
+  return buildLoopbackSnapshot({ config: options.config, pools, listeners, scanError, facts: options.facts ?? osProcessFacts, now: Date.now() });
+}

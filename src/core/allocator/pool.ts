@@ -1,0 +1,281 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
+import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
+import { addressForIndex, POOL_ENV, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
+import { emptySlots, parsePoolFile, PoolFileCorruptError, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
+import { PoolLock, type PoolLockOptions } from './poolLock';
+import { scanLoopbackListeners, type LoopbackListener } from './scan';
+import { stopProcess, waitForPortsFree, type StopOutcome } from './teardown';
+
+export function defaultPoolFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env[POOL_ENV.poolFile]?.trim() || join(tmpdir(), 'flake-doctor-loopback-pool.json');
+}
+
+export interface LoopbackPoolOptions {
+  start?: number;
+  count?: number;
+  probePorts?: readonly number[];
+  poolFile?: string;
+  /** Also try to connect to each probe port (catches listeners a bind cannot see). */
+  connectProbe?: boolean;
+  env?: NodeJS.ProcessEnv;
+  warn?: WarnFn;
+  facts?: ProcessFacts;
+  lock?: PoolLockOptions;
+  /** Used to name the holder of a conflicting port in the warning. */
+  scan?: () => Promise<LoopbackListener[]>;
+}
+
+export interface SkippedAddress {
+  address: string;
+  port: number;
+  pid: number | null;
+  command: string | null;
+}
+
+export interface TeardownOptions {
+  /** Process (group leader) of the instance that used the address. */
+  pid?: number;
+  graceMs?: number;
+  freeTimeoutMs?: number;
+}
+
+export interface LoopbackLease {
+  address: string;
+  index: number;
+  token: string;
+  /** Frees the slot; a no-op if the slot no longer carries this lease's token. */
+  release(): Promise<void>;
+  /** Stops the instance's process group, waits for the probe ports, then releases or parks. */
+  teardown(options?: TeardownOptions): Promise<{ outcome: 'released' | 'parked'; stop: StopOutcome | null }>;
+}
+
+export class PoolExhaustedError extends Error {
+  constructor(readonly skipped: SkippedAddress[], config: PoolConfig) {
+    const detail = skipped.length ? `; skipped for conflicts: ${skipped.map((s) => `${s.address}:${s.port}${s.pid ? ` (pid ${s.pid})` : ''}`).join(', ')}` : '';
+    super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}`);
+    this.name = 'PoolExhaustedError';
+  }
+}
+
+/**
+ * Cross-process leases of 127.0.0.x for parallel integration tests.
+ *
+ * A lease is taken first-fit under the pool lock, then checked with the conflict canary
+ * outside it (binds are slow compared to the critical section); an address whose probe
+ * port is still held — typically by a lingering worker of the previous instance — is
+ * given back and skipped.
+ */
+export class LoopbackPool {
+  readonly config: PoolConfig;
+  readonly poolFile: string;
+  private readonly lock: PoolLock;
+  private readonly warn: WarnFn;
+  private readonly facts: ProcessFacts;
+  private readonly connectProbe: boolean;
+  private readonly scan: () => Promise<LoopbackListener[]>;
+
+  constructor(options: LoopbackPoolOptions = {}) {
+    const env = options.env ?? process.env;
+    this.warn = options.warn ?? ((m) => console.warn(`flake-doctor: ${m}`));
+    this.config = resolvePoolConfig(options, env, this.warn);
+    this.poolFile = options.poolFile ?? defaultPoolFile(env);
+    this.facts = options.facts ?? osProcessFacts;
+    this.lock = new PoolLock(`${this.poolFile}.lock`, { facts: this.facts, ...options.lock });
+    this.connectProbe = options.connectProbe ?? false;
+    this.scan = options.scan ?? (() => scanLoopbackListeners());
+  }
+
+  async acquire(): Promise<LoopbackLease> {
+    const skipped: SkippedAddress[] = [];
+    const skip = new Set<number>();
+    let unparkTried = false;
+    for (;;) {
+      const taken = await this.update((slots) => this.takeFirstFree(slots, skip));
+      if (taken === null) {
+        if (!unparkTried && (await this.unparkFreed()) > 0) {
+          unparkTried = true;
+          continue;
+        }
+        throw new PoolExhaustedError(skipped, this.config);
+      }
+      const address = addressForIndex(this.config.start, taken.index);
+      let port: number | null;
+      try {
+        port = await this.conflictingPort(address);
+      } catch (err) {
+        await this.releaseSlot(taken.index, taken.token);
+        throw err;
+      }
+      if (port === null) return this.leaseHandle(address, taken.index, taken.token);
+      await this.releaseSlot(taken.index, taken.token);
+      skip.add(taken.index);
+      const holder = await this.holderOf(address, port);
+      skipped.push({ address, port, ...holder });
+      this.warn(`skipping ${address}: port ${port} is still held${holder.pid ? ` by pid ${holder.pid} (${holder.command ?? 'command line not visible'})` : ''}`);
+    }
+  }
+
+  private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>): { index: number; token: string } | null {
+    const index = slots.findIndex((slot, i) => slot === null && !skip.has(i));
+    if (index < 0) return null;
+    const token = randomBytes(12).toString('hex');
+    slots[index] = { state: 'leased', pid: process.pid, startTime: this.facts.startTime(process.pid), token, leasedAt: Date.now() };
+    return { index, token };
+  }
+
+  private async conflictingPort(address: string): Promise<number | null> {
+    const port = await findConflictingPort(address, this.config.probePorts);
+    if (port !== null || !this.connectProbe) return port;
+    for (const p of this.config.probePorts) if (await isPortAcceptingOnAddress(p, address)) return p;
+    return null;
+  }
+
+  private async holderOf(address: string, port: number): Promise<{ pid: number | null; command: string | null }> {
+    try {
+      const found = (await this.scan()).find((l) => l.port === port && (l.address === address || l.wildcard));
+      return { pid: found?.pid ?? null, command: found?.command ?? null };
+    } catch {
+      return { pid: null, command: null };
+    }
+  }
+
+  private leaseHandle(address: string, index: number, token: string): LoopbackLease {
+    return {
+      address,
+      index,
+      token,
+      release: async () => {
+        await this.releaseSlot(index, token);
+      },
+      teardown: async (options = {}) => {
+        const stop = options.pid ? await stopProcess({ pid: options.pid, startTime: this.facts.startTime(options.pid) }, { group: true, graceMs: options.graceMs ?? 5000, facts: this.facts }) : null;
+        const free = await waitForPortsFree(address, this.config.probePorts, options.freeTimeoutMs ?? 5000);
+        if (free) {
+          await this.releaseSlot(index, token);
+          return { outcome: 'released', stop };
+        }
+        await this.update((slots) => {
+          const slot = slots[index];
+          if (slot?.state === 'leased' && slot.token === token) {
+            slots[index] = { state: 'parked', parkedAt: Date.now(), reason: `ports ${this.config.probePorts.join(', ')} did not free after teardown`, pid: slot.pid };
+          }
+        });
+        this.warn(`parked ${address}: its ports did not free after teardown`);
+        return { outcome: 'parked', stop };
+      },
+    };
+  }
+
+  /** Frees slot `index` only if it still carries `token`. Returns whether it did. */
+  async releaseSlot(index: number, token: string): Promise<boolean> {
+    return this.update((slots) => {
+      const slot = slots[index];
+      if (slot?.state !== 'leased' || slot.token !== token) return false;
+      slots[index] = null;
+      return true;
+    });
+  }
+
+  /** Frees a slot whose holder is dead (the view's "Release lease"); never a live holder's. */
+  async releaseDeadHolder(index: number): Promise<'released' | 'holder-alive' | 'not-leased'> {
+    return this.update((slots) => {
+      const slot = slots[index];
+      if (slot?.state === 'parked') {
+        slots[index] = null;
+        return 'released';
+      }
+      if (slot?.state !== 'leased') return 'not-leased';
+      if (isSameProcessAlive(this.facts, slot.pid, slot.startTime)) return 'holder-alive';
+      slots[index] = null;
+      return 'released';
+    });
+  }
+
+  /** Parked addresses whose ports have since freed go back into the pool. */
+  async unparkFreed(): Promise<number> {
+    const parked = (await this.read()).slots.flatMap((slot, i) => (slot?.state === 'parked' ? [{ i, at: slot.parkedAt }] : []));
+    const freed: typeof parked = [];
+    for (const p of parked) {
+      if ((await findConflictingPort(addressForIndex(this.config.start, p.i), this.config.probePorts)) === null) freed.push(p);
+    }
+    if (freed.length === 0) return 0;
+    return this.update((slots) => {
+      let n = 0;
+      for (const p of freed) {
+        const slot = slots[p.i];
+        if (slot?.state === 'parked' && slot.parkedAt === p.at) {
+          slots[p.i] = null;
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  /** The pool as it is on disk now (read without the lock: a consistent file, maybe a moment old). */
+  async read(): Promise<PoolFileContent> {
+    const text = await readIfExists(this.poolFile);
+    if (text === null) return { format: 'flake-doctor', start: this.config.start, count: this.config.count, slots: emptySlots(this.config.count) };
+    return parsePoolFile(text, this.poolFile, this.config.start);
+  }
+
+  /**
+   * Read-modify-write of the pool file under the pool lock. Dead holders are swept first.
+   * The file is replaced atomically (write + rename) so readers never see half a file.
+   */
+  private async update<T>(change: (slots: PoolSlot[]) => T): Promise<T> {
+    const held = await this.lock.acquire();
+    try {
+      const slots = await this.loadForUpdate();
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot?.state === 'leased' && !isSameProcessAlive(this.facts, slot.pid, slot.startTime)) slots[i] = null;
+      }
+      const result = change(slots);
+      const tmp = `${this.poolFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      await fs.writeFile(tmp, serializePoolFile({ start: this.config.start, count: this.config.count, slots }));
+      await fs.rename(tmp, this.poolFile);
+      return result;
+    } finally {
+      await held.release();
+    }
+  }
+
+  private async loadForUpdate(): Promise<PoolSlot[]> {
+    const text = await readIfExists(this.poolFile);
+    if (text === null) return emptySlots(this.config.count);
+    let content: PoolFileContent;
+    try {
+      content = parsePoolFile(text, this.poolFile, this.config.start);
+    } catch (err) {
+      if (!(err instanceof PoolFileCorruptError)) throw err;
+      const kept = `${this.poolFile}.corrupt-${Date.now()}`;
+      await fs.rename(this.poolFile, kept);
+      this.warn(`${err.message}; reinitialised it and kept the corrupt copy as ${kept}`);
+      return emptySlots(this.config.count);
+    }
+    if (content.format === 'origin') {
+      // The origin helper could not read our format back; sharing its file would break it.
+      throw new Error(`pool file ${this.poolFile} is in the origin helper's format (an array of pids); flake-doctor can show it but will not rewrite it — give LoopbackPool its own poolFile`);
+    }
+    if (content.start !== this.config.start || content.count !== this.config.count) {
+      throw new Error(
+        `pool file ${this.poolFile} covers 127.0.0.${content.start}–127.0.0.${content.start + content.count - 1} but this pool is configured for 127.0.0.${this.config.start}–127.0.0.${this.config.start + this.config.count - 1}; use another poolFile or the same range`,
+      );
+    }
+    return content.slots;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
+
+/**
+ * The lock guarding the pool file: the origin's `open(path, 'wx')` lock holding a token,
+ * stale after 10 s.
+ *
+ * The origin's flaw was in *removing* a lock: two waiters could both judge it stale and the
+ * second would delete the first one's fresh lock. Here every removal (a holder's release or
+ * a stale takeover) happens while holding `<lock>.reclaim` and only after re-reading the
+ * lock and finding exactly the content that was judged; creation needs no guard because
+ * `wx` only succeeds on an absent file. A lock is stale when its holder is provably dead
+ * (pid + start time) or it is older than `staleMs`.
+ *
+ * `.reclaim` is held for a few syscalls. A `.reclaim` whose creator is dead, or that is
+ * older than `staleMs`, is an orphan of a crash inside that window and is removed.
+ */
+export const POOL_LOCK_STALE_MS = 10_000;
+
+export interface PoolLockOptions {
+  staleMs?: number;
+  /** Give up after this long (a live holder never holds the lock for more than a few ms). */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  facts?: ProcessFacts;
+}
+
+interface LockContent {
+  pid: number;
+  startTime: number | null;
+  token: string;
+  at: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function parseContent(text: string): LockContent | null {
+  const [pid, startTime, token, at] = text.split('\n');
+  const content = { pid: Number(pid), startTime: startTime === '-' ? null : Number(startTime), token: token ?? '', at: Number(at) };
+  if (!Number.isSafeInteger(content.pid) || content.pid <= 0 || !content.token || !Number.isFinite(content.at)) return null;
+  if (content.startTime !== null && !Number.isFinite(content.startTime)) return null;
+  return content;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export class PoolLock {
+  private readonly staleMs: number;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+  private readonly facts: ProcessFacts;
+
+  constructor(readonly path: string, options: PoolLockOptions = {}) {
+    this.staleMs = options.staleMs ?? POOL_LOCK_STALE_MS;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.now = options.now ?? Date.now;
+    this.facts = options.facts ?? osProcessFacts;
+  }
+
+  private content(token: string): string {
+    const start = this.facts.startTime(process.pid);
+    return `${process.pid}\n${start ?? '-'}\n${token}\n${this.now()}\n`;
+  }
+
+  /** Creates `path` exclusively with our content; `false` when it already exists. */
+  private async create(path: string, text: string): Promise<boolean> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(path, 'wx');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  }
+
+  private async isStale(text: string | null, path: string): Promise<boolean> {
+    const parsed = text === null ? null : parseContent(text);
+    if (parsed) {
+      if (!isSameProcessAlive(this.facts, parsed.pid, parsed.startTime)) return true;
+      return this.now() - parsed.at > this.staleMs;
+    }
+    // Created but not yet written, or garbage: judge by mtime so a creator mid-write is safe.
+    try {
+      const stat = await fs.stat(path);
+      return this.now() - stat.mtimeMs > this.staleMs;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Runs `removal` while holding `<lock>.reclaim`; `false` if the reclaim lock was busy. */
+  private async underReclaim(removal: () => Promise<void>): Promise<boolean> {
+    const reclaim = `${this.path}.reclaim`;
+    const token = randomBytes(8).toString('hex');
+    if (!(await this.create(reclaim, this.content(token)))) {
+      const text = await readText(reclaim);
+      if (text !== null && (await this.isStale(text, reclaim))) {
+        // Orphan of a crashed remover: re-read right before unlinking to narrow the window.
+        if ((await readText(reclaim)) === text) await fs.rm(reclaim, { force: true });
+      }
+      return false;
+    }
+    try {
+      await removal();
+    } finally {
+      const mine = await readText(reclaim);
+      if (mine !== null && parseContent(mine)?.token === token) await fs.rm(reclaim, { force: true });
+    }
+    return true;
+  }
+
+  async acquire(): Promise<{ release(): Promise<void> }> {
+    const token = randomBytes(12).toString('hex');
+    const deadline = this.now() + this.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      if (await this.create(this.path, this.content(token))) {
+        return { release: () => this.release(token) };
+      }
+      const observed = await readText(this.path);
+      if (observed !== null && (await this.isStale(observed, this.path))) {
+        await this.underReclaim(async () => {
+          // Re-check while holding .reclaim: only the exact lock we judged stale goes.
+          if ((await readText(this.path)) === observed) await fs.rm(this.path, { force: true });
+        });
+        continue;
+      }
+      if (this.now() > deadline) throw new Error(`timed out after ${this.timeoutMs} ms waiting for pool lock ${this.path}`);
+      await this.sleep(Math.min(1 + attempt, 10) + Math.random() * 2);
+    }
+  }
+
+  private async release(token: string): Promise<void> {
+    for (;;) {
+      const done = await this.underReclaim(async () => {
+        const text = await readText(this.path);
+        if (text !== null && parseContent(text)?.token === token) await fs.rm(this.path, { force: true });
+      });
+      if (done) return;
+      await this.sleep(1);
+    }
+  }
+}
