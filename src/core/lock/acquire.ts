@@ -32,7 +32,7 @@ export function restartLockPath(home: string): string {
 }
 
 /** Acquires `<home>/fleet/restart.lock` (creating `<home>/fleet` if needed). */
-export function acquireRestartLock(home: string, sleepFn?: SleepFn, options?: LockOptions): Promise<LockHandle> {
+export async function acquireRestartLock(home: string, sleepFn?: SleepFn, options?: LockOptions): Promise<LockHandle> {
   const lockPath = restartLockPath(home);
   const resolved = resolveOptions(sleepFn === undefined ? options : { ...options, sleepFn });
   mkdirSync(dirname(lockPath), { recursive: true });
@@ -40,7 +40,7 @@ export function acquireRestartLock(home: string, sleepFn?: SleepFn, options?: Lo
 }
 
 /** Acquires an arbitrary lock file with the same algorithm. Its directory must exist. */
-export function acquireLockFile(lockPath: string, options?: LockOptions): Promise<LockHandle> {
+export async function acquireLockFile(lockPath: string, options?: LockOptions): Promise<LockHandle> {
   return acquireResolved(lockPath, resolveOptions(options));
 }
 

@@ -1,14 +1,16 @@
-// Breaking a lock on a user's request: take it over under the mutex (the same transition a
-// waiter uses), then release it with our own token. Because both steps are ordinary
-// transitions, a break is safe against concurrent breakers (only one can take over; the others
-// re-read under the mutex and find it free or freshly ours), against a live owner's release
-// (token-gated, so it cannot remove our takeover and we cannot remove its lock twice), and
-// against a new holder appearing between the user's look and the click (`expectedToken`).
+// Breaking a lock on a user's request: take it over (the same transition a waiter uses, with
+// the same re-read and re-judgement), then release it with our own token (the same
+// token-gated release an owner uses), both inside ONE hold of the registry mutex. So a break
+// is safe against concurrent breakers (the others re-read under the mutex and find it free),
+// against a live owner's release (which needs the mutex too, and afterwards finds no lock with
+// its token), and against a new holder appearing between the user's look and the click
+// (`expectedToken`). Doing both steps in one hold means no other process ever sees the
+// breaker itself as a holder of the lock.
 import type { LockRecord } from './content';
 import type { HolderLiveness, LockJudgement, LockState } from './judge';
-import type { ReapEvent } from './mutex';
+import { withRegistryMutex, type ReapEvent } from './mutex';
 import { resolveOptions, type LockOptions } from './options';
-import { releaseLock, takeLock } from './transitions';
+import { releaseInsideMutex, takeInsideMutex } from './transitions';
 
 export interface BreakOptions extends Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'mutexRetryMs' | 'now' | 'sleepFn' | 'processFacts' | 'hooks'> {
   /** Break even a fresh lock whose holder is alive. The view asks twice before setting it. */
@@ -23,10 +25,7 @@ export type BreakOutcome =
   /** There was no lock to break. */
   | 'already-free'
   /** Not broken: a live holder's fresh lock without `force`, or not the expected holder. */
-  | 'refused'
-  /** We took it over, but before our release someone else took it from us (e.g. a waiter at
-   * its maximum wait); theirs is left alone. */
-  | 'superseded';
+  | 'refused';
 
 /** What a break did. JSON-serialisable; `previous` is the record read under the mutex at the
  * moment of the decision, i.e. exactly the holder that was (or was not) displaced. */
@@ -63,13 +62,20 @@ export async function breakRestartLock(lockPath: string, options?: BreakOptions)
   }
   const resolved = resolveOptions(lockOptions);
   const reaped: ReapEvent[] = [];
-  const outcome = await takeLock(
+  // No decision is made before the mutex is held; this seam lets tests line breakers up here.
+  await resolved.hooks.beforeTransition?.('break');
+  const outcome = await withRegistryMutex(
     lockPath,
     resolved,
     'break',
-    (current) => {
-      const decision = decideBreak(current, force, expectedToken);
-      return 'take' in decision ? decision.take : null;
+    () => {
+      const taken = takeInsideMutex(lockPath, resolved, (current) => {
+        const decision = decideBreak(current, force, expectedToken);
+        return 'take' in decision ? decision.take : null;
+      });
+      // Cannot fail: we hold the mutex and just wrote this token.
+      if (taken.taken && !releaseInsideMutex(lockPath, taken.record.token)) throw new Error(`lost our own takeover of ${lockPath}`);
+      return taken;
     },
     reaped,
   );
@@ -83,19 +89,16 @@ export async function breakRestartLock(lockPath: string, options?: BreakOptions)
     previousCorruptReason: judged.corruptReason,
     reaped,
   };
-  if (!outcome.taken) {
-    const decision = decideBreak(judged, force, expectedToken);
-    const refusal = 'refuse' in decision ? decision.refuse : 'live-holder';
-    if (refusal === 'already-free') return { ...base, outcome: 'already-free', message: 'the lock was already free' };
-    const message =
-      refusal === 'holder-changed'
-        ? `not broken: the lock now has another holder (pid ${judged.record?.pid ?? 'unknown'}) than the one expected`
-        : `not broken: pid ${judged.record?.pid} holds a fresh lock and is alive (use force to break it anyway)`;
-    return { ...base, outcome: 'refused', message };
+  if (outcome.taken) {
+    const who = judged.record === null ? 'corrupt content' : `pid ${judged.record.pid}`;
+    return { ...base, outcome: 'removed', message: `removed the ${judged.state} lock of ${who}${force && judged.state === 'held' ? ' (forced)' : ''}` };
   }
-  const removed = await releaseLock(lockPath, outcome.record.token, resolved, 'break');
-  const who = judged.record === null ? 'corrupt content' : `pid ${judged.record.pid}`;
-  return removed
-    ? { ...base, outcome: 'removed', message: `removed the ${judged.state} lock of ${who}${force && judged.state === 'held' ? ' (forced)' : ''}` }
-    : { ...base, outcome: 'superseded', message: `took over the lock of ${who}, but another process took it before the release; left it to them` };
+  const decision = decideBreak(judged, force, expectedToken);
+  const refusal = 'refuse' in decision ? decision.refuse : 'live-holder';
+  if (refusal === 'already-free') return { ...base, outcome: 'already-free', message: 'the lock was already free' };
+  const message =
+    refusal === 'holder-changed'
+      ? `not broken: the lock now has another holder (pid ${judged.record?.pid ?? 'unknown'}) than the one expected`
+      : `not broken: pid ${judged.record?.pid} holds a fresh lock and is alive (use force to break it anyway)`;
+  return { ...base, outcome: 'refused', message };
 }

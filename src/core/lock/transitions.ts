@@ -19,8 +19,9 @@ export type TakeOutcome<R> =
 
 /**
  * Under the mutex: re-reads and re-judges the lock, asks `mayTake` with that fresh judgement
- * (a reason to take, or `null`), and if it gives a reason writes our own record. The re-read is the whole point: a judgement made
- * before the mutex was taken may be out of date (another waiter may have taken over since).
+ * (a reason to take, or `null`), and if it gives a reason writes our own record. The re-read
+ * is the whole point: a judgement made before the mutex was taken may be out of date (another
+ * waiter may have taken over since).
  */
 export function takeLock<R>(
   lockPath: string,
@@ -29,40 +30,40 @@ export function takeLock<R>(
   mayTake: (current: LockJudgement) => R | null,
   reaped?: ReapEvent[],
 ): Promise<TakeOutcome<R>> {
+  return withRegistryMutex(lockPath, options, operation, () => takeInsideMutex(lockPath, options, mayTake), reaped);
+}
+
+/** The body of `takeLock`; callers must hold the registry mutex. */
+export function takeInsideMutex<R>(lockPath: string, options: ResolvedOptions, mayTake: (current: LockJudgement) => R | null): TakeOutcome<R> {
+  const current = observeLock(lockPath, options);
+  const reason = mayTake(current);
+  if (reason === null) return { taken: false, current };
   const self = selfFacts(options.processFacts);
   const token = newToken();
-  return withRegistryMutex(
-    lockPath,
-    options,
-    operation,
-    (): TakeOutcome<R> => {
-      const current = observeLock(lockPath, options);
-      const reason = mayTake(current);
-      if (reason === null) return { taken: false, current };
-      const record: LockRecord = {
-        pid: self.pid,
-        timestamp: options.now(),
-        token,
-        host: self.host,
-        startTime: self.startTime,
-        bootId: self.bootId,
-        command: self.command,
-      };
-      writeAtomically(lockPath, formatLockContent(record), token);
-      return { taken: true, reason, record, previous: current };
-    },
-    reaped,
-  );
+  const record: LockRecord = {
+    pid: self.pid,
+    timestamp: options.now(),
+    token,
+    host: self.host,
+    startTime: self.startTime,
+    bootId: self.bootId,
+    command: self.command,
+  };
+  writeAtomically(lockPath, formatLockContent(record), token);
+  return { taken: true, reason, record, previous: current };
 }
 
 /** Under the mutex: removes the lock only if it still carries `token`. Returns whether it did.
  * Anything else (lock gone, taken over by someone else, corrupt) is left untouched. */
 export function releaseLock(lockPath: string, token: string, options: ResolvedOptions, operation: MutexOperation): Promise<boolean> {
-  return withRegistryMutex(lockPath, options, operation, () => {
-    const content = readOrNull(lockPath);
-    if (content === null) return false;
-    const parsed = parseLockContent(content);
-    if (!parsed.ok || parsed.record.token !== token) return false;
-    return unlinkIfExists(lockPath);
-  });
+  return withRegistryMutex(lockPath, options, operation, () => releaseInsideMutex(lockPath, token));
+}
+
+/** The body of `releaseLock`; callers must hold the registry mutex. */
+export function releaseInsideMutex(lockPath: string, token: string): boolean {
+  const content = readOrNull(lockPath);
+  if (content === null) return false;
+  const parsed = parseLockContent(content);
+  if (!parsed.ok || parsed.record.token !== token) return false;
+  return unlinkIfExists(lockPath);
 }
