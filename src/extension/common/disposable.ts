@@ -1,0 +1,23 @@
+import type * as vscode from 'vscode';
+
+/** Owns what it creates: everything passed to `_register` is disposed with it, in reverse order. */
+export abstract class Disposable implements vscode.Disposable {
+  private readonly owned: vscode.Disposable[] = [];
+  private disposed = false;
+
+  protected _register<T extends vscode.Disposable>(value: T): T {
+    if (this.disposed) value.dispose();
+    else this.owned.push(value);
+    return value;
+  }
+
+  protected get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const d of this.owned.splice(0).reverse()) d.dispose();
+  }
+}

@@ -1,0 +1,23 @@
+import * as vscode from 'vscode';
+import { vscodeHost } from './common/host';
+import { createLog } from './log';
+import { LoopbackFeature } from './loopback/registerLoopback';
+import { ProblemCenter } from './problems/problemCenter';
+
+/**
+ * Entry point: VS Code glue only. Each view is a feature object constructed with what it
+ * needs and pushed to `context.subscriptions`, so everything it creates is disposed.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = createLog();
+  context.subscriptions.push(log);
+  const problems = new ProblemCenter();
+  context.subscriptions.push(problems);
+  context.subscriptions.push(vscode.commands.registerCommand('flakeDoctor.showLog', () => log.show()));
+  context.subscriptions.push(new LoopbackFeature(vscodeHost, log, problems));
+  log.info(`Flake Doctor ${context.extension.packageJSON.version as string} activated`);
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions.
+}

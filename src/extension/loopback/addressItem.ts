@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import type { AddressEntry, AddressState } from '../../core/allocator';
+import { formatDuration, inlineCode } from '../common/format';
+
+const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
+  free: { icon: 'circle-large-outline', label: 'free' },
+  leased: { icon: 'lock', color: 'charts.blue', label: 'leased' },
+  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground', label: 'holder dead' },
+  conflict: { icon: 'warning', color: 'list.errorForeground', label: 'conflict' },
+  parked: { icon: 'debug-pause', color: 'charts.yellow', label: 'parked' },
+  foreign: { icon: 'plug', color: 'charts.purple', label: 'not in pool' },
+};
+
+/** One loopback address. `contextValue` is `address.<state>` so menus can match by regex. */
+export class AddressItem extends vscode.TreeItem {
+  constructor(readonly entry: AddressEntry) {
+    super(entry.address, entry.ports.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const look = STATE_LOOK[entry.state];
+    this.id = `address:${entry.address}`;
+    this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+    const parts: string[] = [look.label];
+    if (entry.holder) parts.push(`pid ${entry.holder.pid}`);
+    if (entry.ports.length) parts.push(`${entry.ports.length} port${entry.ports.length === 1 ? '' : 's'}`);
+    this.description = parts.join(' · ');
+    this.contextValue = `address.${entry.state}`;
+    this.accessibilityInformation = { label: `${entry.address}, ${parts.join(', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
+  }
+
+  /** Built lazily (resolveTreeItem), since most tooltips are never shown. */
+  buildTooltip(now: number): vscode.MarkdownString {
+    const { entry } = this;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${entry.address}** — ${STATE_LOOK[entry.state].label}\n\n`);
+    if (entry.poolIndex !== null) md.appendMarkdown(`Pool slot ${entry.poolIndex}${entry.poolFile ? ` in ${inlineCode(entry.poolFile)}` : ''}\n\n`);
+    if (entry.holder) {
+      const h = entry.holder;
+      md.appendMarkdown(`Lease holder: pid ${h.pid} (${h.alive ? 'running' : 'not running'})${h.command ? ` ${inlineCode(h.command)}` : ''}\n\n`);
+      if (h.leasedAt) md.appendMarkdown(`Leased ${formatDuration(now - h.leasedAt)} ago\n\n`);
+    }
+    if (entry.parked) md.appendMarkdown(`Parked ${formatDuration(now - entry.parked.parkedAt)} ago: ${entry.parked.reason}\n\n`);
+    for (const p of entry.ports) {
+      md.appendMarkdown(`- port ${p.port}${p.wildcard ? ' (wildcard)' : ''}${p.probePort ? ' — probe port' : ''}: ${p.pid === null ? 'holder not visible' : `pid ${p.pid} ${p.command ? inlineCode(p.command) : ''}`}\n`);
+    }
+    if (entry.problems.length) md.appendMarkdown(`\n$(warning) ${entry.problems.join('\n\n$(warning) ')}`);
+    return md;
+  }
+}

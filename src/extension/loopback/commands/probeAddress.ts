@@ -1,0 +1,28 @@
+import { probeAddress } from '../../../core/allocator';
+import type { Host } from '../../common/host';
+import type { Log } from '../../log';
+import type { LoopbackModel } from '../loopbackModel';
+import { resolveAddress } from './pickAddress';
+
+export const PROBE_ADDRESS_COMMAND = 'flakeDoctor.loopback.probe';
+
+/** Runs the conflict canary on every probe port of an address and reports each port. */
+export async function probeAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
+  const entry = await resolveAddress(model, arg, 'Address to probe');
+  if (!entry) return;
+  const { probePorts } = model.currentSettings.config;
+  const results = await host.withProgress(`Probing ${entry.address}…`, () => probeAddress(entry.address, probePorts, model.currentSettings.connectProbe));
+  const snapshot = await model.refresh();
+  const fresh = snapshot.addresses.find((a) => a.address === entry.address);
+  const lines = results.map((r) => {
+    const holder = fresh?.ports.find((p) => p.port === r.port);
+    const who = holder?.pid ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : '';
+    if (r.inUse) return `${r.port}: in use${who}`;
+    if (r.accepting) return `${r.port}: accepts connections${who} (a listener the bind could not see)`;
+    return `${r.port}: free`;
+  });
+  const summary = `Probe ${entry.address} — ${lines.join('; ')}`;
+  log.info(summary);
+  if (results.some((r) => r.inUse || r.accepting)) host.warn(summary);
+  else host.info(summary);
+}

@@ -1,0 +1,77 @@
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_POOL_COUNT, DEFAULT_POOL_START, DEFAULT_PROBE_PORTS, isValidPort, rangeError, type PoolConfig } from '../../core/allocator';
+
+/**
+ * `flakeDoctor.loopback.*` settings, validated. No `vscode` import: the caller passes a
+ * getter, so validation is unit-tested. An invalid value is reported and replaced by the
+ * default; it is never used.
+ */
+export interface LoopbackSettings {
+  config: PoolConfig;
+  poolFiles: string[];
+  minScanIntervalMs: number;
+  breakGraceMs: number;
+  connectProbe: boolean;
+}
+
+export const DEFAULT_POOL_FILE_SETTING = '${tmpdir}/flake-doctor-loopback-pool.json';
+
+export type SettingGetter = (key: string) => unknown;
+
+/** Expands `${tmpdir}`, `${workspaceFolder}`, `~`, and resolves relative paths against the first folder. */
+export function expandPath(raw: string, folders: readonly string[]): string {
+  let path = raw.replace(/\$\{tmpdir\}/g, tmpdir()).replace(/\$\{userHome\}/g, homedir());
+  if (path.includes('${workspaceFolder}')) path = path.replace(/\$\{workspaceFolder\}/g, folders[0] ?? process.cwd());
+  if (path === '~' || path.startsWith('~/')) path = join(homedir(), path.slice(1));
+  return isAbsolute(path) ? path : resolve(folders[0] ?? process.cwd(), path);
+}
+
+export function readLoopbackSettings(get: SettingGetter, folders: readonly string[]): { settings: LoopbackSettings; errors: string[] } {
+  const errors: string[] = [];
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const value = get(key);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      errors.push(`flakeDoctor.loopback.${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}); using ${fallback}`);
+      return fallback;
+    }
+    return value;
+  };
+  let start = int('start', DEFAULT_POOL_START, 1, 254);
+  let count = int('count', DEFAULT_POOL_COUNT, 1, 254);
+  const range = rangeError(start, count);
+  if (range) {
+    errors.push(`flakeDoctor.loopback: ${range}; using 127.0.0.${DEFAULT_POOL_START}–127.0.0.${DEFAULT_POOL_START + DEFAULT_POOL_COUNT - 1}`);
+    start = DEFAULT_POOL_START;
+    count = DEFAULT_POOL_COUNT;
+  }
+
+  let probePorts = [...DEFAULT_PROBE_PORTS];
+  const rawPorts = get('probePorts');
+  if (rawPorts !== undefined && rawPorts !== null) {
+    if (Array.isArray(rawPorts) && rawPorts.length > 0 && rawPorts.every(isValidPort)) probePorts = [...new Set(rawPorts as number[])];
+    else errors.push(`flakeDoctor.loopback.probePorts must be a non-empty list of ports 1–65535 (got ${JSON.stringify(rawPorts)}); using ${DEFAULT_PROBE_PORTS.join(', ')}`);
+  }
+
+  let poolFiles = [expandPath(DEFAULT_POOL_FILE_SETTING, folders)];
+  const rawFiles = get('poolFiles');
+  if (rawFiles !== undefined && rawFiles !== null) {
+    if (Array.isArray(rawFiles) && rawFiles.every((f) => typeof f === 'string' && f.trim() !== '')) poolFiles = [...new Set((rawFiles as string[]).map((f) => expandPath(f.trim(), folders)))];
+    else errors.push(`flakeDoctor.loopback.poolFiles must be a list of file paths (got ${JSON.stringify(rawFiles)}); using the default pool file`);
+  }
+
+  const connect = get('connectProbe');
+  if (connect !== undefined && typeof connect !== 'boolean') errors.push(`flakeDoctor.loopback.connectProbe must be true or false (got ${JSON.stringify(connect)}); using true`);
+
+  return {
+    settings: {
+      config: { start, count, probePorts },
+      poolFiles,
+      minScanIntervalMs: int('minScanIntervalMs', 2000, 250, 600_000),
+      breakGraceMs: int('breakGraceMs', 5000, 0, 60_000),
+      connectProbe: typeof connect === 'boolean' ? connect : true,
+    },
+    errors,
+  };
+}

@@ -1,0 +1,52 @@
+import * as vscode from 'vscode';
+import type { LoopbackSnapshot } from '../../core/allocator';
+import { Disposable } from '../common/disposable';
+import { AddressItem } from './addressItem';
+import type { LoopbackModel } from './loopbackModel';
+import { PortItem } from './portItem';
+
+export type LoopbackNode = AddressItem | PortItem;
+
+/** Renders the model's snapshot; computes nothing about states itself. */
+export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataProvider<LoopbackNode> {
+  private readonly changed = this._register(new vscode.EventEmitter<LoopbackNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private items = new Map<string, AddressItem>();
+
+  constructor(private readonly model: LoopbackModel) {
+    super();
+    const onChange = (snapshot: LoopbackSnapshot) => {
+      this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a)]));
+      this.changed.fire(undefined);
+    };
+    model.on('change', onChange);
+    this._register({ dispose: () => model.off('change', onChange) });
+  }
+
+  getTreeItem(element: LoopbackNode): vscode.TreeItem {
+    return element;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, element: LoopbackNode): vscode.TreeItem {
+    if (element instanceof AddressItem) item.tooltip = element.buildTooltip(Date.now());
+    return item;
+  }
+
+  getChildren(element?: LoopbackNode): LoopbackNode[] {
+    if (!element) return [...this.items.values()];
+    if (element instanceof AddressItem) return element.entry.ports.map((p) => new PortItem(element.entry, p));
+    return [];
+  }
+
+  getParent(element: LoopbackNode): LoopbackNode | undefined {
+    return element instanceof PortItem ? this.items.get(element.address.address) : undefined;
+  }
+
+  itemFor(address: string): AddressItem | undefined {
+    return this.items.get(address);
+  }
+
+  get snapshot(): LoopbackSnapshot | null {
+    return this.model.snapshot;
+  }
+}

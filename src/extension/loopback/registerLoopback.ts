@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { LoopbackSnapshot } from '../../core/allocator';
+import { Disposable } from '../common/disposable';
+import type { Host } from '../common/host';
+import type { Log } from '../log';
+import type { ProblemCenter } from '../problems/problemCenter';
+import { BREAK_ADDRESS_COMMAND, breakAddressCommand } from './commands/breakAddress';
+import { PROBE_ADDRESS_COMMAND, probeAddressCommand } from './commands/probeAddress';
+import { RELEASE_LEASE_COMMAND, releaseLeaseCommand } from './commands/releaseLease';
+import { LoopbackModel } from './loopbackModel';
+import { loopbackProblems } from './loopbackProblems';
+import { readLoopbackSettings, type LoopbackSettings } from './loopbackSettings';
+import { LoopbackTreeProvider } from './loopbackTreeProvider';
+import { AddressItem } from './addressItem';
+import { PortItem } from './portItem';
+
+export const LOOPBACK_VIEW_ID = 'flakeDoctor.loopbackAddresses';
+
+function workspaceFolders(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+}
+
+/** The "Loopback Addresses" view: model, tree, commands, problems, settings. */
+export class LoopbackFeature extends Disposable {
+  private readonly model: LoopbackModel;
+  private readonly view: vscode.TreeView<AddressItem | PortItem>;
+  private readonly tree: LoopbackTreeProvider;
+
+  constructor(
+    private readonly host: Host,
+    private readonly log: Log,
+    private readonly problems: ProblemCenter,
+  ) {
+    super();
+    this.model = new LoopbackModel(this.readSettings());
+    this._register({ dispose: () => this.model.dispose() });
+    this.tree = this._register(new LoopbackTreeProvider(this.model));
+    this.view = this._register(vscode.window.createTreeView(LOOPBACK_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+
+    this.model.on('change', (snapshot) => this.render(snapshot));
+    this.model.on('error', (err) => log.warn(`Loopback refresh failed: ${err.message}`));
+    // Poll only while the view can be seen; pool-file changes still refresh it while hidden.
+    this._register(this.view.onDidChangeVisibility((e) => this.model.setVisible(e.visible)));
+    this.model.setVisible(this.view.visible);
+    void this.model.refresh().catch((err: Error) => log.warn(`Loopback refresh failed: ${err.message}`));
+
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('flakeDoctor.loopback')) this.model.updateSettings(this.readSettings());
+      }),
+    );
+    const run = (fn: (arg: unknown) => Promise<void>) => async (arg: unknown) => {
+      try {
+        await fn(arg);
+      } catch (err) {
+        log.error((err as Error).stack ?? String(err));
+        host.error(`Flake Doctor: ${(err as Error).message}`);
+      }
+    };
+    this._register(vscode.commands.registerCommand('flakeDoctor.loopback.refresh', run(async () => void (await this.model.refresh()))));
+    this._register(vscode.commands.registerCommand(PROBE_ADDRESS_COMMAND, run((arg) => probeAddressCommand(this.model, host, log, arg))));
+    this._register(vscode.commands.registerCommand(BREAK_ADDRESS_COMMAND, run((arg) => breakAddressCommand(this.model, host, log, arg))));
+    this._register(vscode.commands.registerCommand(RELEASE_LEASE_COMMAND, run((arg) => releaseLeaseCommand(this.model, host, log, arg))));
+    this._register(
+      vscode.commands.registerCommand(
+        'flakeDoctor.loopback.copyAddress',
+        run(async (arg) => {
+          const address = arg instanceof AddressItem ? arg.entry.address : arg instanceof PortItem ? arg.address.address : typeof arg === 'string' ? arg : undefined;
+          if (!address) return;
+          await vscode.env.clipboard.writeText(address);
+          host.info(`Copied ${address}`);
+        }),
+      ),
+    );
+  }
+
+  private readSettings(): LoopbackSettings {
+    const config = vscode.workspace.getConfiguration('flakeDoctor.loopback');
+    const { settings, errors } = readLoopbackSettings((key) => {
+      const inspected = config.inspect(key);
+      // Only values the user set are validated; the defaults come from readLoopbackSettings.
+      return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+    }, workspaceFolders());
+    for (const e of errors) {
+      this.log.warn(e);
+      this.host.warn(`Flake Doctor: ${e}`);
+    }
+    return settings;
+  }
+
+  private render(snapshot: LoopbackSnapshot): void {
+    const problems = loopbackProblems(snapshot, (address) => this.reveal(address));
+    this.problems.setProblems('loopback', problems);
+    const count = problems.length;
+    this.view.badge = count ? { value: count, tooltip: `${count} loopback problem${count === 1 ? '' : 's'}` } : undefined;
+    const notes: string[] = [];
+    if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
+    for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);
+    this.view.message = notes.length ? notes.join(' ') : undefined;
+    this.view.description = `${snapshot.range.first}–${snapshot.range.last}`;
+  }
+
+  async reveal(address: string): Promise<void> {
+    await vscode.commands.executeCommand(`${LOOPBACK_VIEW_ID}.focus`);
+    const item = this.tree.itemFor(address);
+    if (item) await this.view.reveal(item, { select: true, focus: true, expand: true });
+  }
+}

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { CHROMIUM, SCREENSHOT_DIR } from './paths';
+
+/** Playwright driving the code-server workbench in Debian's Chromium. */
+export class Workbench {
+  private constructor(
+    private readonly browser: Browser,
+    readonly page: Page,
+  ) {}
+
+  static async open(url: string, workspace: string): Promise<Workbench> {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${url}?folder=${encodeURIComponent(workspace)}`);
+    await page.waitForSelector('div.monaco-workbench', { timeout: 60_000 });
+    return new Workbench(browser, page);
+  }
+
+  async openContainer(title = 'Flake Doctor'): Promise<void> {
+    const entry = this.page.locator(`.activitybar [aria-label^="${title}"]`).first();
+    await entry.waitFor({ timeout: 60_000 });
+    const expanded = await entry.getAttribute('aria-expanded');
+    if (expanded !== 'true') await entry.click();
+  }
+
+  /** The pane (header + body) of a view, found by its title. */
+  view(title: string): Locator {
+    return this.page.locator('.pane').filter({ has: this.page.locator(`.pane-header[aria-label^="${title}"]`) });
+  }
+
+  async expandView(title: string): Promise<Locator> {
+    const view = this.view(title);
+    const header = view.locator('.pane-header').first();
+    await header.waitFor();
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    return view;
+  }
+
+  treeItem(view: Locator, label: string): Locator {
+    return view.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) }).first();
+  }
+
+  statusBar(): Locator {
+    return this.page.locator('#workbench\\.parts\\.statusbar');
+  }
+
+  /** Runs an inline action (hover buttons) of a tree row by its title. */
+  async inlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover();
+    await row.locator(`.action-label[aria-label^="${title}"]`).first().click();
+  }
+
+  dialog(): Locator {
+    return this.page.locator('.monaco-dialog-box');
+  }
+
+  notifications(): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast');
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const path = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, '_')}.png`);
+    await this.page.screenshot({ path, fullPage: true }).catch(() => undefined);
+    return path;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+  }
+}
