@@ -148,7 +148,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   /** Send a PING through the session's queue; resolves with the PONG round trip in ms. */
-  probeSession(id: string): Promise<number> {
+  async probeSession(id: string): Promise<number> {
     return this.session(id).probe();
   }
 
