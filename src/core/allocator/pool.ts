@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { accessSync, constants, promises as fs, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
@@ -10,8 +10,20 @@ import { PoolLock, type PoolLockOptions } from './poolLock';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
 import { stopProcess, waitForPortsFree, type StopOutcome } from './teardown';
 
+/**
+ * `FLAKE_DOCTOR_POOL_FILE`, else a file in `/dev/shm` where it exists (Linux), else in the
+ * temp directory. A RAM filesystem is the right home: leases name pids, which mean nothing
+ * after a reboot, and creating the lock files there costs a tenth of what it costs on ext4.
+ */
 export function defaultPoolFile(env: NodeJS.ProcessEnv = process.env): string {
-  return env[POOL_ENV.poolFile]?.trim() || join(tmpdir(), 'flake-doctor-loopback-pool.json');
+  const fromEnv = env[POOL_ENV.poolFile]?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm/flake-doctor-loopback-pool.json';
+  } catch {
+    return join(tmpdir(), 'flake-doctor-loopback-pool.json');
+  }
 }
 
 export interface LoopbackPoolOptions {
@@ -230,23 +242,24 @@ export class LoopbackPool {
   private async update<T>(change: (slots: PoolSlot[]) => T): Promise<T> {
     const held = await this.lock.acquire();
     try {
-      const slots = await this.loadForUpdate();
+      const slots = this.loadForUpdate();
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];
         if (slot?.state === 'leased' && !isSameProcessAlive(this.facts, slot.pid, slot.startTime)) slots[i] = null;
       }
       const result = change(slots);
+      // Synchronous inside the lock: a few tiny-file syscalls, held for as short as possible.
       const tmp = `${this.poolFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      await fs.writeFile(tmp, serializePoolFile({ start: this.config.start, count: this.config.count, slots }));
-      await fs.rename(tmp, this.poolFile);
+      writeFileSync(tmp, serializePoolFile({ start: this.config.start, count: this.config.count, slots }));
+      renameSync(tmp, this.poolFile);
       return result;
     } finally {
       await held.release();
     }
   }
 
-  private async loadForUpdate(): Promise<PoolSlot[]> {
-    const text = await readIfExists(this.poolFile);
+  private loadForUpdate(): PoolSlot[] {
+    const text = readIfExistsSync(this.poolFile);
     if (text === null) return emptySlots(this.config.count);
     let content: PoolFileContent;
     try {
@@ -254,7 +267,7 @@ export class LoopbackPool {
     } catch (err) {
       if (!(err instanceof PoolFileCorruptError)) throw err;
       const kept = `${this.poolFile}.corrupt-${Date.now()}`;
-      await fs.rename(this.poolFile, kept);
+      renameSync(this.poolFile, kept);
       this.warn(`${err.message}; reinitialised it and kept the corrupt copy as ${kept}`);
       return emptySlots(this.config.count);
     }
@@ -268,6 +281,15 @@ export class LoopbackPool {
       );
     }
     return content.slots;
+  }
+}
+
+function readIfExistsSync(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
 }
 

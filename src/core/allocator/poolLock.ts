@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 
 /**
@@ -15,6 +15,10 @@ import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../proces
  *
  * `.reclaim` is held for a few syscalls. A `.reclaim` whose creator is dead, or that is
  * older than `staleMs`, is an orphan of a crash inside that window and is removed.
+ *
+ * The file operations are synchronous on purpose: each critical section is a handful of
+ * syscalls on tiny files, and a thread-pool round trip per syscall made a lease cycle ten
+ * times slower than the work itself. Waiting between attempts stays asynchronous.
  */
 export const POOL_LOCK_STALE_MS = 10_000;
 
@@ -44,9 +48,9 @@ function parseContent(text: string): LockContent | null {
   return content;
 }
 
-async function readText(path: string): Promise<string | null> {
+function readText(path: string): string | null {
   try {
-    return await fs.readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -74,23 +78,23 @@ export class PoolLock {
   }
 
   /** Creates `path` exclusively with our content; `false` when it already exists. */
-  private async create(path: string, text: string): Promise<boolean> {
-    let handle: fs.FileHandle;
+  private create(path: string, text: string): boolean {
+    let fd: number;
     try {
-      handle = await fs.open(path, 'wx');
+      fd = openSync(path, 'wx');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     }
     try {
-      await handle.writeFile(text);
+      writeSync(fd, text);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     return true;
   }
 
-  private async isStale(text: string | null, path: string): Promise<boolean> {
+  private isStale(text: string | null, path: string): boolean {
     const parsed = text === null ? null : parseContent(text);
     if (parsed) {
       if (!isSameProcessAlive(this.facts, parsed.pid, parsed.startTime)) return true;
@@ -98,7 +102,7 @@ export class PoolLock {
     }
     // Created but not yet written, or garbage: judge by mtime so a creator mid-write is safe.
     try {
-      const stat = await fs.stat(path);
+      const stat = statSync(path);
       return this.now() - stat.mtimeMs > this.staleMs;
     } catch {
       return false;
@@ -106,22 +110,22 @@ export class PoolLock {
   }
 
   /** Runs `removal` while holding `<lock>.reclaim`; `false` if the reclaim lock was busy. */
-  private async underReclaim(removal: () => Promise<void>): Promise<boolean> {
+  private underReclaim(removal: () => void): boolean {
     const reclaim = `${this.path}.reclaim`;
     const token = randomBytes(8).toString('hex');
-    if (!(await this.create(reclaim, this.content(token)))) {
-      const text = await readText(reclaim);
-      if (text !== null && (await this.isStale(text, reclaim))) {
+    if (!this.create(reclaim, this.content(token))) {
+      const text = readText(reclaim);
+      if (text !== null && this.isStale(text, reclaim)) {
         // Orphan of a crashed remover: re-read right before unlinking to narrow the window.
-        if ((await readText(reclaim)) === text) await fs.rm(reclaim, { force: true });
+        if (readText(reclaim) === text) rmSync(reclaim, { force: true });
       }
       return false;
     }
     try {
-      await removal();
+      removal();
     } finally {
-      const mine = await readText(reclaim);
-      if (mine !== null && parseContent(mine)?.token === token) await fs.rm(reclaim, { force: true });
+      const mine = readText(reclaim);
+      if (mine !== null && parseContent(mine)?.token === token) rmSync(reclaim, { force: true });
     }
     return true;
   }
@@ -130,14 +134,14 @@ export class PoolLock {
     const token = randomBytes(12).toString('hex');
     const deadline = this.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      if (await this.create(this.path, this.content(token))) {
+      if (this.create(this.path, this.content(token))) {
         return { release: () => this.release(token) };
       }
-      const observed = await readText(this.path);
-      if (observed !== null && (await this.isStale(observed, this.path))) {
-        await this.underReclaim(async () => {
+      const observed = readText(this.path);
+      if (observed !== null && this.isStale(observed, this.path)) {
+        this.underReclaim(() => {
           // Re-check while holding .reclaim: only the exact lock we judged stale goes.
-          if ((await readText(this.path)) === observed) await fs.rm(this.path, { force: true });
+          if (readText(this.path) === observed) rmSync(this.path, { force: true });
         });
         continue;
       }
@@ -148,9 +152,9 @@ export class PoolLock {
 
   private async release(token: string): Promise<void> {
     for (;;) {
-      const done = await this.underReclaim(async () => {
-        const text = await readText(this.path);
-        if (text !== null && parseContent(text)?.token === token) await fs.rm(this.path, { force: true });
+      const done = this.underReclaim(() => {
+        const text = readText(this.path);
+        if (text !== null && parseContent(text)?.token === token) rmSync(this.path, { force: true });
       });
       if (done) return;
       await this.sleep(1);

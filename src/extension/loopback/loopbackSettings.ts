@@ -1,6 +1,6 @@
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DEFAULT_POOL_COUNT, DEFAULT_POOL_START, DEFAULT_PROBE_PORTS, isValidPort, rangeError, type PoolConfig } from '../../core/allocator';
+import { DEFAULT_POOL_COUNT, DEFAULT_POOL_START, DEFAULT_PROBE_PORTS, defaultPoolFile, isValidPort, rangeError, type PoolConfig } from '../../core/allocator';
 
 /**
  * `flakeDoctor.loopback.*` settings, validated. No `vscode` import: the caller passes a
@@ -15,8 +15,6 @@ export interface LoopbackSettings {
   connectProbe: boolean;
 }
 
-export const DEFAULT_POOL_FILE_SETTING = '${tmpdir}/flake-doctor-loopback-pool.json';
-
 export type SettingGetter = (key: string) => unknown;
 
 /** Expands `${tmpdir}`, `${workspaceFolder}`, `~`, and resolves relative paths against the first folder. */
@@ -27,7 +25,7 @@ export function expandPath(raw: string, folders: readonly string[]): string {
   return isAbsolute(path) ? path : resolve(folders[0] ?? process.cwd(), path);
 }
 
-export function readLoopbackSettings(get: SettingGetter, folders: readonly string[]): { settings: LoopbackSettings; errors: string[] } {
+export function readLoopbackSettings(get: SettingGetter, folders: readonly string[], env: NodeJS.ProcessEnv = process.env): { settings: LoopbackSettings; errors: string[] } {
   const errors: string[] = [];
   const int = (key: string, fallback: number, min: number, max: number): number => {
     const value = get(key);
@@ -54,11 +52,14 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
     else errors.push(`flakeDoctor.loopback.probePorts must be a non-empty list of ports 1–65535 (got ${JSON.stringify(rawPorts)}); using ${DEFAULT_PROBE_PORTS.join(', ')}`);
   }
 
-  let poolFiles = [expandPath(DEFAULT_POOL_FILE_SETTING, folders)];
+  // Empty (the default) means the library's own default pool file, so a fresh install shows
+  // exactly the pool a LoopbackPool with default options uses.
+  let poolFiles = [defaultPoolFile(env)];
   const rawFiles = get('poolFiles');
   if (rawFiles !== undefined && rawFiles !== null) {
-    if (Array.isArray(rawFiles) && rawFiles.every((f) => typeof f === 'string' && f.trim() !== '')) poolFiles = [...new Set((rawFiles as string[]).map((f) => expandPath(f.trim(), folders)))];
-    else errors.push(`flakeDoctor.loopback.poolFiles must be a list of file paths (got ${JSON.stringify(rawFiles)}); using the default pool file`);
+    if (Array.isArray(rawFiles) && rawFiles.every((f) => typeof f === 'string' && f.trim() !== '')) {
+      if (rawFiles.length > 0) poolFiles = [...new Set((rawFiles as string[]).map((f) => expandPath(f.trim(), folders)))];
+    } else errors.push(`flakeDoctor.loopback.poolFiles must be a list of file paths (got ${JSON.stringify(rawFiles)}); using the default pool file`);
   }
 
   const connect = get('connectProbe');

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { AdaptivePoller, type PollerTimers } from '../../src/extension/common/adaptivePoller';
+
+/** A manual clock: timers fire only when the test advances time. */
+class ManualTimers implements PollerTimers {
+  time = 0;
+  pending: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 1;
+  now = () => this.time;
+  setTimeout = (fn: () => void, ms: number) => {
+    const id = this.nextId++;
+    this.pending.push({ at: this.time + ms, fn, id });
+    return id;
+  };
+  clearTimeout = (id: unknown) => {
+    this.pending = this.pending.filter((p) => p.id !== id);
+  };
+  async advance(ms: number) {
+    this.time += ms;
+    const due = this.pending.filter((p) => p.at <= this.time);
+    this.pending = this.pending.filter((p) => p.at > this.time);
+    for (const p of due) p.fn();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('AdaptivePoller', () => {
+  it('runs only while active, and waits a multiple of its measured cost', async () => {
+    const timers = new ManualTimers();
+    let runs = 0;
+    const poller = new AdaptivePoller(
+      async () => {
+        runs++;
+        timers.time += 300; // this run "costs" 300 ms
+      },
+      { minIntervalMs: 1000, maxIntervalMs: 60_000, costMultiplier: 10, timers },
+    );
+    await timers.advance(10_000);
+    expect(runs).toBe(0); // hidden view: nothing runs
+    poller.setActive(true);
+    await timers.advance(0);
+    expect(runs).toBe(1);
+    expect(poller.currentIntervalMs).toBe(3000); // 300 ms × 10, above the 1 s floor
+    await timers.advance(2999);
+    expect(runs).toBe(1);
+    await timers.advance(1);
+    expect(runs).toBe(2);
+    poller.setActive(false);
+    expect(timers.pending).toHaveLength(0);
+    await timers.advance(100_000);
+    expect(runs).toBe(2);
+  });
+
+  it('clamps the interval to its bounds', () => {
+    const poller = new AdaptivePoller(async () => undefined, { minIntervalMs: 500, maxIntervalMs: 5000 });
+    expect(poller.intervalFor(1)).toBe(500);
+    expect(poller.intervalFor(10_000)).toBe(5000);
+  });
+});

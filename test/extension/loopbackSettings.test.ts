@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { readLoopbackSettings } from '../../src/extension/loopback/loopbackSettings';
+
+const read = (values: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => readLoopbackSettings((k) => values[k], ['/ws'], env);
+
+describe('flakeDoctor.loopback settings', () => {
+  it('defaults match the library: 127.0.0.2–.33, ports 9925/9926, the default pool file', () => {
+    const { settings, errors } = read({}, { FLAKE_DOCTOR_POOL_FILE: '/x/pool.json' });
+    expect(errors).toEqual([]);
+    expect(settings.config).toEqual({ start: 2, count: 32, probePorts: [9925, 9926] });
+    expect(settings.poolFiles).toEqual(['/x/pool.json']);
+  });
+
+  it('reports invalid values and never uses them', () => {
+    const { settings, errors } = read({ start: 300, count: 'many', probePorts: [80, 99999], poolFiles: 'one', minScanIntervalMs: 5, connectProbe: 'yes' });
+    expect(settings.config).toEqual({ start: 2, count: 32, probePorts: [9925, 9926] });
+    expect(settings.minScanIntervalMs).toBe(2000);
+    expect(settings.connectProbe).toBe(true);
+    expect(errors).toHaveLength(6);
+    expect(errors.join('\n')).toMatch(/start must be an integer from 1 to 254 \(got 300\)/);
+    expect(errors.join('\n')).toMatch(/probePorts must be a non-empty list of ports/);
+  });
+
+  it('rejects a range that runs past 127.0.0.254 as a whole', () => {
+    const { settings, errors } = read({ start: 250, count: 10 });
+    expect(settings.config.start).toBe(2);
+    expect(errors[0]).toMatch(/must not pass 127\.0\.0\.254/);
+  });
+
+  it('expands variables and resolves relative pool files against the workspace folder', () => {
+    const { settings } = read({ poolFiles: ['${workspaceFolder}/a.json', 'b.json', '/abs/c.json'] });
+    expect(settings.poolFiles).toEqual(['/ws/a.json', '/ws/b.json', '/abs/c.json']);
+  });
+});
