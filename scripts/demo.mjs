@@ -6,7 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CODE_SERVER_BIN, ROOT, VSIX } from './paths.mjs';
+import { startListenerScenario } from './demo/listenerScenario.mjs';
+import { startLockScenario } from './demo/lockScenario.mjs';
 import { startLoopbackScenario } from './demo/loopbackScenario.mjs';
+import { startRelayScenario } from './demo/relayScenario.mjs';
 import { startGroup, stopAllGroups } from './demo/processGroup.mjs';
 
 const step = (m) => console.log(`[demo] ${m}`);
@@ -31,7 +34,8 @@ async function main() {
   for (const d of [join(workspace, '.vscode'), join(userData, 'User'), extensions]) mkdirSync(d, { recursive: true });
 
   step('starting demo scenarios');
-  const scenarios = [await startLoopbackScenario(demoDir)];
+  const scenarios = [];
+  for (const start of [startLoopbackScenario, startLockScenario, startRelayScenario, startListenerScenario]) scenarios.push(await start(demoDir));
   const settings = Object.assign({}, ...scenarios.map((s) => s.settings));
   writeFileSync(join(workspace, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never' }));

@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import { vscodeHost } from './common/host';
 import { createLog } from './log';
+import { CallsFeature } from './calls/registerCalls';
+import { LocksFeature } from './locks/registerLocks';
 import { LoopbackFeature } from './loopback/registerLoopback';
+import { SessionsFeature } from './sessions/registerSessions';
 import { ProblemCenter } from './problems/problemCenter';
 
 /**
@@ -15,6 +18,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(problems);
   context.subscriptions.push(vscode.commands.registerCommand('flakeDoctor.showLog', () => log.show()));
   context.subscriptions.push(new LoopbackFeature(vscodeHost, log, problems));
+  context.subscriptions.push(new LocksFeature(vscodeHost, log, problems));
+  context.subscriptions.push(new SessionsFeature(vscodeHost, log, problems));
+  context.subscriptions.push(new CallsFeature(vscodeHost, log, problems));
   log.info(`Flake Doctor ${context.extension.packageJSON.version as string} activated`);
 }
 

@@ -1,0 +1,11 @@
+import { Disposable } from '../common/disposable';
+import type { Host } from '../common/host';
+import type { Log } from '../log';
+import type { ProblemCenter } from '../problems/problemCenter';
+
+/** The "Restart Locks" view. Until it lands, the view shows its welcome text (package.json). */
+export class LocksFeature extends Disposable {
+  constructor(_host: Host, _log: Log, _problems: ProblemCenter) {
+    super();
+  }
+}
