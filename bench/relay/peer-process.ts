@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => wss.once('listening', resolve));
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
     const address = wss.address();
-    console.log(JSON.stringify({ url: `ws://127.0.0.1:${typeof address === 'object' ? address.port : 0}` }));
+    console.log(JSON.stringify({ url: `ws://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}` }));
     stop = () => new Promise((resolve) => wss.close(() => resolve()));
   } else if (role === 'provider' && url) {
     const provider = await startDemoProvider(url, { answer: true });
