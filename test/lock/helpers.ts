@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -86,4 +87,20 @@ export function startWorker(name: string, args: unknown): Worker {
 export function lastJsonLine<T>(stdout: string): T {
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;
+}
+
+/** A real, running process other than this one (an idle Node), killed when the test ends. */
+export async function startLiveChild(): Promise<{ pid: number; kill: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60000)'], { stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  onTestFinished(kill);
+  await new Promise<void>((resolveSpawn, reject) => {
+    child.once('spawn', () => resolveSpawn());
+    child.once('error', reject);
+  });
+  return { pid: child.pid!, kill };
 }

@@ -1,62 +1,16 @@
-// A real process contending for the lock. Each critical section checks for overlap ON DISK:
-// it creates `<dir>/inside` with open('wx'), which fails if any other process is inside too,
-// and checks that the lock file still carries its own token when it leaves (a live owner's
-// lock must never be removed or taken over). Prints `ready`, waits for `<dir>/go`, then runs;
-// the last line is a JSON summary.
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { acquireLockFile, parseLockContent, type LockOptions } from '../../../src/core/lock/index';
+// A real process contending for the lock: prints `ready`, runs the shared contender loop
+// (see contend-loop.ts), and prints its summary as the last line, in JSON.
+import { runContender, type Args } from './contend-loop';
 
-interface Args {
-  lockPath: string;
-  dir: string;
-  iterations: number;
-  options: Pick<LockOptions, 'staleMs' | 'maxWaitMs' | 'pollIntervalMs' | 'mutexStaleMs' | 'mutexRetryMs'>;
-}
+// If the test that started us is gone (failed, timed out, killed), stop instead of polling on.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(3);
+}, 200).unref();
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function lockToken(lockPath: string): string | null {
-  try {
-    const parsed = parseLockContent(readFileSync(lockPath, 'utf8'));
-    return parsed.ok ? parsed.record.token : null;
-  } catch {
-    return null;
-  }
-}
-
-async function main(): Promise<void> {
-  const args = JSON.parse(process.argv[2]!) as Args;
-  const inside = join(args.dir, 'inside');
-  process.stdout.write('ready\n');
-  while (!existsSync(join(args.dir, 'go'))) await sleep(5);
-  const t0 = Date.now();
-  let acquired = 0;
-  let overlaps = 0;
-  let lostLock = 0;
-  let releaseNoop = 0;
-  const how: Record<string, number> = {};
-  for (let i = 0; i < args.iterations; i++) {
-    const handle = await acquireLockFile(args.lockPath, args.options);
-    acquired += 1;
-    how[handle.acquisition.how] = (how[handle.acquisition.how] ?? 0) + 1;
-    let mine = true;
-    try {
-      closeSync(openSync(inside, 'wx'));
-    } catch {
-      overlaps += 1;
-      mine = false;
-    }
-    // Stay inside across a timer and a few event-loop turns, so others poll meanwhile.
-    await sleep(1);
-    if (lockToken(args.lockPath) !== handle.token) lostLock += 1;
-    if (mine) unlinkSync(inside);
-    if (!(await handle.release())) releaseNoop += 1;
-  }
-  process.stdout.write(`${JSON.stringify({ pid: process.pid, acquired, overlaps, lostLock, releaseNoop, how, ms: Date.now() - t0 })}\n`);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runContender(JSON.parse(process.argv[2]!) as Args, () => process.stdout.write('ready\n'))
+  .then((summary) => process.stdout.write(`${JSON.stringify(summary)}\n`))
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });

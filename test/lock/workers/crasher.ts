@@ -14,9 +14,14 @@ interface Args {
 function stopHere(): never {
   // Synchronous write: the line must be out before this thread blocks.
   writeSync(1, 'at-point\n');
-  // Block this thread for good: no timers, no event loop; only SIGKILL ends it.
+  // Block this thread: no timers, no event loop; only SIGKILL ends it, or (if the test that
+  // started us is gone) the parent check below.
+  const parent = process.ppid;
   const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(cell, 0, 0);
+  for (;;) {
+    Atomics.wait(cell, 0, 0, 200);
+    if (process.ppid !== parent) process.exit(3);
+  }
 }
 
 async function main(): Promise<void> {
