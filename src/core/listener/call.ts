@@ -50,9 +50,19 @@ export async function boundedCall(spec: CallSpec, deps: CallDeps): Promise<CallR
   const controller = new AbortController();
   const deadlineAt = now() + spec.timeoutMs;
 
-  const timer = setTimeout(() => {
+  // libuv schedules timers from its cached loop time, so a timer armed late in a long tick
+  // can fire early by that tick's length. Re-arm for the remainder against a real monotonic
+  // clock (never the injected `now`, which a test may freeze) so the deadline never fires early.
+  const monoDeadline = performance.now() + spec.timeoutMs;
+  const onDeadline = (): void => {
+    const remaining = monoDeadline - performance.now();
+    if (remaining > 1) {
+      timer = setTimeout(onDeadline, remaining);
+      return;
+    }
     controller.abort(new DeadlineExceededError(spec.name, spec.timeoutMs));
-  }, spec.timeoutMs);
+  };
+  let timer = setTimeout(onDeadline, spec.timeoutMs);
 
   const outer = spec.signal;
   const onOuterAbort = (): void => controller.abort(outer?.reason);

@@ -142,8 +142,11 @@ export class CallTracker implements Disposable {
   /** Aborts an in-flight call by id; false if unknown or not abortable. */
   abort(id: string, reason = 'aborted by user'): boolean {
     const entry = this.inFlight.get(id);
-    if (!entry?.abort) return false;
-    entry.abort(reason);
+    // undici only assigns request.abort once the request has a connection, so an external
+    // call's abort is looked up at the moment of use.
+    const abort = entry?.request ? abortFor(entry.request) : entry?.abort;
+    if (!abort) return false;
+    abort(reason);
     return true;
   }
 
@@ -250,7 +253,6 @@ export class CallTracker implements Disposable {
           method,
           url,
           deadlineAt: null,
-          abort: abortFor(request),
         },
         request,
       );
@@ -262,8 +264,6 @@ export class CallTracker implements Disposable {
       entry.snap.phase = 'receiving-body';
       const status = (message as { response?: { statusCode?: unknown } }).response?.statusCode;
       if (typeof status === 'number') entry.snap.status = status;
-      // undici only assigns request.abort once connected, so refresh it here.
-      entry.abort = abortFor(request) ?? entry.abort;
     });
     on(CH_TRAILERS, (message) => {
       const request = requestOf(message);
