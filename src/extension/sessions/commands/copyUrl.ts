@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import type { Host } from '../../common/host';
+import type { SessionsModel } from '../sessionsModel';
+
+export const COPY_URL_COMMAND = 'flakeDoctor.sessions.copyUrl';
+
+/** Copies the relay's base URL (never the token: peers add `/provider` or `/client` and their credential). */
+export async function copyUrlCommand(model: SessionsModel, host: Host): Promise<void> {
+  const url = model.state.relay?.url;
+  if (!url) {
+    host.info('Flake Doctor: the WebSocket relay is not running.');
+    return;
+  }
+  await vscode.env.clipboard.writeText(url);
+  host.info(`Copied ${url}`);
+}

@@ -1,0 +1,29 @@
+import type { Host } from '../../common/host';
+import type { Log } from '../../log';
+import { formatRtt, remoteOf } from '../sessionFormat';
+import type { SessionsModel } from '../sessionsModel';
+import { resolveSession } from './pickSession';
+
+export const PROBE_SESSION_COMMAND = 'flakeDoctor.sessions.probe';
+
+/**
+ * Sends a PING now, through the session's own queue (so it measures what the peer
+ * experiences, queue included), and reports the PONG round trip.
+ */
+export async function probeSessionCommand(model: SessionsModel, host: Host, log: Log, arg: unknown): Promise<void> {
+  const target = await resolveSession(model, arg, 'Session to PING');
+  if (!target) return;
+  const s = target.session;
+  const who = `${s.id} (${s.role}, ${remoteOf(s)})`;
+  try {
+    const rttMs = await host.withProgress(`PING ${s.id}…`, () => model.probe(s.id));
+    const message = `Probe ${who}: PONG in ${formatRtt(rttMs)}`;
+    log.info(message);
+    host.info(message);
+  } catch (err) {
+    const message = `Probe ${who}: ${(err as Error).message}`;
+    log.warn(message);
+    host.warn(message);
+  }
+  model.refresh();
+}
