@@ -3,7 +3,7 @@
 // asserts how fast anything is: only that it eventually happens and never overlaps.
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mutexPath, reclaimPath } from '../../src/core/lock/index';
 import { lastJsonLine, makeTempDir, startWorker } from './helpers';
 
@@ -34,28 +34,22 @@ async function contend(dir: string, lockPath: string, count: number, iterations:
 const points = ['after-mutex-create', 'holding-mutex', 'holding-reclaim', 'holding-lock'] as const;
 
 describe('real processes', () => {
-  it('6 processes x 30 acquisitions: zero overlaps on disk, every lock released by its owner', async () => {
+  // All tests of this file run concurrently (separate directories): their time is mostly
+  // process start-up and waiting, which overlap well on a small machine.
+  it.concurrent('6 processes x 30 acquisitions: zero overlaps on disk, every lock released by its owner', async () => {
+    // try/finally, not onTestFinished: a global hook is not reliably tied to a concurrent test.
     const { dir, cleanup } = makeTempDir();
-    onTestFinished(cleanup);
-    const lockPath = join(dir, 'restart.lock');
-    // Huge stale/max-wait: no takeover of a live holder may happen, however slow the machine.
-    const summaries = await contend(dir, lockPath, 6, 30, { pollIntervalMs: 2, staleMs: 600_000, maxWaitMs: 600_000 });
-    expect(summaries.reduce((n, s) => n + s.acquired, 0)).toBe(180);
-    expect(summaries.map((s) => s.overlaps)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(summaries.map((s) => s.lostLock)).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(summaries.map((s) => s.releaseNoop)).toEqual([0, 0, 0, 0, 0, 0]);
-    for (const s of summaries) expect(Object.keys(s.how)).toEqual(['free']);
-    expect(existsSync(lockPath)).toBe(false);
-    expect(existsSync(mutexPath(lockPath))).toBe(false);
+    try {
+      await sixByThirty(dir);
+    } finally {
+      cleanup();
+    }
   }, 60_000);
 
   // Each scenario: a crasher stops at a point and is SIGKILLed there; then survivors contend.
   // The lock's stale threshold is huge, so a dead lock holder can only be passed by dead-holder
-  // detection; the mutex threshold is small, so crashed mutex/reclaim files age out quickly.
-  // Concurrent: the scenarios use separate directories, and most of their time is process
-  // start-up and waiting for the mutex threshold, which overlap well.
+  // detection; the mutex threshold is small, so crashed mutex/reclaim files age out soon.
   it.concurrent.each(points)('SIGKILL %s: every survivor eventually acquires, no live lock is removed', async (point) => {
-    // try/finally, not onTestFinished: a global hook is not reliably tied to a concurrent test.
     const { dir, cleanup } = makeTempDir();
     try {
       await crashAndSurvive(dir, point);
@@ -65,9 +59,25 @@ describe('real processes', () => {
   }, 60_000);
 });
 
+async function sixByThirty(dir: string): Promise<void> {
+  const lockPath = join(dir, 'restart.lock');
+  // Huge stale/max-wait: no takeover of a live holder may happen, however slow the machine.
+  const summaries = await contend(dir, lockPath, 6, 30, { pollIntervalMs: 2, staleMs: 600_000, maxWaitMs: 600_000 });
+  expect(summaries.reduce((n, s) => n + s.acquired, 0)).toBe(180);
+  expect(summaries.map((s) => s.overlaps)).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(summaries.map((s) => s.lostLock)).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(summaries.map((s) => s.releaseNoop)).toEqual([0, 0, 0, 0, 0, 0]);
+  for (const s of summaries) expect(Object.keys(s.how)).toEqual(['free']);
+  expect(existsSync(lockPath)).toBe(false);
+  expect(existsSync(mutexPath(lockPath))).toBe(false);
+}
+
 async function crashAndSurvive(dir: string, point: (typeof points)[number]): Promise<void> {
   const lockPath = join(dir, 'restart.lock');
-  const options = { pollIntervalMs: 5, staleMs: 600_000, maxWaitMs: 600_000, mutexStaleMs: 300 };
+  // mutexStaleMs is the one timing assumption: a LIVE process holding the mutex (for a few
+  // synchronous fs calls) must not be descheduled that long, or it is reaped by design.
+  // 1.5 s leaves a wide margin on a loaded 2-core machine and costs each scenario ~1.5 s.
+  const options = { pollIntervalMs: 5, staleMs: 600_000, maxWaitMs: 600_000, mutexStaleMs: 1_500 };
   if (point === 'holding-reclaim') {
     // The crasher only takes .reclaim to reap a stale mutex, so plant one (empty, old mtime).
     writeFileSync(mutexPath(lockPath), '');

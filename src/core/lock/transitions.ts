@@ -2,7 +2,7 @@
 // take (write our record over whatever is there, if the caller's rule allows it on a fresh
 // re-read) and release (remove the lock only if it still carries our token).
 import { formatLockContent, parseLockContent, type LockRecord } from './content';
-import { newToken, readOrNull, unlinkIfExists, writeAtomically } from './files';
+import { createExclusive, newToken, readIfExists, readOrNull, unlinkIfExists, writeAtomically } from './files';
 import { judgeLock, type LockJudgement } from './judge';
 import { withRegistryMutex, type ReapEvent } from './mutex';
 import type { MutexOperation, ResolvedOptions } from './options';
@@ -10,7 +10,7 @@ import { selfFacts } from './process-facts';
 
 /** Reads and judges the lock without the mutex: a hint only, never a basis for a write. */
 export function observeLock(lockPath: string, options: ResolvedOptions): LockJudgement {
-  return judgeLock(readOrNull(lockPath), options.now(), options.staleMs, options.processFacts);
+  return judgeLock(readIfExists(lockPath), options.now(), options.staleMs, options.processFacts);
 }
 
 export type TakeOutcome<R> =
@@ -49,7 +49,14 @@ export function takeInsideMutex<R>(lockPath: string, options: ResolvedOptions, m
     bootId: self.bootId,
     command: self.command,
   };
-  writeAtomically(lockPath, formatLockContent(record), token);
+  const content = formatLockContent(record);
+  // A free lock is created in place (one create: the cheapest write, and the uncontended
+  // acquire is all about the number of file creations). A lock-free reader can catch the
+  // file empty between the create and the write; it then judges it corrupt, goes to the
+  // mutex we hold, and re-reads the complete content after we release it. Replacing an
+  // existing lock (a takeover) goes through a temporary file and a rename, so a lock that
+  // existed never looks empty to anyone.
+  if (current.state !== 'free' || !createExclusive(lockPath, content)) writeAtomically(lockPath, content, token);
   return { taken: true, reason, record, previous: current };
 }
 
