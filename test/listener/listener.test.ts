@@ -166,6 +166,17 @@ describe('long poll', () => {
     await waitFor(() => l.snapshot().state === 'polling' && l.snapshot().restarts === 1, 'polling again after a restart');
   });
 
+  it('a broker answering 202 without holding does not turn the loop into a busy loop', async () => {
+    const b = await broker({ longPollHoldMs: 0 });
+    const l = listener(b.url, { emptyPollFloorMs: 100 });
+    l.start();
+    await waitFor(() => l.snapshot().state === 'polling', 'polling');
+    const before = b.counts().getMessage;
+    await new Promise((r) => setTimeout(r, 500));
+    // At most one poll per 100 ms (plus slack), not thousands.
+    expect(b.counts().getMessage - before).toBeLessThanOrEqual(8);
+  });
+
   it('stop() during a long poll returns promptly and deletes the session', async () => {
     const b = await broker({ longPollHoldMs: 20_000 });
     const l = listener(b.url, { longPollTimeoutMs: 30_000 });
@@ -327,6 +338,16 @@ describe('actions and snapshot', () => {
     expect(b.sessions().map((s) => s.sessionId)).toEqual([after]);
     expect(b.counts().deleteSession).toBe(1);
     expect(l.snapshot().restarts).toBe(1);
+  });
+
+  it('restart() brings a listener back after the supervisor gave up', async () => {
+    const b = await broker({ faults: { createSession: { kind: 'status', status: 503 } } });
+    const l = listener(b.url, { maxRestarts: 0 });
+    l.start();
+    await waitFor(() => l.snapshot().state === 'failed', 'the listener to give up');
+    b.clearFaults();
+    l.restart();
+    await waitFor(() => l.snapshot().sessionId, 'a session after the manual restart');
   });
 
   it('probeBroker() times a request; a stalling broker gives a bounded failed probe', async () => {

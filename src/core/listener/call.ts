@@ -48,7 +48,8 @@ export function createBrokerDispatcher(): Agent {
 export async function boundedCall(spec: CallSpec, deps: CallDeps): Promise<CallResponse> {
   const now = deps.now ?? Date.now;
   const controller = new AbortController();
-  const deadlineAt = now() + spec.timeoutMs;
+  const startedAt = now();
+  const deadlineAt = startedAt + spec.timeoutMs;
 
   // libuv schedules timers from its cached loop time, so a timer armed late in a long tick
   // can fire early by that tick's length. Re-arm for the remainder against a real monotonic
@@ -77,6 +78,7 @@ export async function boundedCall(spec: CallSpec, deps: CallDeps): Promise<CallR
       method: spec.method,
       url: stripQuery(spec.url),
       deadlineAt,
+      startedAt,
       abort: (reason) => controller.abort(new CallAbortedError(spec.name, reason, true)),
     });
   }

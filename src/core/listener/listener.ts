@@ -50,6 +50,8 @@ export interface BrokerListenerOptions {
   maxRestarts?: number;
   /** Deadline for deleting the session when a run ends (bounds how long stop() can take). */
   stopGraceMs?: number;
+  /** Minimum time between two polls when the broker answers 202 without holding (default 250). */
+  emptyPollFloorMs?: number;
   /** Share a tracker (e.g. one per process); default: a tracker of its own. */
   tracker?: CallTracker;
   /** For the tracker of its own: also watch other undici/fetch calls in the process. */
@@ -127,6 +129,7 @@ export class BrokerListener implements Disposable {
       sessionConflictRetryDelayMs: this.options.sessionConflictRetryDelayMs ?? 30_000,
       acquireBackoff: this.options.acquireBackoff ?? { baseMs: 500, maxMs: 30_000 },
       deleteSessionTimeoutMs: Math.min(this.controlPlaneTimeoutMs, this.options.stopGraceMs ?? 2_000),
+      emptyPollFloorMs: this.options.emptyPollFloorMs ?? 250,
       sleep,
       random,
     };
@@ -185,6 +188,11 @@ export class BrokerListener implements Disposable {
   restart(): void {
     if (!this.supervisor) {
       this.start();
+      return;
+    }
+    if (this.state === 'failed') {
+      // The supervisor gave up and its loop has ended: replace it rather than poke it.
+      void this.stop().then(() => this.start());
       return;
     }
     this.supervisor.restart();

@@ -20,6 +20,8 @@ export interface LoopOptions {
   acquireBackoff: BackoffPolicy;
   /** Deadline for the session delete at the end of a run. */
   deleteSessionTimeoutMs: number;
+  /** An empty poll (202) answered faster than this is followed by a wait for the rest. */
+  emptyPollFloorMs: number;
   sleep: SleepFn;
   random: RandomFn;
 }
@@ -80,6 +82,7 @@ async function pollLoop(client: BrokerClient, options: LoopOptions, hooks: LoopH
     if (signal.aborted) throw signal.reason;
     hooks.state('polling');
     let message;
+    const pollStarted = performance.now();
     try {
       message = await client.getMessage(memory.lastMessageId, signal);
     } catch (err) {
@@ -91,7 +94,13 @@ async function pollLoop(client: BrokerClient, options: LoopOptions, hooks: LoopH
       throw err;
     }
     hooks.healthy();
-    if (!message) continue;
+    if (!message) {
+      // A broker that answers 202 at once instead of holding the poll would otherwise turn
+      // this loop into a busy loop against it.
+      const rest = options.emptyPollFloorMs - (performance.now() - pollStarted);
+      if (rest > 0) await sleepUnlessAborted(options.sleep, rest, signal);
+      continue;
+    }
     hooks.message(message.messageId);
 
     const ids = availableJobIds(message);

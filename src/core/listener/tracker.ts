@@ -35,6 +35,8 @@ export interface BeginCallInfo {
   method: string;
   url: string;
   deadlineAt: number | null;
+  /** When the call started (default: now); lets deadlineAt - startedAt equal the timeout exactly. */
+  startedAt?: number;
   /** How to abort the call; absent when the tracker cannot abort it. */
   abort?: (reason: string) => void;
 }
@@ -169,7 +171,7 @@ export class CallTracker implements Disposable {
   }
 
   private add(id: string, info: BeginCallInfo, request: UndiciRequestLike | undefined): Entry {
-    const startedAt = this.now();
+    const startedAt = info.startedAt ?? this.now();
     const snap: CallSnapshot = {
       id,
       name: info.name,
