@@ -1,6 +1,6 @@
 // The origin's regressions and the release/takeover races, with the interleaving forced by
 // barriers, hooks, an injected sleepFn and an injected clock: nothing depends on timing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -140,6 +140,39 @@ describe('origin regression: concurrent breakers of a stale lock', () => {
     expect(reports.map((r) => r.outcome).sort()).toEqual(['already-free', 'already-free', 'removed']);
     expect(reports.find((r) => r.outcome === 'removed')?.previous?.token).toBe(staleToken);
     expect(existsSync(lockPath)).toBe(false);
+  });
+});
+
+describe('lock-free look versus a lock being created', () => {
+  it('a waiter that catches a new lock still empty does not take it over: it re-reads under the mutex', async () => {
+    const lockPath = tempLock();
+    // The moment inside another process's acquire between creating the lock file and writing
+    // it: it holds the mutex, the lock file exists and is empty.
+    const creator = { pid: process.pid, token: 'creator-token' };
+    writeFileSync(`${lockPath}.mutex`, `${creator.pid}\nmutex-token\n`);
+    writeFileSync(lockPath, '');
+    const looked: string[] = [];
+    const sleeps: number[] = [];
+    const waiting = acquireLockFile(lockPath, {
+      ...THRESHOLDS,
+      pollIntervalMs: 50,
+      mutexRetryMs: 3,
+      hooks: { beforeTransition: (state) => void looked.push(state) },
+      sleepFn: async (ms) => {
+        sleeps.push(ms);
+        if (ms === 3) {
+          // The creator finishes: writes its record and releases the mutex.
+          writeLockForTesting(lockPath, { token: creator.token });
+          unlinkSync(`${lockPath}.mutex`);
+          return;
+        }
+        throw new Error('stop waiting');
+      },
+    });
+    await expect(waiting).rejects.toThrow('stop waiting');
+    expect(looked).toEqual(['corrupt']); // its lock-free look saw the empty file...
+    expect(sleeps).toEqual([3, 50]); // ...it waited for the mutex, re-read, and then polled
+    expect(tokenOnDisk(lockPath)).toBe(creator.token); // the creator's lock is intact
   });
 });
 

@@ -87,9 +87,9 @@ export function unlinkIfContent(path: string, content: string): boolean {
 }
 
 /**
- * Replaces the lock file's content atomically (write a private temporary file, then rename
- * over). Lock-free readers (the waiters' fast path, the inspector) therefore never see a
- * half-written lock and never report a healthy lock as corrupt.
+ * Replaces an existing lock file's content atomically (write a private temporary file, then
+ * rename over it), so a lock that exists never looks empty or half-written to lock-free
+ * readers (waiters' fast path, the inspector) while it is taken over.
  */
 export function writeAtomically(path: string, content: string, token: string): void {
   const temporary = `${path}.${token}.tmp`;
