@@ -11,17 +11,35 @@ const STATUS_LOOK: Record<RelayStatus, { icon: string; color?: string }> = {
   failed: { icon: 'error', color: 'list.errorForeground' },
 };
 
-/** The embedded relay: url, state, counts. `contextValue` is `relay.<status>`. */
+/**
+ * The embedded relay: url, state, counts. `contextValue` is `relay.<status>`. Updated in
+ * place (see SessionItem for why); always expanded, since its sessions are the point.
+ */
 export class RelayItem extends vscode.TreeItem {
-  constructor(readonly state: SessionsState) {
-    super(relayLabel(state), state.sessions.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    const look = STATUS_LOOK[state.status];
+  private signature = '';
+
+  constructor(state: SessionsState) {
+    super(relayLabel(state), vscode.TreeItemCollapsibleState.Expanded);
     // Stable id: the relay row keeps its expansion and selection across redraws.
     this.id = 'relay';
+    this.update(state);
+  }
+
+  /** Applies the latest state; true when anything on screen changed. */
+  update(state: SessionsState): boolean {
+    const look = STATUS_LOOK[state.status];
+    const label = relayLabel(state);
+    const description = relayDescription(state);
+    const signature = `${label}|${state.status}|${description}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.label = label;
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    this.description = relayDescription(state);
+    this.description = description;
     this.contextValue = `relay.${state.status}`;
-    this.accessibilityInformation = { label: `WebSocket relay ${relayLabel(state)}, ${this.description.replace(/ · /g, ', ')}` };
+    this.accessibilityInformation = { label: `WebSocket relay ${label}, ${description.replace(/ · /g, ', ')}` };
+    this.tooltip = undefined;
+    return true;
   }
 
   /** Built lazily (resolveTreeItem) from the freshest state. */

@@ -8,25 +8,44 @@ const HEALTH_LOOK: Record<SessionHealth, { icon: string; color?: string }> = {
   closing: { icon: 'debug-disconnect', color: 'disabledForeground' },
 };
 
-/** One WebSocket session. `contextValue` is `session.<health>` so menus can match by regex. */
+/**
+ * One WebSocket session. `contextValue` is `session.<health>` so menus can match by regex.
+ * The object lives as long as its session and is updated in place: VS Code maps menu clicks
+ * back to the element it was given, so a row that is replaced on every redraw could hand a
+ * click to nobody while the tree is being refetched.
+ */
 export class SessionItem extends vscode.TreeItem {
+  private signature = '';
+
   constructor(
-    readonly classified: ClassifiedSession,
+    public classified: ClassifiedSession,
     now: number,
   ) {
     super(classified.session.id, vscode.TreeItemCollapsibleState.None);
-    const look = HEALTH_LOOK[classified.health];
     this.id = `session:${classified.session.id}`;
-    // Providers and clients look different while healthy; a problem overrides both.
-    const icon = classified.health === 'ok' && classified.session.role === 'client' ? 'device-desktop' : look.icon;
-    this.iconPath = new vscode.ThemeIcon(icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    this.description = sessionDescription(classified, now);
-    this.contextValue = `session.${classified.health}`;
-    this.accessibilityInformation = { label: sessionAccessibility(classified, now) };
+    this.update(classified, now);
   }
 
   get sessionId(): string {
     return this.classified.session.id;
+  }
+
+  /** Applies the latest snapshot; true when anything on screen changed. */
+  update(classified: ClassifiedSession, now: number): boolean {
+    this.classified = classified;
+    const look = HEALTH_LOOK[classified.health];
+    // Providers and clients look different while healthy; a problem overrides both.
+    const icon = classified.health === 'ok' && classified.session.role === 'client' ? 'device-desktop' : look.icon;
+    const description = sessionDescription(classified, now);
+    const signature = `${icon}|${classified.health}|${description}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.iconPath = new vscode.ThemeIcon(icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+    this.description = description;
+    this.contextValue = `session.${classified.health}`;
+    this.accessibilityInformation = { label: sessionAccessibility(classified, now) };
+    this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
+    return true;
   }
 
   /** Built lazily (resolveTreeItem) from the freshest snapshot, since most tooltips are never shown. */

@@ -6,21 +6,17 @@ import type { SessionsModel } from './sessionsModel';
 
 export type SessionsNode = RelayItem | SessionItem;
 
-function iconKey(icon: vscode.TreeItem['iconPath']): string {
-  return icon instanceof vscode.ThemeIcon ? `${icon.id}/${icon.color?.id ?? ''}` : '';
-}
-
 /**
- * Renders the model's state: the relay row, its sessions as children. Rows are rebuilt on
- * every model change and on `render()` (the visible-only age tick), but the tree is told to
- * redraw only when the rendered text, icons or menus differ from what is on screen.
+ * Renders the model's state: the relay row, its sessions as children. Rows are long-lived
+ * objects updated in place on every model change and on `render()` (the visible-only age
+ * tick); the tree is told about exactly the rows whose text, icon or menus changed. Only a
+ * session arriving or leaving refetches the whole tree.
  */
 export class SessionsTreeProvider extends Disposable implements vscode.TreeDataProvider<SessionsNode> {
-  private readonly changed = this._register(new vscode.EventEmitter<SessionsNode | undefined>());
+  private readonly changed = this._register(new vscode.EventEmitter<SessionsNode | SessionsNode[] | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private relayItem: RelayItem | null = null;
-  private sessionItems = new Map<string, SessionItem>();
-  private renderedKey = '';
+  private readonly sessionItems = new Map<string, SessionItem>();
 
   constructor(private readonly model: SessionsModel) {
     super();
@@ -30,19 +26,45 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
     this.render(Date.now());
   }
 
-  /** Rebuilds the rows for `now`; fires a redraw only if something visible changed. */
+  /** Brings the rows up to date for `now`; fires only for what changed on screen. */
   render(now: number): void {
     const state = this.model.state;
     // Stopped shows no rows, so the view's welcome text (with its Start link) appears.
-    const relayItem = state.status === 'stopped' ? null : new RelayItem(state);
-    const sessionItems = new Map(relayItem ? state.sessions.map((c) => [c.session.id, new SessionItem(c, now)] as const) : []);
-    const rows = [relayItem, ...sessionItems.values()].filter((i): i is RelayItem | SessionItem => i !== null);
-    const key = JSON.stringify(rows.map((i) => [i.id, i.label, i.description, i.contextValue, iconKey(i.iconPath), i.collapsibleState]));
-    if (key === this.renderedKey) return;
-    this.renderedKey = key;
-    this.relayItem = relayItem;
-    this.sessionItems = sessionItems;
-    this.changed.fire(undefined);
+    if (state.status === 'stopped') {
+      if (!this.relayItem) return;
+      this.relayItem = null;
+      this.sessionItems.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    let structural = false;
+    let relayChanged = false;
+    if (!this.relayItem) {
+      this.relayItem = new RelayItem(state);
+      structural = true;
+    } else {
+      relayChanged = this.relayItem.update(state);
+    }
+    const live = new Set(state.sessions.map((c) => c.session.id));
+    for (const id of this.sessionItems.keys()) {
+      if (!live.has(id)) {
+        this.sessionItems.delete(id);
+        structural = true;
+      }
+    }
+    const changedSessions: SessionItem[] = [];
+    for (const c of state.sessions) {
+      const item = this.sessionItems.get(c.session.id);
+      if (!item) {
+        this.sessionItems.set(c.session.id, new SessionItem(c, now));
+        structural = true;
+      } else if (item.update(c, now)) {
+        changedSessions.push(item);
+      }
+    }
+    if (structural) this.changed.fire(undefined);
+    else if (relayChanged) this.changed.fire([this.relayItem, ...changedSessions]);
+    else if (changedSessions.length) this.changed.fire(changedSessions);
   }
 
   getTreeItem(element: SessionsNode): vscode.TreeItem {
@@ -50,8 +72,6 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: SessionsNode): vscode.TreeItem {
-    // The row may be older than the latest snapshot (it is only replaced when its text
-    // changes), so the tooltip is built from the model's current state.
     const now = Date.now();
     if (element instanceof RelayItem) item.tooltip = RelayItem.buildTooltip(this.model.state, now);
     else item.tooltip = SessionItem.buildTooltip(this.model.session(element.sessionId) ?? element.classified, now);
