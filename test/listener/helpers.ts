@@ -18,7 +18,6 @@ export interface RawServer {
  */
 export async function startRawServer(onSocket: (socket: net.Socket) => void): Promise<RawServer> {
   const sockets = new Set<net.Socket>();
-  const timers = new Set<NodeJS.Timeout>();
   let accepted = 0;
   const server = net.createServer((socket) => {
     accepted++;
@@ -34,7 +33,6 @@ export async function startRawServer(onSocket: (socket: net.Socket) => void): Pr
     port,
     connections: () => accepted,
     close: async () => {
-      for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
