@@ -9,9 +9,20 @@ import type { SessionsState } from './sessionsModel';
  * decide whether anything on screen changed.
  */
 
-/** Ages coarse enough that a visible view does not redraw every tick for sub-second noise. */
+/** Ages for tooltips: to the second. */
 export function formatAge(ms: number): string {
   return ms < 1000 ? '<1 s' : formatDuration(ms);
+}
+
+/**
+ * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
+ * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
+ */
+export function coarseAge(ms: number): string {
+  if (ms < 1000) return '<1 s';
+  if (ms < 5000) return '<5 s';
+  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
+  return formatDuration(ms);
 }
 
 export function formatRtt(ms: number): string {
@@ -28,7 +39,7 @@ function writeState(s: SessionSnapshot, now: number): string {
   const w = s.writeDeadline;
   if (w.state === 'idle') return 'write idle';
   if (w.state === 'overdue') return 'write OVERDUE';
-  return `write armed${w.dueAt !== null ? ` (due in ${formatAge(Math.max(0, w.dueAt - now))})` : ''}`;
+  return `write armed${w.dueAt !== null ? ` (due in ${coarseAge(Math.max(0, w.dueAt - now))})` : ''}`;
 }
 
 export function sessionDescription(c: ClassifiedSession, now: number): string {
@@ -39,7 +50,7 @@ export function sessionDescription(c: ClassifiedSession, now: number): string {
   if (s.missedPongs > 0) parts.push(`${s.missedPongs} missed`);
   parts.push(`queue ${s.queue.frames} (${formatBytes(s.queue.bytes)})`);
   parts.push(`buffered ${formatBytes(s.bufferedAmount)}`);
-  parts.push(s.lastInbound ? `in ${formatAge(now - s.lastInbound.at)} ago` : 'nothing in yet');
+  parts.push(s.lastInbound ? `in ${coarseAge(now - s.lastInbound.at)} ago` : 'nothing in yet');
   parts.push(writeState(s, now));
   return parts.join(' · ');
 }
