@@ -5,6 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { parseProcCmdline, parseProcStat } from '../process';
+
+export { parseProcCmdline };
 
 export type PidProbe = 'running' | 'not-running';
 
@@ -28,18 +31,10 @@ export interface ProcessFacts {
  * so fields are counted from the LAST ')'.
  */
 export function parseProcStatStartTime(stat: string): string | null {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return null;
-  // After ')' come fields 3 (state), 4, ... ; field 22 is index 22 - 3 = 19.
-  const fields = stat.slice(close + 1).trim().split(/\s+/);
-  const value = fields[19];
-  return value !== undefined && /^[0-9]+$/.test(value) ? value : null;
-}
-
-/** Turns `/proc/<pid>/cmdline` (NUL-separated argv) into one display line. */
-export function parseProcCmdline(raw: string): string | null {
-  const args = raw.split('\0').filter((arg) => arg.length > 0);
-  return args.length === 0 ? null : args.join(' ');
+  // One parser for /proc/<pid>/stat across the cores (src/core/process); the lock records
+  // the start time as an opaque string.
+  const parsed = parseProcStat(stat);
+  return parsed === null ? null : String(parsed.startTime);
 }
 
 let cachedBootId: string | null | undefined;

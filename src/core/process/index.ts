@@ -1,2 +1,2 @@
-export { parseProcStat, type ProcStat } from './procStat';
+export { parseProcStat, parseProcCmdline, type ProcStat } from './procStat';
 export { osProcessFacts, isSameProcessAlive, isDescendantOf, isValidPid, type ProcessFacts } from './processFacts';

@@ -29,3 +29,9 @@ export function parseProcStat(text: string): ProcStat | null {
   if (![ppid, pgid, startTime].every(Number.isFinite)) return null;
   return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '?', ppid, pgid, startTime };
 }
+
+/** Turns `/proc/<pid>/cmdline` (NUL-separated argv) into one display line, `null` when empty. */
+export function parseProcCmdline(raw: string): string | null {
+  const args = raw.split('\0').filter((arg) => arg.length > 0);
+  return args.length === 0 ? null : args.join(' ');
+}

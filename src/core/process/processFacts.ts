@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseProcStat, type ProcStat } from './procStat';
+import { parseProcCmdline, parseProcStat, type ProcStat } from './procStat';
 
 /**
  * Facts about other processes, read from the OS. Every core that records "who holds this"
@@ -47,8 +47,7 @@ export const osProcessFacts: ProcessFacts = {
   commandLine(pid) {
     if (!isValidPid(pid)) return null;
     try {
-      const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const line = raw.split('\0').filter((part) => part.length > 0).join(' ');
+      const line = parseProcCmdline(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
       if (line) return line;
       // Kernel threads and zombies have an empty cmdline; the comm name is still useful.
       const stat = readStat(pid);
