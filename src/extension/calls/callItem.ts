@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import type { CallOutcome, CallSnapshot } from '../../core/listener';
+import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
+
+/** What a call row is, for its icon and its menus (`contextValue` = `call.<state>`). */
+export type CallState = 'inflight' | 'stalled' | 'ended';
+
+const OUTCOME_LOOK: Record<CallOutcome, { icon: string; color?: string }> = {
+  ok: { icon: 'pass', color: 'charts.green' },
+  'http-error': { icon: 'circle-slash', color: 'list.errorForeground' },
+  deadline: { icon: 'clock', color: 'list.errorForeground' },
+  aborted: { icon: 'debug-stop', color: 'disabledForeground' },
+  error: { icon: 'error', color: 'list.errorForeground' },
+};
+
+export function callState(call: CallSnapshot): CallState {
+  if (call.outcome !== null) return 'ended';
+  return call.stalled ? 'stalled' : 'inflight';
+}
+
+function look(call: CallSnapshot): { icon: string; color?: string } {
+  const state = callState(call);
+  if (state === 'stalled') return { icon: 'warning', color: 'list.warningForeground' };
+  if (state === 'ended') return OUTCOME_LOOK[call.outcome ?? 'error'];
+  // A long poll is meant to wait; it must not look like trouble.
+  return call.kind === 'long-poll' ? { icon: 'watch' } : { icon: 'arrow-swap' };
+}
+
+/**
+ * One HTTP call, in flight (its age against its deadline) or recent (its outcome). Updated in
+ * place while it stays where it is; a call that ends becomes a new row under "Recent calls".
+ */
+export class CallItem extends vscode.TreeItem {
+  private signature = '';
+
+  constructor(
+    public call: CallSnapshot,
+    now: number,
+    /** Which list the row is in: tree ids must be unique, and a call is first one then the other. */
+    readonly list: 'inflight' | 'recent' | 'process',
+  ) {
+    super(callLabel(call), vscode.TreeItemCollapsibleState.None);
+    this.id = `${list}:${call.id}`;
+    this.update(call, now);
+  }
+
+  get callId(): string {
+    return this.call.id;
+  }
+
+  update(call: CallSnapshot, now: number): boolean {
+    this.call = call;
+    const { icon, color } = look(call);
+    const description = callDescription(call, now);
+    const state = callState(call);
+    const signature = `${state}|${icon}|${description}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.description = description;
+    this.contextValue = `call.${state}`;
+    this.accessibilityInformation = { label: callAccessibility(call, now) };
+    this.tooltip = undefined;
+    return true;
+  }
+
+  static buildTooltip(call: CallSnapshot, now: number): vscode.MarkdownString {
+    return new vscode.MarkdownString(callTooltipMarkdown(call, now), true);
+  }
+}
