@@ -1,11 +1,164 @@
+import * as vscode from 'vscode';
+import { AdaptivePoller } from '../common/adaptivePoller';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
 import type { ProblemCenter } from '../problems/problemCenter';
+import { BREAK_LOCK_COMMAND, breakLockCommand } from './commands/breakLock';
+import { COPY_HOLDER_PID_COMMAND, copyHolderPidCommand } from './commands/copyHolderPid';
+import type { LockCommandContext } from './commands/pickLock';
+import { PROBE_LOCK_COMMAND, probeLockCommand } from './commands/probeLock';
+import { REVEAL_LOCK_FILE_COMMAND, revealLockFileCommand } from './commands/revealLockFile';
+import { WorkspaceLockDiscovery } from './lockDiscovery';
+import type { WorkspaceFolderRef } from './lockFormat';
+import { LocksModel, type LocksState } from './locksModel';
+import { locksProblems } from './locksProblems';
+import { readLocksSettings, sameLocksSettings, type LocksSettings } from './locksSettings';
+import { LocksTreeProvider, type LocksNode } from './locksTreeProvider';
 
-/** The "Restart Locks" view. Until it lands, the view shows its welcome text (package.json). */
+export const LOCKS_VIEW_ID = 'flakeDoctor.restartLocks';
+export const REFRESH_LOCKS_COMMAND = 'flakeDoctor.locks.refresh';
+/** While the view is visible, locks are re-inspected (holder liveness) and ages redrawn at this pace; never while hidden. */
+const VISIBLE_TICK_MS = 1000;
+
+function folderRefs(): WorkspaceFolderRef[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
+}
+
+/** The "Restart Locks" view: lock files found by settings, their holders, Probe / Break / Reveal / Copy pid. */
 export class LocksFeature extends Disposable {
-  constructor(_host: Host, _log: Log, _problems: ProblemCenter) {
+  private readonly model: LocksModel;
+  private readonly tree: LocksTreeProvider;
+  private readonly view: vscode.TreeView<LocksNode>;
+  private readonly discovery: WorkspaceLockDiscovery;
+  private readonly ticker: AdaptivePoller;
+  private lastProblemsKey = '';
+
+  constructor(
+    private readonly host: Host,
+    private readonly log: Log,
+    private readonly problems: ProblemCenter,
+  ) {
     super();
+    this.discovery = this._register(new WorkspaceLockDiscovery((path) => this.model.found([path])));
+    const settings = this.readSettings();
+    this.model = new LocksModel(settings, this.discovery.find);
+    this._register({ dispose: () => this.model.dispose() });
+    this.discovery.watch(settings.patterns);
+    this.tree = this._register(new LocksTreeProvider(this.model, folderRefs));
+    this.view = this._register(vscode.window.createTreeView(LOCKS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+
+    this.model.on('change', (state) => this.render(state));
+    this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
+    // File events redraw the tree whenever a lock changes; this tick only catches what has no
+    // file event (a holder dying) and keeps ages current, while someone can see them.
+    this.ticker = new AdaptivePoller(
+      async () => {
+        await this.model.refresh();
+        this.tree.render(Date.now());
+      },
+      { minIntervalMs: VISIBLE_TICK_MS, maxIntervalMs: 10 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Restart Locks refresh failed: ${(err as Error).message}`) },
+    );
+    this._register({ dispose: () => this.ticker.dispose() });
+    this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
+
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('flakeDoctor.locks')) this.settingsChanged();
+      }),
+    );
+    // `${workspaceFolder}` and the searched folders depend on these; workspace `paths` on trust.
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.settingsChanged(true)));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.settingsChanged()));
+    this.registerCommands();
+    void this.model
+      .rediscover(true)
+      .then((state) => this.render(state))
+      .catch((err: Error) => log.warn(`Restart Locks: ${err.message}`));
+  }
+
+  private registerCommands(): void {
+    const { host, log } = this;
+    const ctx: LockCommandContext = { model: this.model, host, log, label: (path) => this.tree.labelFor(path) };
+    const run =
+      (fn: (arg: unknown) => Promise<void>) =>
+      async (arg: unknown): Promise<void> => {
+        try {
+          await fn(arg);
+        } catch (err) {
+          log.error((err as Error).stack ?? String(err));
+          host.error(`Flake Doctor: ${(err as Error).message}`);
+        }
+      };
+    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(vscode.commands.registerCommand(id, run(fn)));
+    register(REFRESH_LOCKS_COMMAND, async () => {
+      // An explicit refresh forgets locks that have gone since they were found.
+      await this.model.rediscover(true);
+      this.tree.render(Date.now());
+    });
+    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, arg));
+    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, arg));
+    register(REVEAL_LOCK_FILE_COMMAND, (arg) => revealLockFileCommand(ctx, arg));
+    register(COPY_HOLDER_PID_COMMAND, (arg) => copyHolderPidCommand(ctx, arg));
+  }
+
+  private readSettings(): LocksSettings {
+    const config = vscode.workspace.getConfiguration('flakeDoctor.locks');
+    const trusted = vscode.workspace.isTrusted;
+    const { settings, errors } = readLocksSettings(
+      (key) => {
+        const inspected = config.inspect(key);
+        // An untrusted folder must not point the view at arbitrary files outside it (their
+        // content is shown when they do not parse): only the user's own `paths` count there.
+        if (key === 'paths' && !trusted) return inspected?.globalValue;
+        // Only values the user set are validated; the defaults come from readLocksSettings.
+        return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+      },
+      folderRefs().map((f) => f.path),
+    );
+    if (!trusted && config.inspect('paths')?.workspaceValue !== undefined) this.log.info('Restart Locks: the workspace setting flakeDoctor.locks.paths is ignored until the workspace is trusted');
+    for (const e of errors) {
+      this.log.warn(e);
+      this.host.warn(`Flake Doctor: ${e}`);
+    }
+    return settings;
+  }
+
+  private settingsChanged(force = false): void {
+    const settings = this.readSettings();
+    if (!force && sameLocksSettings(settings, this.model.currentSettings)) return;
+    this.discovery.watch(settings.patterns);
+    void this.model
+      .updateSettings(settings)
+      .then(() => this.tree.render(Date.now()))
+      .catch((err: Error) => this.log.warn(`Restart Locks: ${err.message}`));
+  }
+
+  private updateTicker(): void {
+    this.ticker.setActive(this.view.visible && this.model.state.locks.length > 0);
+  }
+
+  private render(state: LocksState): void {
+    const problems = locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.reveal(path));
+    const problemsKey = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
+    if (problemsKey !== this.lastProblemsKey) {
+      this.lastProblemsKey = problemsKey;
+      this.problems.setProblems('locks', problems);
+    }
+    const count = problems.length;
+    this.view.badge = count ? { value: count, tooltip: `${count} restart lock problem${count === 1 ? '' : 's'}` } : undefined;
+    const n = state.locks.length;
+    this.view.description = n ? `${n} lock${n === 1 ? '' : 's'}` : undefined;
+    const notes: string[] = [];
+    if (state.discoveryError) notes.push(`Searching the workspace for lock files failed: ${state.discoveryError}.`);
+    for (const u of state.unreadable) notes.push(`${this.tree.labelFor(u.lockPath)} cannot be inspected: ${u.message}.`);
+    this.view.message = notes.length ? notes.join(' ') : undefined;
+    this.updateTicker();
+  }
+
+  async reveal(lockPath: string): Promise<void> {
+    await vscode.commands.executeCommand(`${LOCKS_VIEW_ID}.focus`);
+    const item = this.tree.itemFor(lockPath);
+    if (item) await this.view.reveal(item, { select: true, focus: true, expand: true });
   }
 }

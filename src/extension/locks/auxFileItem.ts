@@ -1,0 +1,46 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { AuxFileSnapshot, RestartLockSnapshot } from '../../core/lock';
+import { auxDescription, auxTooltipMarkdown, type AuxKind } from './lockFormat';
+
+/**
+ * A `.mutex` or `.reclaim` file next to a lock. `contextValue`: `lockFile.<kind>.orphaned`
+ * (left by a crashed process) or `lockFile.<kind>.held` (a transition in progress).
+ */
+export class AuxFileItem extends vscode.TreeItem {
+  private signature = '';
+
+  constructor(
+    public lock: RestartLockSnapshot,
+    readonly kind: AuxKind,
+    public aux: AuxFileSnapshot,
+    now: number,
+  ) {
+    super(basename(aux.path), vscode.TreeItemCollapsibleState.None);
+    this.id = `lockFile:${aux.path}`;
+    this.update(lock, aux, now);
+  }
+
+  get lockPath(): string {
+    return this.lock.lockPath;
+  }
+
+  update(lock: RestartLockSnapshot, aux: AuxFileSnapshot, now: number): boolean {
+    this.lock = lock;
+    this.aux = aux;
+    const description = auxDescription(lock, aux, now);
+    const signature = `${aux.stale}|${description}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.iconPath = aux.stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('key');
+    this.description = description;
+    this.contextValue = `lockFile.${this.kind}.${aux.stale ? 'orphaned' : 'held'}`;
+    this.accessibilityInformation = { label: `${basename(aux.path)}, ${description.replace(/ · /g, ', ')}` };
+    this.tooltip = undefined;
+    return true;
+  }
+
+  buildTooltip(now: number): vscode.MarkdownString {
+    return new vscode.MarkdownString(auxTooltipMarkdown(this.lock, this.kind, this.aux, now), true);
+  }
+}

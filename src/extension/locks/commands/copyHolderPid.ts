@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { resolveLock, type LockCommandContext } from './pickLock';
+
+export const COPY_HOLDER_PID_COMMAND = 'flakeDoctor.locks.copyPid';
+
+/** Copies the holder pid of the clicked lock, as it is now (not as the row last showed it). */
+export async function copyHolderPidCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {
+  const snapshot = await resolveLock(ctx, arg, 'Lock whose holder pid to copy', (s) => s.holder !== null);
+  if (!snapshot) return;
+  if (!snapshot.holder) {
+    ctx.host.info(`Flake Doctor: ${ctx.label(snapshot.lockPath)} has no holder now (${snapshot.summary}).`);
+    return;
+  }
+  await vscode.env.clipboard.writeText(String(snapshot.holder.pid));
+  ctx.host.info(`Copied pid ${snapshot.holder.pid}`);
+}

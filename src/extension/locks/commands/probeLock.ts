@@ -1,0 +1,15 @@
+import { lockProblems, probeReport } from '../lockFormat';
+import { resolveLock, type LockCommandContext } from './pickLock';
+
+export const PROBE_LOCK_COMMAND = 'flakeDoctor.locks.probe';
+
+/** Inspects a lock afresh (holder liveness, age, companion files) and reports it. Read-only. */
+export async function probeLockCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {
+  const snapshot = await resolveLock(ctx, arg, 'Lock to probe');
+  if (!snapshot) return;
+  const report = probeReport(ctx.label(snapshot.lockPath), snapshot);
+  ctx.log.info(report);
+  if (lockProblems(snapshot).length) ctx.host.warn(report);
+  else ctx.host.info(report);
+  await ctx.model.refresh();
+}

@@ -1,0 +1,179 @@
+import { homedir } from 'node:os';
+import { basename, relative, sep } from 'node:path';
+import type { AuxFileSnapshot, HolderSnapshot, LockState, RestartLockSnapshot } from '../../core/lock';
+import { formatDuration, inlineCode, truncate } from '../common/format';
+
+/**
+ * The text of the view's rows, tooltips and reports, from a lock snapshot and a clock. Pure
+ * (no `vscode`), so what a row says is unit-tested, and the tree can compare rendered text
+ * to decide whether anything on screen changed. Nothing here judges a lock: the state comes
+ * from the core's snapshot.
+ */
+
+export const STATE_LABEL: Record<LockState, string> = {
+  free: 'free',
+  held: 'held',
+  stale: 'stale',
+  'dead-holder': 'dead holder',
+  corrupt: 'corrupt',
+};
+
+export type AuxKind = 'mutex' | 'reclaim';
+
+export interface WorkspaceFolderRef {
+  name: string;
+  path: string;
+}
+
+/** Ages for tooltips and reports: to the second. */
+export function formatAge(ms: number): string {
+  return ms < 1000 ? '<1 s' : formatDuration(ms);
+}
+
+/**
+ * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
+ * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
+ */
+export function coarseAge(ms: number): string {
+  if (ms < 1000) return '<1 s';
+  if (ms < 5000) return '<5 s';
+  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
+  return formatDuration(ms);
+}
+
+/** Relative to its workspace folder (prefixed by the folder's name when there are several), else the absolute path with `~`. */
+export function lockLabel(lockPath: string, folders: readonly WorkspaceFolderRef[]): string {
+  for (const folder of folders) {
+    const rel = relative(folder.path, lockPath);
+    if (rel && !rel.startsWith('..') && !rel.startsWith(sep)) return folders.length > 1 ? `${folder.name}/${rel}` : rel;
+  }
+  const home = homedir();
+  return lockPath.startsWith(home + sep) ? `~${lockPath.slice(home.length)}` : lockPath;
+}
+
+/** The `.mutex` / `.reclaim` files left by crashed processes. */
+export function orphanedFiles(s: RestartLockSnapshot): AuxKind[] {
+  const kinds: AuxKind[] = [];
+  if (s.mutex?.stale) kinds.push('mutex');
+  if (s.reclaim?.stale) kinds.push('reclaim');
+  return kinds;
+}
+
+/** What is wrong with a lock, as short phrases; empty when it is free or held and tidy. */
+export function lockProblems(s: RestartLockSnapshot): string[] {
+  const problems: string[] = [];
+  if (s.state === 'stale' || s.state === 'dead-holder' || s.state === 'corrupt') problems.push(STATE_LABEL[s.state]);
+  for (const kind of orphanedFiles(s)) problems.push(`orphaned .${kind}`);
+  return problems;
+}
+
+export function holderAge(h: HolderSnapshot, now: number): number | null {
+  return h.ageMs === null ? null : Math.max(0, now - h.timestamp);
+}
+
+/** Whether the holder runs, in words, from the core's liveness verdict. */
+export function holderStatus(h: HolderSnapshot): string {
+  switch (h.liveness) {
+    case 'alive':
+      return 'running';
+    case 'dead':
+      return 'gone: no process has this pid';
+    case 'pid-reused':
+      return 'gone: the pid now belongs to another process';
+    case 'rebooted':
+      return 'gone: the lock was taken before the last reboot';
+    case 'other-host':
+      return `on host ${h.host ?? 'unknown'}: cannot be checked from here (age decides)`;
+    case 'unverifiable':
+      return `not verifiable (origin-format lock, age decides); pid ${h.pid} is ${h.alive ? 'running' : 'not running'} here`;
+  }
+}
+
+export function lockDescription(s: RestartLockSnapshot, now: number): string {
+  const parts = [STATE_LABEL[s.state]];
+  const h = s.holder;
+  if (h) {
+    parts.push(`pid ${h.pid}`);
+    const age = holderAge(h, now);
+    if (age !== null) parts.push(coarseAge(age));
+    if (h.commandLine) parts.push(truncate(h.commandLine, 60));
+  } else if (s.state === 'corrupt' && s.corruptReason) {
+    parts.push(truncate(s.corruptReason, 60));
+  }
+  for (const kind of orphanedFiles(s)) parts.push(`orphaned .${kind}`);
+  return parts.join(' · ');
+}
+
+export function lockAccessibility(label: string, s: RestartLockSnapshot, now: number): string {
+  return `${label}, ${lockDescription(s, now).replace(/ · /g, ', ')}`;
+}
+
+function auxAge(s: RestartLockSnapshot, aux: AuxFileSnapshot, now: number): number {
+  // The snapshot holds the age at inspection; the file's mtime does not move with the clock.
+  return Math.max(0, now - (s.inspectedAt - aux.ageMs));
+}
+
+function auxHolder(aux: AuxFileSnapshot): string {
+  if (aux.holderPid === null) return 'no holder written';
+  return `pid ${aux.holderPid} (${aux.holderRunning ? 'running' : 'gone'})`;
+}
+
+export function auxDescription(s: RestartLockSnapshot, aux: AuxFileSnapshot, now: number): string {
+  return [aux.stale ? 'orphaned' : 'held', auxHolder(aux), coarseAge(auxAge(s, aux, now))].join(' · ');
+}
+
+const AUX_ROLE: Record<AuxKind, string> = {
+  mutex: 'registry mutex: every transition of the lock runs while it is held, for microseconds',
+  reclaim: 'reclaim lock: held while a stale mutex is reaped',
+};
+
+export function auxTooltipMarkdown(s: RestartLockSnapshot, kind: AuxKind, aux: AuxFileSnapshot, now: number): string {
+  const lines = [`**${basename(aux.path)}** — ${AUX_ROLE[kind]}\n`, `Holder: ${auxHolder(aux)}\n`, `Age (by mtime): ${formatAge(auxAge(s, aux, now))}\n`];
+  if (aux.stale) {
+    lines.push(
+      `$(warning) Older than ${formatDuration(s.thresholds.mutexStaleMs)}: left by a crashed process. ${
+        kind === 'mutex' ? 'The next transition (or Break) reaps it under `.reclaim`.' : 'The next reap that needs it clears it.'
+      }\n`,
+    );
+  }
+  lines.push(inlineCode(aux.path));
+  return lines.join('\n');
+}
+
+/** Markdown for the lock tooltip: every fact of the snapshot. */
+export function lockTooltipMarkdown(label: string, s: RestartLockSnapshot, now: number): string {
+  const lines: string[] = [`**${label}** — ${STATE_LABEL[s.state]}\n`];
+  const h = s.holder;
+  if (h) {
+    const age = holderAge(h, now);
+    lines.push('| | |\n|---|---|');
+    lines.push(`| holder pid | ${h.pid} |`);
+    lines.push(`| holder | ${holderStatus(h)} |`);
+    lines.push(`| command line | ${h.commandLine ? inlineCode(h.commandLine) : 'not known'} |`);
+    if (h.recordedCommand && h.recordedCommand !== h.commandLine) lines.push(`| recorded command | ${inlineCode(h.recordedCommand)} |`);
+    lines.push(`| taken | ${new Date(h.timestamp).toISOString()}${age !== null ? `, ${formatAge(age)} ago` : ''} |`);
+    lines.push(`| token | ${inlineCode(h.token)} |`);
+    if (h.host) lines.push(`| host | ${inlineCode(h.host)} |`);
+    if (h.startTime) lines.push(`| process start time | ${h.startTime} |`);
+    lines.push('');
+  }
+  if (s.state === 'corrupt') {
+    lines.push(`$(error) Corrupt: ${s.corruptReason ?? 'unreadable'}. Waiters treat it as takeable.\n`);
+    if (s.rawContent !== null) lines.push(`Content: ${inlineCode(s.rawContent.length ? s.rawContent : '(empty)')}\n`);
+  }
+  if (s.state === 'stale') lines.push(`$(warning) Older than the stale threshold (${formatDuration(s.thresholds.staleMs)}): the next waiter takes it over.\n`);
+  if (s.state === 'dead-holder') lines.push(`$(warning) Its holder can never release it; the next waiter takes it over at once.\n`);
+  for (const kind of orphanedFiles(s)) lines.push(`$(warning) Orphaned \`.${kind}\` file (older than ${formatDuration(s.thresholds.mutexStaleMs)}).\n`);
+  if (s.mutex && !s.mutex.stale) lines.push(`A transition is in progress: \`.mutex\` held by ${auxHolder(s.mutex)}.\n`);
+  lines.push(`Thresholds: stale after ${formatDuration(s.thresholds.staleMs)}, mutex orphaned after ${formatDuration(s.thresholds.mutexStaleMs)}.\n`);
+  lines.push(inlineCode(s.lockPath));
+  return lines.join('\n');
+}
+
+/** One line for a Probe report (notification and log). */
+export function probeReport(label: string, s: RestartLockSnapshot): string {
+  const h = s.holder;
+  const details: string[] = [s.summary];
+  if (h && s.state !== 'free') details.push(`holder ${holderStatus(h)}`, `token ${h.token}`);
+  return `Probe ${label}: ${details.join('; ')}`;
+}

@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import type { LockState, RestartLockSnapshot } from '../../core/lock';
+import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
+
+const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {
+  free: { icon: 'unlock' },
+  held: { icon: 'lock', color: 'charts.blue' },
+  stale: { icon: 'history', color: 'list.warningForeground' },
+  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground' },
+  corrupt: { icon: 'error', color: 'list.errorForeground' },
+};
+
+/** `lock.<state>`, then `.holder` when it names a holder (Copy pid) and `.orphaned` when a
+ * `.mutex`/`.reclaim` is orphaned (Break reaps it): menus match these by regex. */
+export function lockContextValue(s: RestartLockSnapshot): string {
+  return `lock.${s.state}${s.holder ? '.holder' : ''}${orphanedFiles(s).length ? '.orphaned' : ''}`;
+}
+
+/**
+ * One lock file. The object lives as long as the row and is updated in place: VS Code maps
+ * menu clicks back to the element it was given, so a row replaced on every redraw could hand
+ * a click to nobody while the tree is refetched. Its children are the `.mutex`/`.reclaim`
+ * files; a change in which of them exist changes the row's `id` (and makes a new item),
+ * because VS Code keeps the collapsible state of an id it has seen.
+ */
+export class LockItem extends vscode.TreeItem {
+  private signature = '';
+
+  constructor(
+    public snapshot: RestartLockSnapshot,
+    readonly displayName: string,
+    now: number,
+  ) {
+    super(displayName, LockItem.hasChildren(snapshot) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.id = LockItem.idFor(snapshot);
+    this.update(snapshot, now);
+  }
+
+  static hasChildren(s: RestartLockSnapshot): boolean {
+    return s.mutex !== null || s.reclaim !== null;
+  }
+
+  static idFor(s: RestartLockSnapshot): string {
+    return `lock:${s.lockPath}${s.mutex ? ':m' : ''}${s.reclaim ? ':r' : ''}`;
+  }
+
+  get lockPath(): string {
+    return this.snapshot.lockPath;
+  }
+
+  /** Applies the latest snapshot; true when anything on screen changed. */
+  update(snapshot: RestartLockSnapshot, now: number): boolean {
+    this.snapshot = snapshot;
+    // A tidy lock whose mutex/reclaim was orphaned gets the warning icon: the state alone would look fine.
+    const problem = lockProblems(snapshot).length > 0;
+    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? { icon: 'warning', color: 'list.warningForeground' } : STATE_LOOK[snapshot.state];
+    const description = lockDescription(snapshot, now);
+    const contextValue = lockContextValue(snapshot);
+    const signature = `${look.icon}|${contextValue}|${description}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
+    this.description = description;
+    this.contextValue = contextValue;
+    this.accessibilityInformation = { label: lockAccessibility(this.displayName, snapshot, now) };
+    this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
+    return true;
+  }
+
+  buildTooltip(now: number): vscode.MarkdownString {
+    return new vscode.MarkdownString(lockTooltipMarkdown(this.displayName, this.snapshot, now), true);
+  }
+}
