@@ -3,7 +3,7 @@ import type { LockState, RestartLockSnapshot } from '../../core/lock';
 import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
 
 const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {
-  free: { icon: 'unlock' },
+  free: { icon: 'circle-large-outline' },
   held: { icon: 'lock', color: 'charts.blue' },
   stale: { icon: 'history', color: 'list.warningForeground' },
   'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground' },

@@ -23,7 +23,7 @@ export function locksProblems(state: LocksState, label: (lockPath: string) => st
       detail: `${s.summary}${who}`,
       reveal: () => reveal(s.lockPath),
       fixes: [
-        { label: '$(debug-disconnect) Break (safe takeover)…', command: BREAK_LOCK_COMMAND, args: [s.lockPath] },
+        { label: '$(unlock) Break (safe takeover)…', command: BREAK_LOCK_COMMAND, args: [s.lockPath] },
         { label: '$(pulse) Probe', command: PROBE_LOCK_COMMAND, args: [s.lockPath] },
         { label: '$(go-to-file) Open lock file', command: REVEAL_LOCK_FILE_COMMAND, args: [s.lockPath] },
       ],
