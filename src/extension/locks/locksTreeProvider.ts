@@ -48,8 +48,10 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
     }
     for (const s of locks) {
       const item = this.lockItems.get(s.lockPath);
-      if (!item || item.id !== LockItem.idFor(s)) {
-        this.lockItems.set(s.lockPath, new LockItem(s, lockLabel(s.lockPath, folders), now));
+      const label = lockLabel(s.lockPath, folders);
+      // A new row when the set of children or the label (workspace folders changed) differs.
+      if (!item || item.id !== LockItem.idFor(s) || item.displayName !== label) {
+        this.lockItems.set(s.lockPath, new LockItem(s, label, now));
         this.auxItems.set(s.lockPath, this.buildAux(s, now));
         structural = true;
         continue;
