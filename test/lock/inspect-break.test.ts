@@ -147,4 +147,21 @@ describe('breakRestartLock', () => {
     expect(report).toMatchObject({ outcome: 'removed', judgedState: 'corrupt', previousCorruptReason: 'empty file', previous: null });
     expect((await breakRestartLock(lockPath)).outcome).toBe('already-free');
   });
+
+  it('clears an orphaned .reclaim left beside no mutex, but never a fresh one', async () => {
+    const lockPath = tempLock();
+    writeFileSync(reclaimPath(lockPath), '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(reclaimPath(lockPath), old, old);
+    const report = await breakRestartLock(lockPath, { mutexStaleMs: 5_000 });
+    expect(report.outcome).toBe('already-free');
+    expect(report.reaped).toEqual([expect.objectContaining({ kind: 'orphaned-reclaim', path: reclaimPath(lockPath) })]);
+    expect(existsSync(reclaimPath(lockPath))).toBe(false);
+    expect((await inspectRestartLock(lockPath)).reclaim).toBeNull();
+
+    // A .reclaim younger than the threshold may belong to a live reaper: it stays.
+    writeFileSync(reclaimPath(lockPath), '');
+    expect((await breakRestartLock(lockPath, { mutexStaleMs: 5_000 })).reaped).toEqual([]);
+    expect(existsSync(reclaimPath(lockPath))).toBe(true);
+  });
 });

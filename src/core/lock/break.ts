@@ -8,7 +8,7 @@
 // breaker itself as a holder of the lock.
 import type { LockRecord } from './content';
 import type { HolderLiveness, LockJudgement, LockState } from './judge';
-import { withRegistryMutex, type ReapEvent } from './mutex';
+import { clearOrphanedReclaimWhileHoldingMutex, withRegistryMutex, type ReapEvent } from './mutex';
 import { resolveOptions, type LockOptions } from './options';
 import { releaseInsideMutex, takeInsideMutex } from './transitions';
 
@@ -69,6 +69,7 @@ export async function breakRestartLock(lockPath: string, options?: BreakOptions)
     resolved,
     'break',
     () => {
+      clearOrphanedReclaimWhileHoldingMutex(lockPath, resolved, reaped);
       const taken = takeInsideMutex(lockPath, resolved, (current) => {
         const decision = decideBreak(current, force, expectedToken);
         return 'take' in decision ? decision.take : null;

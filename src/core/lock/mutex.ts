@@ -103,3 +103,15 @@ function clearIfStale(path: string, options: ResolvedOptions, kind: ReapEvent['k
   if (unlinkIfExists(path)) reaped.push({ kind, path, ageMs: Math.round(ageMs) });
   return true;
 }
+
+/**
+ * Called by a break while it holds the registry mutex: a `.reclaim` older than the mutex
+ * threshold is an orphan of a reaper that crashed. Reaping only looks at `.reclaim` when a
+ * stale mutex needs reaping, so without this an orphan left beside a healthy mutex would stay
+ * (and stay flagged) forever. While we hold a fresh mutex no live reaper can be working on
+ * it, and a reaper of an earlier mutex holds its `.reclaim` for microseconds, so an old one
+ * is never live.
+ */
+export function clearOrphanedReclaimWhileHoldingMutex(lockPath: string, options: ResolvedOptions, reaped: ReapEvent[]): void {
+  clearIfStale(reclaimPath(lockPath), options, 'orphaned-reclaim', reaped);
+}

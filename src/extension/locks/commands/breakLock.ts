@@ -72,8 +72,8 @@ export async function breakLockCommand(ctx: LockCommandContext, arg: unknown): P
   }
   const after = await model.inspect(shown.lockPath);
   await model.refresh();
-  // The core clears an orphaned `.reclaim` only when a stale mutex needs reaping; say so rather than imply it is gone.
-  const leftover = after.reclaim?.stale ? '; the orphaned .reclaim stays until a stale .mutex next needs reaping (it blocks nothing until then)' : '';
+  // A break clears an orphaned `.reclaim`; if one is still there (say, re-created meanwhile), say so rather than imply it is gone.
+  const leftover = after.reclaim?.stale ? '; an orphaned .reclaim is still present' : '';
   if (report.outcome === 'refused') host.warn(describe(label, report) + leftover);
   else host.info(describe(label, report) + leftover);
 }
