@@ -17,7 +17,9 @@ export interface CallsSettings {
   trackProcessCalls: boolean;
 }
 
-export type SettingGetter = (key: string) => unknown;
+import { SettingsReader, type SettingGetter } from '../common/settingsReader';
+
+export type { SettingGetter };
 
 export const CALLS_DEFAULTS = {
   controlPlaneTimeoutMs: DEFAULT_CONTROL_PLANE_TIMEOUT_MS,
@@ -49,22 +51,11 @@ export function parseBrokerUrl(raw: string): { url: string } | { error: string }
 
 /** `get(key)` returns only what the user set (undefined otherwise). */
 export function readCallsSettings(get: SettingGetter): { settings: CallsSettings; errors: string[] } {
-  const errors: string[] = [];
-  const key = (k: string) => `flakeDoctor.calls.${k}`;
-  const int = (k: string, fallback: number, min: number, max: number): number => {
-    const value = get(k);
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-    errors.push(`${key(k)} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}); using ${fallback}`);
-    return fallback;
-  };
-  const bool = (k: string, fallback: boolean): boolean => {
-    const value = get(k);
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === 'boolean') return value;
-    errors.push(`${key(k)} must be true or false (got ${JSON.stringify(value)}); using ${fallback}`);
-    return fallback;
-  };
+  const reader = new SettingsReader('flakeDoctor.calls', get);
+  const { errors } = reader;
+  const key = (k: string) => reader.key(k);
+  const int = (k: string, fallback: number, min: number, max: number) => reader.int(k, fallback, min, max);
+  const bool = (k: string, fallback: boolean) => reader.bool(k, fallback);
 
   let brokerUrl: string | null = null;
   const rawUrl = get('brokerUrl');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ListenerEvent } from '../../core/listener';
 import { AdaptivePoller } from '../common/adaptivePoller';
+import { registerSafeCommand, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
@@ -73,17 +74,7 @@ export class CallsFeature extends Disposable {
 
   private registerCommands(): void {
     const { model, host, log } = this;
-    const run =
-      (fn: (...args: unknown[]) => Promise<void>) =>
-      async (...args: unknown[]) => {
-        try {
-          await fn(...args);
-        } catch (err) {
-          log.error((err as Error).stack ?? String(err));
-          host.error(`Flake Doctor: ${(err as Error).message}`);
-        }
-      };
-    const register = (id: string, fn: (...args: unknown[]) => Promise<void>) => this._register(vscode.commands.registerCommand(id, run(fn)));
+    const register = (id: string, fn: CommandHandler) => this._register(registerSafeCommand(id, fn, host, log));
     register(START_LISTENER_COMMAND, () => startListenerCommand(model, host, log));
     register(STOP_LISTENER_COMMAND, () => stopListenerCommand(model, host, log));
     register(RESTART_LISTENER_COMMAND, () => restartListenerCommand(model, host, log));
@@ -108,9 +99,7 @@ export class CallsFeature extends Disposable {
   private readSettings(): CallsSettings {
     const config = vscode.workspace.getConfiguration('flakeDoctor.calls');
     const { settings, errors } = readCallsSettings((key) => {
-      const inspected = config.inspect(key);
-      // Only values the user set are validated; the defaults come from readCallsSettings.
-      return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+      return userSetValue(config, key);
     });
     for (const e of errors) {
       this.log.warn(e);

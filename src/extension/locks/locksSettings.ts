@@ -17,7 +17,9 @@ export interface LocksSettings {
   mutexStaleMs: number;
 }
 
-export type SettingGetter = (key: string) => unknown;
+import { SettingsReader, type SettingGetter } from '../common/settingsReader';
+
+export type { SettingGetter };
 
 export const DEFAULT_LOCK_PATTERNS: readonly string[] = ['**/fleet/restart.lock', '**/*.restart.lock'];
 
@@ -35,8 +37,9 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 
 /** `get(key)` returns only what the user set (undefined otherwise); `folders` expand `${workspaceFolder}`. */
 export function readLocksSettings(get: SettingGetter, folders: readonly string[]): { settings: LocksSettings; errors: string[] } {
-  const errors: string[] = [];
-  const key = (k: string) => `flakeDoctor.locks.${k}`;
+  const reader = new SettingsReader('flakeDoctor.locks', get);
+  const { errors } = reader;
+  const key = (k: string) => reader.key(k);
 
   let patterns = [...DEFAULT_LOCK_PATTERNS];
   const rawPatterns = get('patterns');
@@ -60,14 +63,7 @@ export function readLocksSettings(get: SettingGetter, folders: readonly string[]
     else errors.push(`${key('paths')} must be a list of lock file paths (got ${JSON.stringify(rawPaths)}); using none`);
   }
 
-  const threshold = (k: 'staleMs' | 'mutexStaleMs'): number => {
-    const value = get(k);
-    const fallback = LOCKS_DEFAULTS[k];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= MIN_THRESHOLD_MS && value <= MAX_THRESHOLD_MS) return value;
-    errors.push(`${key(k)} must be an integer from ${MIN_THRESHOLD_MS} to ${MAX_THRESHOLD_MS} ms (got ${JSON.stringify(value)}); using ${fallback}`);
-    return fallback;
-  };
+  const threshold = (k: 'staleMs' | 'mutexStaleMs') => reader.int(k, LOCKS_DEFAULTS[k], MIN_THRESHOLD_MS, MAX_THRESHOLD_MS, { unit: 'ms' });
 
   return { settings: { patterns, paths, staleMs: threshold('staleMs'), mutexStaleMs: threshold('mutexStaleMs') }, errors };
 }

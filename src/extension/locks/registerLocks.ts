@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
+import { registerSafeCommand, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
@@ -80,17 +81,7 @@ export class LocksFeature extends Disposable {
   private registerCommands(): void {
     const { host, log } = this;
     const ctx: LockCommandContext = { model: this.model, host, log, label: (path) => this.tree.labelFor(path) };
-    const run =
-      (fn: (arg: unknown) => Promise<void>) =>
-      async (arg: unknown): Promise<void> => {
-        try {
-          await fn(arg);
-        } catch (err) {
-          log.error((err as Error).stack ?? String(err));
-          host.error(`Flake Doctor: ${(err as Error).message}`);
-        }
-      };
-    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(vscode.commands.registerCommand(id, run(fn)));
+    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(arg), host, log));
     register(REFRESH_LOCKS_COMMAND, async () => {
       // An explicit refresh forgets locks that have gone since they were found.
       await this.model.rediscover(true);
@@ -107,12 +98,10 @@ export class LocksFeature extends Disposable {
     const trusted = vscode.workspace.isTrusted;
     const { settings, errors } = readLocksSettings(
       (key) => {
-        const inspected = config.inspect(key);
         // An untrusted folder must not point the view at arbitrary files outside it (their
         // content is shown when they do not parse): only the user's own `paths` count there.
-        if (key === 'paths' && !trusted) return inspected?.globalValue;
-        // Only values the user set are validated; the defaults come from readLocksSettings.
-        return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+        if (key === 'paths' && !trusted) return config.inspect(key)?.globalValue;
+        return userSetValue(config, key);
       },
       folderRefs().map((f) => f.path),
     );

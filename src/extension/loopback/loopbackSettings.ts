@@ -15,7 +15,9 @@ export interface LoopbackSettings {
   connectProbe: boolean;
 }
 
-export type SettingGetter = (key: string) => unknown;
+import { SettingsReader, type SettingGetter } from '../common/settingsReader';
+
+export type { SettingGetter };
 
 /** Expands `${tmpdir}`, `${workspaceFolder}`, `~`, and resolves relative paths against the first folder. */
 export function expandPath(raw: string, folders: readonly string[]): string {
@@ -26,16 +28,9 @@ export function expandPath(raw: string, folders: readonly string[]): string {
 }
 
 export function readLoopbackSettings(get: SettingGetter, folders: readonly string[], env: NodeJS.ProcessEnv = process.env): { settings: LoopbackSettings; errors: string[] } {
-  const errors: string[] = [];
-  const int = (key: string, fallback: number, min: number, max: number): number => {
-    const value = get(key);
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      errors.push(`flakeDoctor.loopback.${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)}); using ${fallback}`);
-      return fallback;
-    }
-    return value;
-  };
+  const reader = new SettingsReader('flakeDoctor.loopback', get);
+  const { errors } = reader;
+  const int = (key: string, fallback: number, min: number, max: number) => reader.int(key, fallback, min, max);
   let start = int('start', DEFAULT_POOL_START, 1, 254);
   let count = int('count', DEFAULT_POOL_COUNT, 1, 254);
   const range = rangeError(start, count);
@@ -62,8 +57,6 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
     } else errors.push(`flakeDoctor.loopback.poolFiles must be a list of file paths (got ${JSON.stringify(rawFiles)}); using the default pool file`);
   }
 
-  const connect = get('connectProbe');
-  if (connect !== undefined && typeof connect !== 'boolean') errors.push(`flakeDoctor.loopback.connectProbe must be true or false (got ${JSON.stringify(connect)}); using true`);
 
   return {
     settings: {
@@ -71,7 +64,7 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
       poolFiles,
       minScanIntervalMs: int('minScanIntervalMs', 2000, 250, 600_000),
       breakGraceMs: int('breakGraceMs', 5000, 0, 60_000),
-      connectProbe: typeof connect === 'boolean' ? connect : true,
+      connectProbe: reader.bool('connectProbe', true),
     },
     errors,
   };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
+import { registerSafeCommand, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
@@ -49,37 +50,23 @@ export class LoopbackFeature extends Disposable {
         if (e.affectsConfiguration('flakeDoctor.loopback')) this.model.updateSettings(this.readSettings());
       }),
     );
-    const run = (fn: (arg: unknown) => Promise<void>) => async (arg: unknown) => {
-      try {
-        await fn(arg);
-      } catch (err) {
-        log.error((err as Error).stack ?? String(err));
-        host.error(`Flake Doctor: ${(err as Error).message}`);
-      }
-    };
-    this._register(vscode.commands.registerCommand('flakeDoctor.loopback.refresh', run(async () => void (await this.model.refresh()))));
-    this._register(vscode.commands.registerCommand(PROBE_ADDRESS_COMMAND, run((arg) => probeAddressCommand(this.model, host, log, arg))));
-    this._register(vscode.commands.registerCommand(BREAK_ADDRESS_COMMAND, run((arg) => breakAddressCommand(this.model, host, log, arg))));
-    this._register(vscode.commands.registerCommand(RELEASE_LEASE_COMMAND, run((arg) => releaseLeaseCommand(this.model, host, log, arg))));
-    this._register(
-      vscode.commands.registerCommand(
-        'flakeDoctor.loopback.copyAddress',
-        run(async (arg) => {
-          const address = arg instanceof AddressItem ? arg.entry.address : arg instanceof PortItem ? arg.address.address : typeof arg === 'string' ? arg : undefined;
-          if (!address) return;
-          await vscode.env.clipboard.writeText(address);
-          host.info(`Copied ${address}`);
-        }),
-      ),
-    );
+    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(arg), host, log));
+    register('flakeDoctor.loopback.refresh', async () => void (await this.model.refresh()));
+    register(PROBE_ADDRESS_COMMAND, (arg) => probeAddressCommand(this.model, host, log, arg));
+    register(BREAK_ADDRESS_COMMAND, (arg) => breakAddressCommand(this.model, host, log, arg));
+    register(RELEASE_LEASE_COMMAND, (arg) => releaseLeaseCommand(this.model, host, log, arg));
+    register('flakeDoctor.loopback.copyAddress', async (arg) => {
+      const address = arg instanceof AddressItem ? arg.entry.address : arg instanceof PortItem ? arg.address.address : typeof arg === 'string' ? arg : undefined;
+      if (!address) return;
+      await vscode.env.clipboard.writeText(address);
+      host.info(`Copied ${address}`);
+    });
   }
 
   private readSettings(): LoopbackSettings {
     const config = vscode.workspace.getConfiguration('flakeDoctor.loopback');
     const { settings, errors } = readLoopbackSettings((key) => {
-      const inspected = config.inspect(key);
-      // Only values the user set are validated; the defaults come from readLoopbackSettings.
-      return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+      return userSetValue(config, key);
     }, workspaceFolders());
     for (const e of errors) {
       this.log.warn(e);

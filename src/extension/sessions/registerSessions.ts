@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
+import { registerSafeCommand, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
@@ -72,17 +73,7 @@ export class SessionsFeature extends Disposable {
 
   private registerCommands(): void {
     const { model, host, log } = this;
-    const run =
-      (fn: (...args: unknown[]) => Promise<void>) =>
-      async (...args: unknown[]) => {
-        try {
-          await fn(...args);
-        } catch (err) {
-          log.error((err as Error).stack ?? String(err));
-          host.error(`Flake Doctor: ${(err as Error).message}`);
-        }
-      };
-    const register = (id: string, fn: (...args: unknown[]) => Promise<void>) => this._register(vscode.commands.registerCommand(id, run(fn)));
+    const register = (id: string, fn: CommandHandler) => this._register(registerSafeCommand(id, fn, host, log));
     register(START_RELAY_COMMAND, () => startRelayCommand(model, host, log));
     register(STOP_RELAY_COMMAND, () => stopRelayCommand(model, host, log));
     register(RESTART_RELAY_COMMAND, () => restartRelayCommand(model, host, log));
@@ -94,11 +85,9 @@ export class SessionsFeature extends Disposable {
   private readSettings(): SessionsSettings {
     const config = vscode.workspace.getConfiguration('flakeDoctor.sessions');
     const { settings, errors } = readSessionsSettings((key) => {
-      const inspected = config.inspect(key);
       // Exposing the relay beyond loopback is the user's decision, never a workspace's.
-      if (key === 'allowNonLoopback') return inspected?.globalValue;
-      // Only values the user set are validated; the defaults come from readSessionsSettings.
-      return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+      if (key === 'allowNonLoopback') return config.inspect(key)?.globalValue;
+      return userSetValue(config, key);
     });
     for (const e of errors) {
       this.log.warn(e);

@@ -14,7 +14,9 @@ export interface SessionsSettings {
   backlogWarningBytes: number;
 }
 
-export type SettingGetter = (key: string) => unknown;
+import { SettingsReader, type SettingGetter } from '../common/settingsReader';
+
+export type { SettingGetter };
 
 export const SESSIONS_DEFAULTS = {
   host: RELAY_DEFAULTS.host,
@@ -50,22 +52,11 @@ function isHostSyntax(host: string): boolean {
  * workspace settings must not be able to expose the relay to the network.
  */
 export function readSessionsSettings(get: SettingGetter): { settings: SessionsSettings; errors: string[] } {
-  const errors: string[] = [];
-  const key = (k: string) => `flakeDoctor.sessions.${k}`;
-  const int = (k: string, fallback: number, min: number, max: number, zeroAllowed = false): number => {
-    const value = get(k);
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && ((value >= min && value <= max) || (zeroAllowed && value === 0))) return value;
-    errors.push(`${key(k)} must be an integer from ${zeroAllowed ? `0 or ${min}` : min} to ${max} (got ${JSON.stringify(value)}); using ${fallback}`);
-    return fallback;
-  };
-  const bool = (k: string, fallback: boolean): boolean => {
-    const value = get(k);
-    if (value === undefined || value === null) return fallback;
-    if (typeof value === 'boolean') return value;
-    errors.push(`${key(k)} must be true or false (got ${JSON.stringify(value)}); using ${fallback}`);
-    return fallback;
-  };
+  const reader = new SettingsReader('flakeDoctor.sessions', get);
+  const { errors } = reader;
+  const key = (k: string) => reader.key(k);
+  const int = (k: string, fallback: number, min: number, max: number, zeroAllowed = false) => reader.int(k, fallback, min, max, { zeroAllowed });
+  const bool = (k: string, fallback: boolean) => reader.bool(k, fallback);
 
   const allowNonLoopback = bool('allowNonLoopback', false);
   let host: string = SESSIONS_DEFAULTS.host;

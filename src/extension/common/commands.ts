@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import type { Log } from '../log';
+import type { Host } from './host';
+
+export type CommandHandler = (...args: unknown[]) => Promise<void>;
+
+/**
+ * Registers a command whose failure is logged (with its stack) and shown to the user,
+ * rather than surfacing as an unhandled rejection that VS Code reports without context.
+ */
+export function registerSafeCommand(id: string, handler: CommandHandler, host: Host, log: Log): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    try {
+      await handler(...args);
+    } catch (err) {
+      log.error((err as Error).stack ?? String(err));
+      host.error(`Flake Doctor: ${(err as Error).message}`);
+    }
+  });
+}
+
+/**
+ * The value the user set for `key` (folder, then workspace, then user settings), or
+ * `undefined`: the settings readers validate only what was set and own their defaults.
+ */
+export function userSetValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
+  const inspected = config.inspect(key);
+  return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+}
