@@ -21,11 +21,13 @@ function run(cmd, args, options = {}) {
   }
 }
 
-// 1. npm packages of this project.
+// 1. npm packages of this project. `npm install` rather than `npm ci`: the lock file records
+// only this platform's optional packages (rollup's, esbuild's), which `npm ci` on npm 11
+// rejects as "out of sync"; install honours the locked versions and fills those in.
 const stamp = join(ROOT, 'node_modules', '.package-lock.json');
-const lock = join(ROOT, 'package-lock.json');
-if (!existsSync(stamp) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(stamp).mtimeMs)) {
-  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+const manifest = join(ROOT, 'package.json');
+if (!existsSync(stamp) || statSync(manifest).mtimeMs > statSync(stamp).mtimeMs) {
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 // 2. Debian packages. python3-websockets: a real independent WebSocket peer for the relay
