@@ -18,3 +18,19 @@ export function inlineCode(text: string): string {
 export function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** Ages for tooltips: to the second. */
+export function formatAge(ms: number): string {
+  return ms < 1000 ? '<1 s' : formatDuration(ms);
+}
+
+/**
+ * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
+ * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
+ */
+export function coarseAge(ms: number): string {
+  if (ms < 1000) return '<1 s';
+  if (ms < 5000) return '<5 s';
+  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
+  return formatDuration(ms);
+}

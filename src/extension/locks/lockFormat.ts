@@ -1,7 +1,9 @@
 import { homedir } from 'node:os';
 import { basename, relative, sep } from 'node:path';
 import type { AuxFileSnapshot, HolderSnapshot, LockState, RestartLockSnapshot } from '../../core/lock';
-import { formatDuration, inlineCode, truncate } from '../common/format';
+import { coarseAge, formatAge, formatDuration, inlineCode, truncate } from '../common/format';
+
+export { coarseAge, formatAge };
 
 /**
  * The text of the view's rows, tooltips and reports, from a lock snapshot and a clock. Pure
@@ -25,21 +27,6 @@ export interface WorkspaceFolderRef {
   path: string;
 }
 
-/** Ages for tooltips and reports: to the second. */
-export function formatAge(ms: number): string {
-  return ms < 1000 ? '<1 s' : formatDuration(ms);
-}
-
-/**
- * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
- * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
- */
-export function coarseAge(ms: number): string {
-  if (ms < 1000) return '<1 s';
-  if (ms < 5000) return '<5 s';
-  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
-  return formatDuration(ms);
-}
 
 /** Relative to its workspace folder (prefixed by the folder's name when there are several), else the absolute path with `~`. */
 export function lockLabel(lockPath: string, folders: readonly WorkspaceFolderRef[]): string {

@@ -1,5 +1,7 @@
 import type { ClosedSessionRecord, SessionSnapshot } from '../../core/relay';
-import { formatDuration } from '../common/format';
+import { coarseAge, formatAge, formatDuration } from '../common/format';
+
+export { coarseAge, formatAge };
 import { formatBytes, type ClassifiedSession } from './sessionHealth';
 import type { SessionsState } from './sessionsModel';
 
@@ -9,21 +11,6 @@ import type { SessionsState } from './sessionsModel';
  * decide whether anything on screen changed.
  */
 
-/** Ages for tooltips: to the second. */
-export function formatAge(ms: number): string {
-  return ms < 1000 ? '<1 s' : formatDuration(ms);
-}
-
-/**
- * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
- * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
- */
-export function coarseAge(ms: number): string {
-  if (ms < 1000) return '<1 s';
-  if (ms < 5000) return '<5 s';
-  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
-  return formatDuration(ms);
-}
 
 export function formatRtt(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : formatDuration(ms);
