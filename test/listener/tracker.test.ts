@@ -74,3 +74,71 @@ describe('CallTracker (process-wide, via undici diagnostics channels)', () => {
     expect(tracker.recent().length).toBe(before);
   });
 });
+
+describe('CallTracker stall detection (one shared timer for all calls)', () => {
+  it('flags each stalled call once, including one whose stall moment is earlier than the armed one, and never one that ended in time', async () => {
+    const tracker = new CallTracker({ stallThresholdMs: 60_000, observeProcess: false });
+    cleanups.push(() => tracker.dispose());
+    const stalled: string[] = [];
+    const ended: string[] = [];
+    tracker.onDidChange((e) => {
+      if (e.type === 'call-stalled') {
+        expect(e.call.stalled).toBe(true);
+        stalled.push(e.call.name);
+      }
+      if (e.type === 'call-ended') ended.push(e.call.name);
+    });
+    const now = Date.now();
+    // Arms the shared timer far ahead (its deadline is 10 minutes away).
+    const far = tracker.begin({ name: 'far', kind: 'long-poll', method: 'GET', url: 'http://b/q?lastMessageId=1', deadlineAt: now + 600_000 });
+    // Later calls with earlier stall moments must re-arm it earlier.
+    const soon = tracker.begin({ name: 'soon', kind: 'control-plane', method: 'POST', url: 'http://b/acquirejobs', deadlineAt: now + 30 });
+    const sooner = tracker.begin({ name: 'sooner', kind: 'long-poll', method: 'GET', url: 'http://b/q', deadlineAt: now + 10 });
+    const inTime = tracker.begin({ name: 'in-time', kind: 'control-plane', method: 'GET', url: 'http://b/x', deadlineAt: now + 20 });
+    inTime.end({ outcome: 'ok', status: 200 });
+
+    await waitFor(() => stalled.length >= 2, 'both calls past their deadline to be flagged');
+    expect(new Set(stalled)).toEqual(new Set(['soon', 'sooner']));
+    const inFlight = tracker.calls();
+    expect(inFlight.map((c) => [c.name, c.stalled])).toEqual([
+      ['far', false],
+      ['soon', true],
+      ['sooner', true],
+    ]);
+    expect(inFlight[0]?.url).toBe('http://b/q'); // query stripped for own calls too
+    expect(ended).toEqual(['in-time']);
+    expect(tracker.recent()).toMatchObject([{ name: 'in-time', outcome: 'ok', status: 200, stalled: false, phase: 'done' }]);
+
+    soon.end({ outcome: 'deadline', error: 'deadline' });
+    sooner.end({ outcome: 'deadline', error: 'deadline' });
+    // A later call still gets its own stall event once the earlier ones are gone.
+    const late = tracker.begin({ name: 'late', kind: 'control-plane', method: 'GET', url: 'http://b/y', deadlineAt: Date.now() + 10 });
+    await waitFor(() => stalled.includes('late'), 'the later call to be flagged');
+    late.end({ outcome: 'deadline' });
+    far.end({ outcome: 'aborted' });
+    expect(stalled.filter((n) => n === 'soon' || n === 'sooner')).toHaveLength(2); // once each
+    expect(tracker.recent().map((c) => [c.name, c.stalled])).toEqual([
+      ['in-time', false],
+      ['soon', true],
+      ['sooner', true],
+      ['late', true],
+      ['far', false],
+    ]);
+    expect(tracker.calls()).toEqual([]);
+  });
+
+  it('ignores a second end() and headers after the end', () => {
+    const tracker = new CallTracker({ observeProcess: false });
+    cleanups.push(() => tracker.dispose());
+    const events: string[] = [];
+    tracker.onDidChange((e) => events.push(e.type));
+    const call = tracker.begin({ name: 'x', kind: 'control-plane', method: 'GET', url: 'http://b/x', deadlineAt: Date.now() + 60_000 });
+    call.headersReceived(200);
+    expect(tracker.calls()[0]).toMatchObject({ phase: 'receiving-body', status: 200 });
+    call.end({ outcome: 'ok', status: 200 });
+    call.end({ outcome: 'error', error: 'late' });
+    call.headersReceived(500);
+    expect(events).toEqual(['call-started', 'call-ended']);
+    expect(tracker.recent()).toMatchObject([{ outcome: 'ok', status: 200, error: null }]);
+  });
+});

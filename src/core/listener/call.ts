@@ -76,10 +76,10 @@ export async function boundedCall(spec: CallSpec, deps: CallDeps): Promise<CallR
       name: spec.name,
       kind: spec.kind,
       method: spec.method,
-      url: stripQuery(spec.url),
+      url: spec.url, // the tracker strips the query when it shows the call
       deadlineAt,
       startedAt,
-      abort: (reason) => controller.abort(new CallAbortedError(spec.name, reason, true)),
+      abort: aborterFor(controller, spec.name),
     });
   }
 
@@ -136,7 +136,7 @@ function outcomeOf(err: Error): CallOutcome {
   return 'aborted';
 }
 
-function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+/** The tracker's way to break this call (Break in the view). */
+function aborterFor(controller: AbortController, name: string): (reason: string) => void {
+  return (reason) => controller.abort(new CallAbortedError(name, reason, true));
 }

@@ -9,7 +9,7 @@
 //    subscription sees both. This is what lets the tracker diagnose code it did not write.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallKind, CallOutcome, CallSnapshot, Disposable, NowFn } from './types';
+import type { CallKind, CallOutcome, CallPhase, CallSnapshot, Disposable, NowFn } from './types';
 
 /** Header the listener puts on its own requests so the channel subscriber can skip them. */
 export const CALL_TAG_HEADER = 'x-flake-doctor-call';
@@ -33,6 +33,7 @@ export interface BeginCallInfo {
   name: string;
   kind: CallKind;
   method: string;
+  /** The request URL; the tracker strips its query (tokens) when it shows the call. */
   url: string;
   deadlineAt: number | null;
   /** When the call started (default: now); lets deadlineAt - startedAt equal the timeout exactly. */
@@ -58,14 +59,6 @@ export interface TrackedCall {
 
 export type TrackerEvent = { type: 'call-started' | 'call-ended' | 'call-stalled'; call: CallSnapshot; at: number };
 
-interface Entry {
-  snap: CallSnapshot;
-  abort: ((reason: string) => void) | undefined;
-  stallTimer: NodeJS.Timeout | undefined;
-  /** For external calls: the undici request object, checked for leaks at read time. */
-  request: UndiciRequestLike | undefined;
-}
-
 /** The parts of undici's internal Request we read; both undici 6 and 7 have them. */
 interface UndiciRequestLike {
   origin?: unknown;
@@ -77,19 +70,116 @@ interface UndiciRequestLike {
   abort?: unknown;
 }
 
+/**
+ * One call in flight (and, once ended, one of the recent calls). It is also the handle an
+ * own caller holds, so registering a call allocates one object and no closures. Snapshots
+ * are built from it only when someone looks (calls(), recent(), an event with a listener);
+ * the URL is stripped of its query at that point, not on the request path.
+ */
+class Entry implements TrackedCall {
+  phase: CallPhase = 'awaiting-headers';
+  status: number | null = null;
+  endedAt: number | null = null;
+  outcome: CallOutcome | null = null;
+  error: string | null = null;
+  /** Final `stalled` value, fixed when the call ends. */
+  stalledAtEnd = false;
+  ended = false;
+  /** When the call counts as stalled, on the tracker's clock (Infinity: never by time). */
+  readonly stallAt: number;
+  /** The same moment on the monotonic clock, for the shared stall timer. */
+  readonly stallDue: number;
+  stallNotified = false;
+  private shownUrl: string | null = null;
+
+  constructor(
+    private readonly owner: CallTracker,
+    readonly id: string,
+    private readonly givenName: string | null,
+    readonly kind: CallKind,
+    readonly method: string,
+    /** Unstripped URL (own calls), or null for an external call (read from `request`). */
+    private readonly rawUrl: string | null,
+    readonly startedAt: number,
+    readonly deadlineAt: number | null,
+    public abortFn: ((reason: string) => void) | undefined,
+    /** For external calls: the undici request object, checked for leaks at read time. */
+    public request: UndiciRequestLike | undefined,
+    stallThresholdMs: number,
+    now: number,
+  ) {
+    const byThreshold = kind === 'long-poll' ? Infinity : startedAt + stallThresholdMs;
+    this.stallAt = deadlineAt === null ? byThreshold : Math.min(byThreshold, deadlineAt);
+    this.stallDue = this.stallAt === Infinity ? Infinity : performance.now() + (this.stallAt - now);
+  }
+
+  get tag(): string {
+    return this.owner.tagPrefix + this.id;
+  }
+
+  get url(): string {
+    if (this.shownUrl === null) this.shownUrl = this.rawUrl === null ? displayUrl(this.request ?? {}) : stripQuery(this.rawUrl);
+    return this.shownUrl;
+  }
+
+  get name(): string {
+    return this.givenName ?? `${this.method} ${this.url}`;
+  }
+
+  headersReceived(status: number): void {
+    if (this.ended) return;
+    this.phase = 'receiving-body';
+    this.status = status;
+  }
+
+  end(info: CallEndInfo): void {
+    // Element access reaches the tracker's private method: finishing is not public API.
+    if (!this.ended) this.owner['finish'](this, info);
+  }
+
+  snapshot(stalled: boolean): CallSnapshot {
+    return {
+      id: this.id,
+      name: this.name,
+      kind: this.kind,
+      method: this.method,
+      url: this.url,
+      startedAt: this.startedAt,
+      deadlineAt: this.deadlineAt,
+      stalled,
+      phase: this.phase,
+      status: this.status,
+      endedAt: this.endedAt,
+      outcome: this.outcome,
+      error: this.error,
+    };
+  }
+}
+
 let trackerSeq = 0;
 
 export class CallTracker implements Disposable {
   readonly stallThresholdMs: number;
+  /** Prefix of the CALL_TAG_HEADER values this tracker hands out. */
+  readonly tagPrefix: string;
   private readonly now: NowFn;
   private readonly recentLimit: number;
-  private readonly tagPrefix: string;
   private readonly inFlight = new Map<string, Entry>();
-  private readonly recentCalls: CallSnapshot[] = [];
-  private readonly byRequest = new WeakMap<object, string>();
+  /** Finished calls, oldest first (at most recentLimit). */
+  private readonly recentCalls: Entry[] = [];
+  private readonly byRequest = new WeakMap<object, Entry>();
   private readonly listeners = new Set<(e: TrackerEvent) => void>();
   private readonly unsubscribers: Array<() => void> = [];
   private seq = 0;
+  /**
+   * One timer for the whole tracker, armed for the earliest stall moment among the calls in
+   * flight (monotonic clock), instead of one timer per call: a call that ends in time costs
+   * no timer work at all. A call that ends before its stall moment is simply skipped when the
+   * timer fires, and the timer is re-armed for the next one.
+   */
+  private stallTimer: NodeJS.Timeout | undefined;
+  private stallTimerDue = Infinity;
+  private disposed = false;
 
   constructor(options: CallTrackerOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -101,44 +191,44 @@ export class CallTracker implements Disposable {
 
   /** Registers one of our own calls. */
   begin(info: BeginCallInfo): TrackedCall {
-    const id = `c${++this.seq}`;
-    const entry = this.add(id, info, undefined);
-    let ended = false;
-    return {
-      id,
-      tag: this.tagPrefix + id,
-      headersReceived: (status) => {
-        if (ended) return;
-        entry.snap.phase = 'receiving-body';
-        entry.snap.status = status;
-      },
-      end: (end) => {
-        if (ended) return;
-        ended = true;
-        this.finish(id, end);
-      },
-    };
+    const now = this.now();
+    const entry = new Entry(
+      this,
+      `c${++this.seq}`,
+      info.name,
+      info.kind,
+      info.method,
+      info.url,
+      info.startedAt ?? now,
+      info.deadlineAt,
+      info.abort,
+      undefined,
+      this.stallThresholdMs,
+      now,
+    );
+    this.add(entry);
+    return entry;
   }
 
   /** Calls in flight, with `stalled` computed for this moment. */
   calls(): CallSnapshot[] {
     const now = this.now();
     const out: CallSnapshot[] = [];
-    for (const [id, entry] of this.inFlight) {
+    for (const entry of this.inFlight.values()) {
       if (entry.request && isSettled(entry.request)) {
         // A request that settled without a channel event (rare paths in undici) must not
         // linger as a ghost "stalled" call.
-        this.finish(id, { outcome: 'error', error: 'settled without a diagnostics event' });
+        this.finish(entry, { outcome: 'error', error: 'settled without a diagnostics event' });
         continue;
       }
-      out.push({ ...entry.snap, stalled: this.isStalled(entry.snap, now) });
+      out.push(entry.snapshot(now >= entry.stallAt));
     }
     return out;
   }
 
   /** Finished calls, oldest first. */
   recent(): CallSnapshot[] {
-    return this.recentCalls.map((c) => ({ ...c }));
+    return this.recentCalls.map((e) => e.snapshot(e.stalledAtEnd));
   }
 
   /** Aborts an in-flight call by id; false if unknown or not abortable. */
@@ -146,7 +236,7 @@ export class CallTracker implements Disposable {
     const entry = this.inFlight.get(id);
     // undici only assigns request.abort once the request has a connection, so an external
     // call's abort is looked up at the moment of use.
-    const abort = entry?.request ? abortFor(entry.request) : entry?.abort;
+    const abort = entry?.request ? abortFor(entry.request) : entry?.abortFn;
     if (!abort) return false;
     abort(reason);
     return true;
@@ -158,80 +248,79 @@ export class CallTracker implements Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
-    for (const entry of this.inFlight.values()) clearTimeout(entry.stallTimer);
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    this.stallTimerDue = Infinity;
     this.inFlight.clear();
     this.listeners.clear();
   }
 
-  private isStalled(snap: CallSnapshot, now: number): boolean {
-    if (snap.deadlineAt !== null && now >= snap.deadlineAt) return true;
-    // A long poll is *meant* to be held open; only its own bound makes it stalled.
-    return snap.kind !== 'long-poll' && now - snap.startedAt >= this.stallThresholdMs;
-  }
-
-  private add(id: string, info: BeginCallInfo, request: UndiciRequestLike | undefined): Entry {
-    const startedAt = info.startedAt ?? this.now();
-    const snap: CallSnapshot = {
-      id,
-      name: info.name,
-      kind: info.kind,
-      method: info.method,
-      url: info.url,
-      startedAt,
-      deadlineAt: info.deadlineAt,
-      stalled: false,
-      phase: 'awaiting-headers',
-      status: null,
-      endedAt: null,
-      outcome: null,
-      error: null,
-    };
-    const entry: Entry = { snap, abort: info.abort, stallTimer: undefined, request };
-    this.inFlight.set(id, entry);
-    this.armStallTimer(entry);
-    this.emit('call-started', snap);
-    return entry;
+  private add(entry: Entry): void {
+    this.inFlight.set(entry.id, entry);
+    if (entry.stallDue < this.stallTimerDue) this.armStallTimer(entry.stallDue);
+    this.emit('call-started', entry, false, this.now());
   }
 
   /**
    * Stalling is a function of time, not of any event, so a timer turns it into one: the view
    * learns a call went stalled without polling. unref'd so it never keeps a process alive.
    */
-  private armStallTimer(entry: Entry): void {
-    const { snap } = entry;
-    const byThreshold = snap.kind === 'long-poll' ? Infinity : snap.startedAt + this.stallThresholdMs;
-    const at = Math.min(byThreshold, snap.deadlineAt ?? Infinity);
-    if (!Number.isFinite(at)) return;
-    const timer = setTimeout(() => {
-      entry.stallTimer = undefined;
-      if (this.inFlight.get(snap.id) === entry) this.emit('call-stalled', { ...snap, stalled: true });
-    }, Math.max(0, at - this.now()));
-    timer.unref();
-    entry.stallTimer = timer;
+  private armStallTimer(due: number): void {
+    if (this.disposed) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimerDue = due;
+    this.stallTimer = setTimeout(this.onStallTimer, Math.max(0, due - performance.now()));
+    this.stallTimer.unref();
   }
 
-  private finish(id: string, end: CallEndInfo): void {
-    const entry = this.inFlight.get(id);
-    if (!entry) return;
-    this.inFlight.delete(id);
-    clearTimeout(entry.stallTimer);
+  private readonly onStallTimer = (): void => {
+    this.stallTimer = undefined;
+    this.stallTimerDue = Infinity;
+    // libuv may run a timer up to a loop tick early; 1 ms of slack matches one timer tick.
+    const mono = performance.now() + 1;
+    let next = Infinity;
+    const stalled: Entry[] = [];
+    for (const entry of this.inFlight.values()) {
+      if (entry.stallNotified) continue;
+      if (entry.stallDue <= mono) {
+        entry.stallNotified = true;
+        stalled.push(entry);
+      } else if (entry.stallDue < next) {
+        next = entry.stallDue;
+      }
+    }
+    if (next !== Infinity) this.armStallTimer(next);
+    for (const entry of stalled) {
+      // A listener of an earlier one may have ended this call meanwhile.
+      if (this.inFlight.get(entry.id) === entry) this.emit('call-stalled', entry, true, this.now());
+    }
+  };
+
+  private finish(entry: Entry, end: CallEndInfo): void {
+    if (entry.ended) return;
+    entry.ended = true;
+    if (this.inFlight.get(entry.id) !== entry) return;
+    this.inFlight.delete(entry.id);
     const now = this.now();
-    const snap = entry.snap;
-    snap.stalled = this.isStalled(snap, now);
-    snap.endedAt = now;
-    snap.phase = 'done';
-    snap.outcome = end.outcome;
-    if (end.status !== undefined && end.status !== null) snap.status = end.status;
-    snap.error = end.error ?? null;
-    this.recentCalls.push(snap);
+    entry.stalledAtEnd = now >= entry.stallAt;
+    entry.endedAt = now;
+    entry.phase = 'done';
+    entry.outcome = end.outcome;
+    if (end.status !== undefined && end.status !== null) entry.status = end.status;
+    entry.error = end.error ?? null;
+    if (entry.request) void entry.url; // fix the shown URL before letting go of the request
+    entry.request = undefined;
+    entry.abortFn = undefined;
+    this.recentCalls.push(entry);
     if (this.recentCalls.length > this.recentLimit) this.recentCalls.shift();
-    this.emit('call-ended', snap);
+    this.emit('call-ended', entry, entry.stalledAtEnd, now);
   }
 
-  private emit(type: TrackerEvent['type'], call: CallSnapshot): void {
+  private emit(type: TrackerEvent['type'], entry: Entry, stalled: boolean, at: number): void {
     if (this.listeners.size === 0) return;
-    const event: TrackerEvent = { type, call: { ...call }, at: this.now() };
+    const event: TrackerEvent = { type, call: entry.snapshot(stalled), at };
     for (const listener of this.listeners) listener(event);
   }
 
@@ -243,47 +332,44 @@ export class CallTracker implements Disposable {
     on(CH_CREATE, (message) => {
       const request = requestOf(message);
       if (!request || this.isOwn(request)) return;
-      const id = `x${++this.seq}`;
-      this.byRequest.set(request, id);
-      const method = typeof request.method === 'string' ? request.method : 'GET';
-      const url = displayUrl(request);
-      this.add(
-        id,
-        {
-          name: `${method} ${url}`,
-          kind: 'external',
-          method,
-          url,
-          deadlineAt: null,
-        },
+      const now = this.now();
+      const entry = new Entry(
+        this,
+        `x${++this.seq}`,
+        null,
+        'external',
+        typeof request.method === 'string' ? request.method : 'GET',
+        null,
+        now,
+        null,
+        undefined,
         request,
+        this.stallThresholdMs,
+        now,
       );
+      this.byRequest.set(request, entry);
+      this.add(entry);
     });
     on(CH_HEADERS, (message) => {
       const request = requestOf(message);
-      const entry = request && this.entryFor(request);
-      if (!entry) return;
-      entry.snap.phase = 'receiving-body';
+      const entry = request && this.byRequest.get(request);
+      if (!entry || entry.ended) return;
+      entry.phase = 'receiving-body';
       const status = (message as { response?: { statusCode?: unknown } }).response?.statusCode;
-      if (typeof status === 'number') entry.snap.status = status;
+      if (typeof status === 'number') entry.status = status;
     });
     on(CH_TRAILERS, (message) => {
       const request = requestOf(message);
-      const id = request && this.byRequest.get(request);
-      if (id) this.finish(id, { outcome: 'ok' });
+      const entry = request && this.byRequest.get(request);
+      if (entry) this.finish(entry, { outcome: 'ok' });
     });
     on(CH_ERROR, (message) => {
       const request = requestOf(message);
-      const id = request && this.byRequest.get(request);
-      if (!id) return;
+      const entry = request && this.byRequest.get(request);
+      if (!entry) return;
       const error = (message as { error?: unknown }).error;
-      this.finish(id, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
+      this.finish(entry, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
     });
-  }
-
-  private entryFor(request: object): Entry | undefined {
-    const id = this.byRequest.get(request);
-    return id ? this.inFlight.get(id) : undefined;
   }
 
   private isOwn(request: UndiciRequestLike): boolean {
@@ -309,18 +395,26 @@ function abortFor(request: UndiciRequestLike): ((reason: string) => void) | unde
   };
 }
 
+function stripQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 function displayUrl(request: UndiciRequestLike): string {
   const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
   const path = typeof request.path === 'string' ? request.path : '';
-  const q = path.indexOf('?');
-  return origin + (q === -1 ? path : path.slice(0, q));
+  return stripQuery(origin + path);
 }
 
 /** undici 7 keeps headers as a flat [k, v, k, v] array; undici 6 as a raw "k: v\r\n" string. */
 function headerValue(headers: unknown, wanted: string): string | null {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
-      if (String(headers[i]).toLowerCase() === wanted) return String(headers[i + 1]);
+      const key: unknown = headers[i];
+      // Cheap length test first: this runs for every request in the process.
+      if (typeof key === 'string' ? key.length === wanted.length && (key === wanted || key.toLowerCase() === wanted) : String(key).toLowerCase() === wanted) {
+        return String(headers[i + 1]);
+      }
     }
     return null;
   }
