@@ -8,6 +8,7 @@ import {
   WriteDeadline,
   admit,
   parseMessage,
+  renameId,
   withId,
   type OverdueWrite,
   type Scheduler,
@@ -141,6 +142,26 @@ describe('messages', () => {
 
   test('withId renames the id and keeps the rest', () => {
     expect(JSON.parse(withId({ id: 1, params: [1] }, 'r7').toString())).toEqual({ id: 'r7', params: [1] });
+  });
+
+  test('renameId replaces only the id bytes when it can, and always parses like withId', () => {
+    const rename = (text: string, id: string | number): string => {
+      const data = Buffer.from(text);
+      const parsed = parseMessage(data, false);
+      if (!parsed.ok) throw new Error(`fixture does not parse: ${text}`);
+      const out = renameId(data, parsed.body, id).toString();
+      expect(JSON.parse(out)).toEqual(JSON.parse(withId(parsed.body, id).toString()));
+      return out;
+    };
+    // Spliced: the rest of the text is kept byte for byte (no re-serialisation).
+    expect(rename('{"id":1,"x":1.50,"big":12345678901234567890}', 'r7')).toBe('{"id":"r7","x":1.50,"big":12345678901234567890}');
+    expect(rename(' { "id" : "a\\"b\\\\" , "p":"é"} ', 'r8')).toBe(' { "id" : "r8" , "p":"é"} ');
+    expect(rename('{"id":"r12","result":"ü"}', 'say "hi"')).toBe('{"id":"say \\"hi\\"","result":"ü"}');
+    expect(rename('{"id":-1.5e3}', 42)).toBe('{"id":42}');
+    // Anything the splice could get wrong falls back to a full re-serialisation.
+    for (const text of ['{"x":1,"id":2}', '{"id":1,"id":2}', '{"id":1,"p":{"id":3}}', '{"id":1,"\\u0069d":7}', '{"id":1,"p":"\\u00e9"}']) {
+      expect(rename(text, 'r9')).toBe(withId(JSON.parse(text) as Record<string, unknown>, 'r9').toString());
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 // Every request that cannot complete is answered: no provider, backpressure, provider gone,
 // timeout. A client must never wait on a reply that cannot come.
 
-import { errorReply, parseMessage, withId, type MessageId } from './messages';
+import { errorReply, parseMessage, renameId, type MessageId } from './messages';
 import type { Session } from './session';
 import type { RelayErrorCode } from './types';
 
@@ -44,19 +44,22 @@ export class Dispatcher {
       client.send(errorReply(parsed.id, parsed.code, parsed.message));
       return;
     }
-    const candidates = this.providers.filter((p) => p.isOpen);
+    // Hot path: no filtered copy of the provider list while every provider is open (the
+    // usual case); the copy is only made when some are closing.
+    const candidates = this.providers.every((p) => p.isOpen) ? this.providers : this.providers.filter((p) => p.isOpen);
     if (candidates.length === 0) {
       this.reject(client, parsed.id, 'no_provider', 'no provider is connected to the relay');
       return;
     }
     const relayId = `r${++this.seq}`;
-    const forwarded = withId(parsed.body, relayId);
+    const forwarded = renameId(data, parsed.body, relayId);
+    const count = candidates.length;
     let fullProviders = 0;
-    for (let i = 0; i < candidates.length; i += 1) {
-      const provider = candidates[(this.nextProvider + i) % candidates.length] as Session;
+    for (let i = 0; i < count; i += 1) {
+      const provider = candidates[(this.nextProvider + i) % count] as Session;
       const result = provider.send(forwarded);
       if (result.ok) {
-        this.nextProvider = (this.nextProvider + i + 1) % candidates.length;
+        this.nextProvider = (this.nextProvider + i + 1) % count;
         this.track({ relayId, client, clientId: parsed.id, provider, startedAt: this.now() });
         return;
       }
@@ -64,7 +67,7 @@ export class Dispatcher {
       provider.rejected.backpressure += result.limit === 'closed' ? 0 : 1;
     }
     if (fullProviders > 0) {
-      this.reject(client, parsed.id, 'backpressure', `every provider's write queue is full (${fullProviders} of ${candidates.length}); retry later`);
+      this.reject(client, parsed.id, 'backpressure', `every provider's write queue is full (${fullProviders} of ${count}); retry later`);
     } else {
       this.reject(client, parsed.id, 'no_provider', 'no provider could take the request (all closing)');
     }
@@ -82,7 +85,7 @@ export class Dispatcher {
     // it with an error could start a ping-pong of errors with a provider that echoes them.
     if (!request || request.provider !== provider) return;
     this.untrack(request);
-    const result = request.client.send(withId(parsed.body, request.clientId));
+    const result = request.client.send(renameId(data, parsed.body, request.clientId));
     if (result.ok) {
       this.completed += 1;
       return;
@@ -136,22 +139,28 @@ export class Dispatcher {
 
   private track(request: PendingRequest): void {
     this.pending.set(request.relayId, request);
-    for (const session of [request.client, request.provider]) {
-      let ids = this.bySession.get(session);
-      if (!ids) {
-        ids = new Set();
-        this.bySession.set(session, ids);
-      }
-      ids.add(request.relayId);
-      session.inFlightRequests += 1;
+    this.trackFor(request.client, request.relayId);
+    this.trackFor(request.provider, request.relayId);
+  }
+
+  private trackFor(session: Session, relayId: string): void {
+    let ids = this.bySession.get(session);
+    if (!ids) {
+      ids = new Set();
+      this.bySession.set(session, ids);
     }
+    ids.add(relayId);
+    session.inFlightRequests += 1;
   }
 
   private untrack(request: PendingRequest): void {
     this.pending.delete(request.relayId);
-    for (const session of [request.client, request.provider]) {
-      this.bySession.get(session)?.delete(request.relayId);
-      session.inFlightRequests -= 1;
-    }
+    this.untrackFor(request.client, request.relayId);
+    this.untrackFor(request.provider, request.relayId);
+  }
+
+  private untrackFor(session: Session, relayId: string): void {
+    this.bySession.get(session)?.delete(relayId);
+    session.inFlightRequests -= 1;
   }
 }

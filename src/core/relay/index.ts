@@ -19,7 +19,7 @@ export {
   type RelayErrorCode,
   type RelayErrorReply,
 } from './types';
-export { parseMessage, withId, errorReply, type ParsedMessage, type MessageId } from './messages';
+export { parseMessage, withId, renameId, errorReply, type ParsedMessage, type MessageId } from './messages';
 export { admit, type Admission } from './admission';
 export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frame-queue';
 export { WriteDeadline, type OverdueWrite } from './write-deadline';

@@ -7,6 +7,13 @@
 // socket already has `highWaterMark` bytes buffered keeps the order still changeable, so a
 // PONG can be handed over ahead of megabytes of queued data — at a frame boundary, never
 // inside a frame, because `ws` writes a frame's header and payload in one corked write.
+//
+// Batching: every frame handed over in one turn of the event loop (a socket read can carry
+// dozens of requests) goes to the kernel in one writev: the writer corks the socket at the
+// first hand-over and uncorks it on the next tick. Loopback writes cost tens of µs each in the
+// kernel, which dominated the relay's CPU when every frame was its own syscall. Corking only
+// merges writes; it does not reorder them, and corked bytes count in `bufferedAmount`, so the
+// high-water mark still applies.
 
 import { WebSocket } from 'ws';
 import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frame-queue';
@@ -27,12 +34,26 @@ export interface SessionWriterOptions {
   toEpoch: (t: number) => number;
 }
 
+/** The socket under `ws`, for batching hand-overs into one kernel write per tick. */
+export interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+}
+
+function uncorkWriter(writer: SessionWriter): void {
+  writer.uncork();
+}
+
 export interface SessionWriterHooks {
   /** A handed-over frame was not flushed in time; the session must go. */
   writeTimeout(write: OverdueWrite): void;
   /** A frame has left the queue for the socket (for counters and RTT bookkeeping). */
   handedOver(frame: OutboundFrame): void;
 }
+
+// Shared, never mutated (`ws` copies its options): no options object per frame.
+const TEXT = { binary: false, compress: false, fin: true } as const;
+const BINARY = { binary: true, compress: false, fin: true } as const;
 
 /** `WebSocket.prototype.close`, kept aside because the session shadows `close` on the instance. */
 const wsClose = WebSocket.prototype.close;
@@ -44,10 +65,12 @@ export class SessionWriter {
   private closeQueued = false;
   private drainTimer: TimerHandle | null = null;
   private finished = false;
+  private corked = false;
   droppedOnClose = 0;
 
   constructor(
     private readonly ws: WebSocket,
+    private readonly socket: CorkableSocket,
     private readonly options: SessionWriterOptions,
     private readonly hooks: SessionWriterHooks,
   ) {
@@ -159,18 +182,30 @@ export class SessionWriter {
     }
   }
 
+  /** End of the tick's batch: flush everything handed over since the cork. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
   private handOver(frame: OutboundFrame): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncorkWriter, this);
+    }
     this.hooks.handedOver(frame);
     if (frame.kind === 'close') {
       // `ws` gives no per-frame callback for Close; the drain timer bounds it instead.
       wsClose.call(this.ws, frame.code, frame.reason);
       return;
     }
-    const token = this.deadline.handOver(`${frame.kind} (${frameBytes(frame)} B)`);
+    const token = this.deadline.handOver(frame.kind, frameBytes(frame));
     const written = (): void => this.written(token);
     switch (frame.kind) {
       case 'data':
-        this.ws.send(frame.payload, { binary: frame.binary, compress: false, fin: true }, written);
+        this.ws.send(frame.payload, frame.binary ? BINARY : TEXT, written);
         break;
       case 'ping':
         this.ws.ping(frame.payload, false, written);

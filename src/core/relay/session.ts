@@ -50,7 +50,8 @@ export class Session {
   readonly rejected = { backpressure: 0, badMessages: 0 };
 
   private readonly writer: SessionWriter;
-  private lastInbound: { kind: InboundFrameKind; at: number } | null = null;
+  /** Kept as two fields (not an object per frame); `snapshot()` builds the object. */
+  private lastInboundKind: InboundFrameKind | null = null;
   private lastInboundT: number;
   private lastPong: { rttMs: number; at: number } | null = null;
   private missedPongs = 0;
@@ -81,6 +82,7 @@ export class Session {
     this.remotePort = socket.remotePort ?? null;
     this.writer = new SessionWriter(
       ws,
+      socket,
       {
         limits: { frames: options.queueLimit, bytes: options.queueByteLimit, controlFrames: options.controlQueueLimit },
         highWaterMark: options.socketHighWaterMark,
@@ -190,7 +192,7 @@ export class Session {
       remoteAddress: this.remoteAddress,
       remotePort: this.remotePort,
       connectedAt: this.connectedAt,
-      lastInbound: this.lastInbound ? { ...this.lastInbound } : null,
+      lastInbound: this.lastInboundKind === null ? null : { kind: this.lastInboundKind, at: this.host.toEpoch(this.lastInboundT) },
       lastPong: this.lastPong ? { ...this.lastPong } : null,
       missedPongs: this.missedPongs,
       queue: {
@@ -237,7 +239,7 @@ export class Session {
   private inbound(kind: InboundFrameKind): void {
     this.framesIn += 1;
     this.lastInboundT = this.host.scheduler.now();
-    this.lastInbound = { kind, at: this.host.toEpoch(this.lastInboundT) };
+    this.lastInboundKind = kind;
   }
 
   private handedOver(frame: OutboundFrame): void {

@@ -19,6 +19,12 @@ interface InFlightWrite {
   seq: number;
   handedAt: number;
   label: string;
+  /** When set, the label reads `<label> (<bytes> B)`; built only if the write goes overdue. */
+  bytes: number | undefined;
+}
+
+function describe(write: InFlightWrite): string {
+  return write.bytes === undefined ? write.label : `${write.label} (${write.bytes} B)`;
 }
 
 export interface OverdueWrite {
@@ -48,10 +54,13 @@ export class WriteDeadline {
     return this.inFlight.length - this.retiredEarly.size;
   }
 
-  /** A frame was just handed to the socket; returns the token its write callback must retire. */
-  handOver(label: string): number {
+  /**
+   * A frame was just handed to the socket; returns the token its write callback must retire.
+   * With `bytes`, the overdue label is `<label> (<bytes> B)` (formatted only if it is needed).
+   */
+  handOver(label: string, bytes?: number): number {
     const seq = ++this.seq;
-    this.inFlight.push({ seq, handedAt: this.scheduler.now(), label });
+    this.inFlight.push({ seq, handedAt: this.scheduler.now(), label, bytes });
     if (this.timer === null && !this.disposed) this.arm(this.timeoutMs);
     return seq;
   }
@@ -120,7 +129,7 @@ export class WriteDeadline {
       this.arm(dueAt - now);
       return;
     }
-    this.overdue = { label: head.label, handedAt: head.handedAt, waitedMs: now - head.handedAt };
+    this.overdue = { label: describe(head), handedAt: head.handedAt, waitedMs: now - head.handedAt };
     this.onOverdue(this.overdue);
   }
 }
