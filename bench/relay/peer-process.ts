@@ -1,15 +1,27 @@
 // One side of a benchmark in its own process, so the load generator, the relay and the
 // provider do not share an event loop (as they would not in real use).
-//   relay              start a relay on 127.0.0.1:0, print {"url": ...}
-//   echo               start a plain `ws` echo server (the direct peer a user would pick instead)
-//   provider <url>     connect an answering demo provider to a relay, print {"ready": true}
+//   relay                      start a relay on 127.0.0.1:0, print {"url": ...}
+//   echo                       start a plain `ws` echo server (the direct peer a user would pick
+//                              instead), print {"url": ...}
+//   echo-provider <url>        connect a provider to a relay that answers with the same raw echo
+//                              handler as `echo` (a request echoed back is a valid reply: it
+//                              carries the id), print {"ready": true}
+//   provider <url>             connect an answering demo provider (parses and re-serialises)
+//   pinger <url> <msgs> <size> connect a provider that reads as fast as it can and PINGs the relay
+//                              during each burst; see pinger.ts
 // Each runs until its stdin closes.
 
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { startDemoProvider, startRelay } from '../../src/core/relay/index';
+import { runPinger } from './pinger';
+
+/** The one echo handler both paths use, so the rate comparison differs only by the relay hop. */
+function echo(ws: WebSocket): void {
+  ws.on('message', (data: RawData, isBinary: boolean) => ws.send(data as Buffer, { binary: isBinary }));
+}
 
 async function main(): Promise<void> {
-  const [role, url] = process.argv.slice(2);
+  const [role, url, ...rest] = process.argv.slice(2);
   let stop: () => Promise<void>;
   if (role === 'relay') {
     const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000 });
@@ -18,14 +30,25 @@ async function main(): Promise<void> {
   } else if (role === 'echo') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
     await new Promise((resolve) => wss.once('listening', resolve));
-    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    wss.on('connection', echo);
     const address = wss.address();
     console.log(JSON.stringify({ url: `ws://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}` }));
     stop = () => new Promise((resolve) => wss.close(() => resolve()));
+  } else if (role === 'echo-provider' && url) {
+    const ws = new WebSocket(`${url}/provider`, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    echo(ws);
+    console.log(JSON.stringify({ ready: true }));
+    stop = async () => ws.terminate();
   } else if (role === 'provider' && url) {
     const provider = await startDemoProvider(url, { answer: true });
     console.log(JSON.stringify({ ready: true }));
     stop = () => provider.close();
+  } else if (role === 'pinger' && url) {
+    stop = await runPinger(url, Number(rest[0]), Number(rest[1]));
   } else {
     throw new Error(`unknown role ${role}`);
   }
