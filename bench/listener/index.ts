@@ -89,11 +89,18 @@ function stats(xs: number[]): Stats {
 
 const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
 const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(2)} %`;
-/** Median and interquartile range of per-pair ratios, as overhead percentages. */
-function ratioSummary(ratios: number[]): { median: number; text: string } {
+/**
+ * Median and interquartile range of per-pair ratios, as overhead percentages, plus a
+ * distribution-free 95 % confidence interval for the median (order statistics).
+ */
+function ratioSummary(ratios: number[]): { median: number; lo: number; hi: number; text: string } {
   const sorted = [...ratios].sort((a, b) => a - b);
+  const n = sorted.length;
   const m = percentile(sorted, 50);
-  return { median: m, text: `${pct(m)} (IQR ${pct(percentile(sorted, 25))} … ${pct(percentile(sorted, 75))})` };
+  const half = 0.98 * Math.sqrt(n); // 1.96 σ of Binomial(n, ½) around n/2, in ranks
+  const lo = sorted[Math.max(0, Math.floor(n / 2 - half) - 1)] ?? NaN;
+  const hi = sorted[Math.min(n - 1, Math.ceil(n / 2 + 1 + half) - 1)] ?? NaN;
+  return { median: m, lo, hi, text: `${pct(m)} (IQR ${pct(percentile(sorted, 25))} … ${pct(percentile(sorted, 75))})` };
 }
 
 async function overhead(): Promise<void> {
@@ -167,7 +174,10 @@ async function overhead(): Promise<void> {
   console.log(
     `  overhead, pooled          : total ${pct(on.total / off.total)}, p25 ${pct(on.p25 / off.p25)}, median ${pct(on.median / off.median)}, trimmed mean ${pct(on.trimmed / off.trimmed)}`,
   );
-  console.log(`  goal ≤ 5 % (median per-pair wall ratio): ${wallRatio.median <= 1.05 ? 'met' : 'NOT met'}`);
+  // On a loaded machine the per-pair ratios scatter widely; say so rather than pretend.
+  const ci = `95 % CI of the median ${pct(wallRatio.lo)} … ${pct(wallRatio.hi)}`;
+  const verdict = wallRatio.hi <= 1.05 ? 'met' : wallRatio.lo > 1.05 ? 'NOT met' : 'not resolved at this noise level';
+  console.log(`  goal ≤ 5 % (median per-pair wall ratio ${pct(wallRatio.median)}, ${ci}): ${verdict}`);
   const firstAfter = (blocks: Block[]): number => median(blocks.map((b) => b.settle[0] ?? NaN)) * 1000;
   const settleMedian = (blocks: Block[]): number => median(blocks.flatMap((b) => b.settle)) * 1000;
   console.log(
