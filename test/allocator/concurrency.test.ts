@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 
 interface Interval {
@@ -12,9 +12,13 @@ interface Interval {
   to: number;
 }
 
+// Killed after each test, so a failing or timed-out run never leaves workers spinning.
+const children = new Set<ChildProcess>();
+
 function runWorker(args: string[]): Promise<Interval[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'leaseWorker.mts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -25,6 +29,11 @@ function runWorker(args: string[]): Promise<Interval[]> {
     });
   });
 }
+
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+});
 
 describe('8 processes leasing concurrently', () => {
   it('never hold the same address at the same time (25 leases each)', async () => {

@@ -8,6 +8,8 @@ import { LoopbackPool, PoolExhaustedError, type LoopbackLease } from '../../src/
 const [poolFile, start, count, rounds, opsPort, httpPort] = process.argv.slice(2);
 const pool = new LoopbackPool({ poolFile, start: Number(start), count: Number(count), probePorts: [Number(opsPort), Number(httpPort)] });
 const clock = () => performance.timeOrigin + performance.now();
+// A worker never outlives a broken run: if leases stop coming, it fails instead of spinning.
+const giveUpAt = Date.now() + 90_000;
 
 for (let i = 0; i < Number(rounds); i++) {
   let lease: LoopbackLease;
@@ -17,7 +19,7 @@ for (let i = 0; i < Number(rounds); i++) {
       break;
     } catch (err) {
       // Fewer addresses than processes: an exhausted pool is expected; wait and retry.
-      if (!(err instanceof PoolExhaustedError)) throw err;
+      if (!(err instanceof PoolExhaustedError) || Date.now() > giveUpAt) throw err;
       await new Promise((r) => setTimeout(r, 2));
     }
   }
