@@ -221,7 +221,8 @@ export class CallTracker implements Disposable {
         this.finish(entry, { outcome: 'error', error: 'settled without a diagnostics event' });
         continue;
       }
-      out.push(entry.snapshot(now >= entry.stallAt));
+      // Once announced stalled (the timer may fire a tick early), a call stays stalled.
+      out.push(entry.snapshot(entry.stallNotified || now >= entry.stallAt));
     }
     return out;
   }
@@ -304,7 +305,9 @@ export class CallTracker implements Disposable {
     if (this.inFlight.get(entry.id) !== entry) return;
     this.inFlight.delete(entry.id);
     const now = this.now();
-    entry.stalledAtEnd = now >= entry.stallAt;
+    // Consistent with what was announced: a call flagged by the (up to a tick early) stall
+    // timer is recorded as stalled even if it ends within that tick.
+    entry.stalledAtEnd = entry.stallNotified || now >= entry.stallAt;
     entry.endedAt = now;
     entry.phase = 'done';
     entry.outcome = end.outcome;
