@@ -87,8 +87,7 @@ describe('Restart Locks in a real VS Code', () => {
     await expect.poll(() => row.textContent(), { timeout: 60_000 }).toContain(`held · pid ${process.pid}`);
 
     // Break of a live holder is in the context menu only (the inline one is for problems).
-    await row.click({ button: 'right' });
-    await wb.page.locator('.context-view .action-label', { hasText: 'Break Restart Lock' }).first().click();
+    await wb.contextMenuAction(row, 'Break Restart Lock');
     const dialog = wb.dialog();
     await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain(`held by pid ${process.pid}`);
     expect(await dialog.textContent()).toContain('a safe break will be refused');

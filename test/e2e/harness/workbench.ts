@@ -55,6 +55,29 @@ export class Workbench {
     await row.locator(`.action-label[aria-label^="${title}"]`).first().click();
   }
 
+  /**
+   * Runs a context-menu action of a tree row. A click can land while the menu is still being
+   * laid out (or while the row is re-rendered under it) and be swallowed, leaving the menu
+   * open; the menu closing is what shows the action was taken, so the click is repeated until
+   * it closes (at most 5 tries).
+   */
+  async contextMenuAction(row: Locator, label: string): Promise<void> {
+    const menu = this.page.locator('.context-view .monaco-menu');
+    for (let attempt = 1; ; attempt++) {
+      if (!(await menu.isVisible())) await row.click({ button: 'right' });
+      const item = this.page.locator('.context-view .action-label', { hasText: label }).first();
+      await item.waitFor({ timeout: 15_000 });
+      await item.hover();
+      await item.click();
+      try {
+        await menu.waitFor({ state: 'hidden', timeout: 3_000 });
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+      }
+    }
+  }
+
   dialog(): Locator {
     return this.page.locator('.monaco-dialog-box');
   }
