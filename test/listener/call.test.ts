@@ -11,16 +11,13 @@ import {
   TransportError,
   type FakeBroker,
 } from '../../src/core/listener/index';
-import { startSilentServer, startTrickleServer, type RawServer } from './helpers';
+import { type RawServer, startSilentServer, startTrickleServer, useCleanups } from './helpers';
 
 const DEADLINE = 300;
 // Generous: 2 shared cores, a fresh CI machine. The point is "bounded", not "fast".
 const MARGIN = 1_500;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 function dispatcher(): ReturnType<typeof createBrokerDispatcher> {
   const d = createBrokerDispatcher();

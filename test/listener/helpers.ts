@@ -2,6 +2,7 @@
 // let us build, and a polling wait that fails loudly instead of hanging.
 
 import net from 'node:net';
+import { afterEach } from 'vitest';
 import type { BrokerListener, ListenerEvent } from '../../src/core/listener/index';
 
 export interface RawServer {
@@ -91,4 +92,13 @@ export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays
       return new Promise((r) => setTimeout(r, 5));
     },
   };
+}
+
+/** A list of clean-ups run (last first) after each test of the calling file. */
+export function useCleanups(): Array<() => Promise<void> | void> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return cleanups;
 }

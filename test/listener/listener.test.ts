@@ -1,7 +1,7 @@
 // The listener end to end against a real HTTP broker on loopback. The first describe block
 // holds the origin's regressions; each was checked to fail with the deadline removed (see
 // the commit message).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BrokerListener,
   startFakeBroker,
@@ -11,16 +11,13 @@ import {
   type FakeBrokerRequest,
   type ListenerEvent,
 } from '../../src/core/listener/index';
-import { recordEvents, recordingSleep, startSilentServer, waitFor } from './helpers';
+import { recordEvents, recordingSleep, startSilentServer, useCleanups, waitFor } from './helpers';
 
 const DEADLINE = 300;
 // Bounds are asserted with generous margins: 2 shared cores, fresh CI machines.
 const MARGIN = 1_500;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 async function broker(options: FakeBrokerOptions = {}): Promise<FakeBroker> {
   const b = await startFakeBroker({ longPollHoldMs: 300, ...options });

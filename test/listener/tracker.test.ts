@@ -1,16 +1,13 @@
 // The tracker diagnoses code it did not write: calls made with plain global fetch (Node's
 // bundled undici) or the npm undici show up through the diagnostics channels.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { CallTracker, type CallSnapshot } from '../../src/core/listener/index';
-import { startSilentServer, waitFor, type RawServer } from './helpers';
+import { type RawServer, startSilentServer, useCleanups, waitFor } from './helpers';
 
 const STALL_MS = 200;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanups();
 
 function externalTo(tracker: CallTracker, server: RawServer): CallSnapshot | undefined {
   return tracker.calls().find((c) => c.kind === 'external' && c.url.includes(`:${server.port}`));

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CallSnapshot } from '../../core/listener';
-import { Disposable } from '../common/disposable';
+import { Disposable, subscribe } from '../common/disposable';
 import { CallGroupItem } from './callGroupItem';
 import { CallItem } from './callItem';
 import type { CallsModel } from './callsModel';
@@ -63,9 +63,7 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
 
   constructor(private readonly model: CallsModel) {
     super();
-    const onChange = () => this.render(Date.now());
-    model.on('change', onChange);
-    this._register({ dispose: () => model.off('change', onChange) });
+    this._register(subscribe(model, 'change', () => this.render(Date.now())));
     this.render(Date.now());
   }
 

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { ListenerEvent } from '../../core/listener';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, userSetValue, type CommandHandler } from '../common/commands';
+import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import type { ProblemCenter } from '../problems/problemCenter';
+import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
 import { CallsModel, type CallsState } from './callsModel';
 import { callsProblems } from './callsProblems';
 import { readCallsSettings, type CallsSettings } from './callsSettings';
@@ -31,7 +31,6 @@ export class CallsFeature extends Disposable {
   private readonly view: vscode.TreeView<CallsNode>;
   private readonly ticker: AdaptivePoller;
   private lastContext = '';
-  private lastProblemsKey = '';
 
   constructor(
     private readonly host: Host,
@@ -101,10 +100,7 @@ export class CallsFeature extends Disposable {
     const { settings, errors } = readCallsSettings((key) => {
       return userSetValue(config, key);
     });
-    for (const e of errors) {
-      this.log.warn(e);
-      this.host.warn(`Flake Doctor: ${e}`);
-    }
+    reportSettingErrors(errors, this.host, this.log);
     return settings;
   }
 
@@ -151,13 +147,8 @@ export class CallsFeature extends Disposable {
 
   private render(state: CallsState): void {
     const problems = callsProblems(state, (id) => this.reveal(id));
-    const problemsKey = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
-    if (problemsKey !== this.lastProblemsKey) {
-      this.lastProblemsKey = problemsKey;
-      this.problems.setProblems('calls', problems);
-    }
-    const count = problems.length;
-    this.view.badge = count ? { value: count, tooltip: `${count} broker call problem${count === 1 ? '' : 's'}` } : undefined;
+    this.problems.setProblems('calls', problems);
+    this.view.badge = problemBadge(problems.length, 'broker call problem');
     const l = state.listener;
     this.view.description = l ? `${l.calls.inFlight.length} in flight` : undefined;
     this.view.message = state.settingsPending ? 'Settings changed since the listener started: stop and start it to apply them.' : undefined;

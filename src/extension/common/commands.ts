@@ -27,3 +27,11 @@ export function userSetValue(config: vscode.WorkspaceConfiguration, key: string)
   const inspected = config.inspect(key);
   return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
 }
+
+/** Invalid settings are shown and logged once each; the reader has already replaced them by defaults. */
+export function reportSettingErrors(errors: readonly string[], host: Host, log: Log): void {
+  for (const e of errors) {
+    log.warn(e);
+    host.warn(`Flake Doctor: ${e}`);
+  }
+}

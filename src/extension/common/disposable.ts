@@ -21,3 +21,13 @@ export abstract class Disposable implements vscode.Disposable {
     for (const d of this.owned.splice(0).reverse()) d.dispose();
   }
 }
+
+/** Listens to a Node EventEmitter and returns the Disposable that stops listening. */
+export function subscribe<A extends unknown[]>(
+  emitter: { on(event: string, fn: (...args: A) => void): unknown; off(event: string, fn: (...args: A) => void): unknown },
+  event: string,
+  fn: (...args: A) => void,
+): vscode.Disposable {
+  emitter.on(event, fn);
+  return { dispose: () => void emitter.off(event, fn) };
+}

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { RestartLockSnapshot } from '../../core/lock';
-import { Disposable } from '../common/disposable';
+import { Disposable, subscribe } from '../common/disposable';
 import { AuxFileItem } from './auxFileItem';
 import type { AuxKind, WorkspaceFolderRef } from './lockFormat';
 import { lockLabel } from './lockFormat';
@@ -26,9 +26,7 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
     private readonly folders: () => readonly WorkspaceFolderRef[],
   ) {
     super();
-    const onChange = () => this.render(Date.now());
-    model.on('change', onChange);
-    this._register({ dispose: () => model.off('change', onChange) });
+    this._register(subscribe(model, 'change', () => this.render(Date.now())));
     this.render(Date.now());
   }
 

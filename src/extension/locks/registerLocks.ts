@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, userSetValue } from '../common/commands';
+import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import type { ProblemCenter } from '../problems/problemCenter';
+import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
 import { BREAK_LOCK_COMMAND, breakLockCommand } from './commands/breakLock';
 import { COPY_HOLDER_PID_COMMAND, copyHolderPidCommand } from './commands/copyHolderPid';
 import type { LockCommandContext } from './commands/pickLock';
@@ -33,7 +33,6 @@ export class LocksFeature extends Disposable {
   private readonly view: vscode.TreeView<LocksNode>;
   private readonly discovery: WorkspaceLockDiscovery;
   private readonly ticker: AdaptivePoller;
-  private lastProblemsKey = '';
 
   constructor(
     private readonly host: Host,
@@ -106,10 +105,7 @@ export class LocksFeature extends Disposable {
       folderRefs().map((f) => f.path),
     );
     if (!trusted && config.inspect('paths')?.workspaceValue !== undefined) this.log.info('Restart Locks: the workspace setting flakeDoctor.locks.paths is ignored until the workspace is trusted');
-    for (const e of errors) {
-      this.log.warn(e);
-      this.host.warn(`Flake Doctor: ${e}`);
-    }
+    reportSettingErrors(errors, this.host, this.log);
     return settings;
   }
 
@@ -129,13 +125,8 @@ export class LocksFeature extends Disposable {
 
   private render(state: LocksState): void {
     const problems = locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.reveal(path));
-    const problemsKey = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
-    if (problemsKey !== this.lastProblemsKey) {
-      this.lastProblemsKey = problemsKey;
-      this.problems.setProblems('locks', problems);
-    }
-    const count = problems.length;
-    this.view.badge = count ? { value: count, tooltip: `${count} restart lock problem${count === 1 ? '' : 's'}` } : undefined;
+    this.problems.setProblems('locks', problems);
+    this.view.badge = problemBadge(problems.length, 'restart lock problem');
     const n = state.locks.length;
     this.view.description = n ? `${n} lock${n === 1 ? '' : 's'}` : undefined;
     const notes: string[] = [];

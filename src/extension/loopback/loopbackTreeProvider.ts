@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
-import { Disposable } from '../common/disposable';
+import { Disposable, subscribe } from '../common/disposable';
 import { AddressItem } from './addressItem';
 import type { LoopbackModel } from './loopbackModel';
 import { PortItem } from './portItem';
@@ -15,12 +15,12 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
 
   constructor(private readonly model: LoopbackModel) {
     super();
-    const onChange = (snapshot: LoopbackSnapshot) => {
-      this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a)]));
-      this.changed.fire(undefined);
-    };
-    model.on('change', onChange);
-    this._register({ dispose: () => model.off('change', onChange) });
+    this._register(
+      subscribe(model, 'change', (snapshot: LoopbackSnapshot) => {
+        this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a)]));
+        this.changed.fire(undefined);
+      }),
+    );
   }
 
   getTreeItem(element: LoopbackNode): vscode.TreeItem {

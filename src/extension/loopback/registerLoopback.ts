@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
-import { registerSafeCommand, userSetValue } from '../common/commands';
+import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import type { ProblemCenter } from '../problems/problemCenter';
+import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
 import { BREAK_ADDRESS_COMMAND, breakAddressCommand } from './commands/breakAddress';
 import { PROBE_ADDRESS_COMMAND, probeAddressCommand } from './commands/probeAddress';
 import { RELEASE_LEASE_COMMAND, releaseLeaseCommand } from './commands/releaseLease';
@@ -68,18 +68,14 @@ export class LoopbackFeature extends Disposable {
     const { settings, errors } = readLoopbackSettings((key) => {
       return userSetValue(config, key);
     }, workspaceFolders());
-    for (const e of errors) {
-      this.log.warn(e);
-      this.host.warn(`Flake Doctor: ${e}`);
-    }
+    reportSettingErrors(errors, this.host, this.log);
     return settings;
   }
 
   private render(snapshot: LoopbackSnapshot): void {
     const problems = loopbackProblems(snapshot, (address) => this.reveal(address));
     this.problems.setProblems('loopback', problems);
-    const count = problems.length;
-    this.view.badge = count ? { value: count, tooltip: `${count} loopback problem${count === 1 ? '' : 's'}` } : undefined;
+    this.view.badge = problemBadge(problems.length, 'loopback problem');
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);

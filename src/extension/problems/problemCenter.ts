@@ -36,6 +36,7 @@ export const SHOW_PROBLEMS_COMMAND = 'flakeDoctor.showProblems';
  */
 export class ProblemCenter extends Disposable {
   private readonly bySource = new Map<ProblemSource, Problem[]>();
+  private readonly keys = new Map<ProblemSource, string>();
   private readonly item: vscode.StatusBarItem;
 
   constructor() {
@@ -46,8 +47,12 @@ export class ProblemCenter extends Disposable {
     this._register(vscode.commands.registerCommand(SHOW_PROBLEMS_COMMAND, () => this.showProblems()));
   }
 
+  /** Replaces a view's problems; the status bar is redrawn only when what it shows changed. */
   setProblems(source: ProblemSource, problems: Problem[]): void {
     this.bySource.set(source, problems);
+    const key = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
+    if (key === this.keys.get(source)) return;
+    this.keys.set(source, key);
     this.render();
   }
 
@@ -92,4 +97,9 @@ export class ProblemCenter extends Disposable {
     const action = actions.length === 1 ? actions[0] : await vscode.window.showQuickPick(actions, { title: problem.label });
     await action?.run();
   }
+}
+
+/** A view's badge for `count` problems (`undefined` hides it). */
+export function problemBadge(count: number, noun: string): vscode.ViewBadge | undefined {
+  return count ? { value: count, tooltip: `${count} ${noun}${count === 1 ? '' : 's'}` } : undefined;
 }

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, userSetValue, type CommandHandler } from '../common/commands';
+import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import type { ProblemCenter } from '../problems/problemCenter';
+import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
 import { BREAK_SESSION_COMMAND, breakSessionCommand } from './commands/breakSession';
 import { COPY_URL_COMMAND, copyUrlCommand } from './commands/copyUrl';
 import { PROBE_SESSION_COMMAND, probeSessionCommand } from './commands/probeSession';
@@ -30,7 +30,6 @@ export class SessionsFeature extends Disposable {
   private readonly view: vscode.TreeView<SessionsNode>;
   private readonly ticker: AdaptivePoller;
   private lastStatus: RelayStatus | null = null;
-  private lastProblemsKey = '';
 
   constructor(
     private readonly host: Host,
@@ -89,10 +88,7 @@ export class SessionsFeature extends Disposable {
       if (key === 'allowNonLoopback') return config.inspect(key)?.globalValue;
       return userSetValue(config, key);
     });
-    for (const e of errors) {
-      this.log.warn(e);
-      this.host.warn(`Flake Doctor: ${e}`);
-    }
+    reportSettingErrors(errors, this.host, this.log);
     return settings;
   }
 
@@ -110,13 +106,8 @@ export class SessionsFeature extends Disposable {
 
   private render(state: SessionsState): void {
     const problems = sessionsProblems(state, (id) => this.reveal(id));
-    const problemsKey = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
-    if (problemsKey !== this.lastProblemsKey) {
-      this.lastProblemsKey = problemsKey;
-      this.problems.setProblems('sessions', problems);
-    }
-    const count = problems.length;
-    this.view.badge = count ? { value: count, tooltip: `${count} WebSocket session problem${count === 1 ? '' : 's'}` } : undefined;
+    this.problems.setProblems('sessions', problems);
+    this.view.badge = problemBadge(problems.length, 'WebSocket session problem');
     this.view.description = state.relay ? state.relay.url.replace(/^ws:\/\//, '') : state.status === 'failed' ? 'not running' : undefined;
     const notes: string[] = [];
     if (state.error) notes.push(`The relay is not running: ${state.error}.`);

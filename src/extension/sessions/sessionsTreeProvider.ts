@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../common/disposable';
+import { Disposable, subscribe } from '../common/disposable';
 import { RelayItem } from './relayItem';
 import { SessionItem } from './sessionItem';
 import type { SessionsModel } from './sessionsModel';
@@ -20,9 +20,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
 
   constructor(private readonly model: SessionsModel) {
     super();
-    const onChange = () => this.render(Date.now());
-    model.on('change', onChange);
-    this._register({ dispose: () => model.off('change', onChange) });
+    this._register(subscribe(model, 'change', () => this.render(Date.now())));
     this.render(Date.now());
   }
 
