@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 export const CORES = ['allocator', 'lock', 'relay', 'listener'];
+/** Library entry points besides the cores: subpath -> source. */
+export const EXTRA_ENTRIES = { bridge: 'src/core/bridge/index.ts', 'bridge-register': 'src/core/bridge/register.ts' };
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
@@ -24,11 +26,17 @@ await build({
   outfile: 'dist/extension.js',
   format: 'cjs',
   external: ['vscode', ...optionalNative],
+  // The extension host never publishes itself over the bridge (see core/bridge/autostart.ts).
+  define: { FLAKE_DOCTOR_EXTENSION_HOST: 'true' },
 });
 
+// The register module ships inside the .vsix too: auto-attach puts this file into NODE_OPTIONS.
+// Self-contained (it needs no npm package: undici is watched through diagnostics channels).
+await build({ ...common, entryPoints: ['src/core/bridge/register.ts'], outfile: 'dist/bridge-register.cjs', format: 'cjs' });
+
 const runtimeDeps = Object.keys(pkg.dependencies ?? {});
-for (const core of CORES) {
-  const entry = `src/core/${core}/index.ts`;
+const entries = [...CORES.map((core) => [core, `src/core/${core}/index.ts`]), ...Object.entries(EXTRA_ENTRIES)];
+for (const [core, entry] of entries) {
   if (!existsSync(join(root, entry))) throw new Error(`missing library entry ${entry}`);
   for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
     await build({ ...common, entryPoints: [entry], outfile: `dist/lib/${core}.${ext}`, format, external: [...runtimeDeps, ...optionalNative] });
@@ -36,4 +44,4 @@ for (const core of CORES) {
 }
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-console.log('built dist/extension.js, dist/lib/{' + CORES.join(',') + '}.{cjs,mjs}, dist/types');
+console.log('built dist/extension.js, dist/bridge-register.cjs, dist/lib/{' + entries.map(([n]) => n).join(',') + '}.{cjs,mjs}, dist/types');

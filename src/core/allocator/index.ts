@@ -1,3 +1,5 @@
+// FLAKE_DOCTOR_BRIDGE=1 publishes this process's cores over the bridge (see bridge/autostart.ts).
+import '../bridge/autostart';
 /**
  * flake-doctor/allocator — a loopback address pool for parallel integration tests,
  * the conflict canary, and the socket scan behind the "Loopback Addresses" view.

@@ -1,3 +1,4 @@
+import { announceLease } from './announce';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, promises as fs, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,7 +123,7 @@ export class LoopbackPool {
         await this.releaseSlot(taken.index, taken.token);
         throw err;
       }
-      if (port === null) return this.leaseHandle(address, taken.index, taken.token);
+      if (port === null) return announceLease(this.leaseHandle(address, taken.index, taken.token), this.poolFile);
       await this.releaseSlot(taken.index, taken.token);
       skip.add(taken.index);
       const holder = await this.holderOf(address, port);

@@ -1,5 +1,7 @@
 // Public surface of `flake-doctor/listener`. A view renders ListenerSnapshot and calls the
 // actions on BrokerListener; tests and the demo drive startFakeBroker.
+// FLAKE_DOCTOR_BRIDGE=1 publishes this process's cores over the bridge (see bridge/autostart.ts).
+import '../bridge/autostart';
 
 export {
   BrokerListener,

@@ -13,6 +13,8 @@ import { probeBroker } from './probe';
 import { BrokerClient } from './protocol';
 import { realSleep } from './sleep';
 import { Supervisor } from './supervisor';
+import { announceListener } from './announce';
+import type { LiveHandle } from '../live/registry';
 import { CallTracker } from './tracker';
 import type {
   CallSnapshot,
@@ -89,6 +91,8 @@ export class BrokerListener implements Disposable {
   private recentJobIds: number[] = [];
   private nextRestartAt: number | null = null;
   private lastError: (ErrorInfo & { at: number }) | null = null;
+  /** Its entry in the process's live registry (what the bridge publishes) while started. */
+  private announced: LiveHandle<'listener'> | null = null;
 
   constructor(options: BrokerListenerOptions) {
     this.options = options;
@@ -111,6 +115,7 @@ export class BrokerListener implements Disposable {
   /** Starts listening in the background; progress shows in snapshot() and events. */
   start(): void {
     if (this.supervisor) return;
+    this.announced ??= announceListener(this);
     this.dispatcher = this.options.dispatcher ?? createBrokerDispatcher();
     const client = new BrokerClient({
       brokerUrl: this.brokerUrl,
@@ -179,6 +184,8 @@ export class BrokerListener implements Disposable {
         this.nextRestartAt = null;
         this.sessionId = null;
         this.setState('stopped');
+        this.announced?.remove();
+        this.announced = null;
       }
     })();
     return this.stopping;

@@ -27,6 +27,11 @@ export interface CallTrackerOptions {
   recentLimit?: number;
   /** Subscribe to undici's diagnostics channels to see every call in the process. */
   observeProcess?: boolean;
+  /**
+   * Also skip calls tagged by *other* trackers (a broker listener's own calls). The bridge's
+   * process-wide tracker sets this: those calls are published under their listener already.
+   */
+  skipAllTagged?: boolean;
 }
 
 export interface BeginCallInfo {
@@ -180,12 +185,14 @@ export class CallTracker implements Disposable {
   private stallTimer: NodeJS.Timeout | undefined;
   private stallTimerDue = Infinity;
   private disposed = false;
+  private readonly skipAllTagged: boolean;
 
   constructor(options: CallTrackerOptions = {}) {
     this.now = options.now ?? Date.now;
     this.stallThresholdMs = options.stallThresholdMs ?? 10_000;
     this.recentLimit = options.recentLimit ?? 50;
     this.tagPrefix = `t${++trackerSeq}-${process.pid}:`;
+    this.skipAllTagged = options.skipAllTagged ?? false;
     if (options.observeProcess ?? true) this.observeProcess();
   }
 
@@ -377,7 +384,7 @@ export class CallTracker implements Disposable {
 
   private isOwn(request: UndiciRequestLike): boolean {
     const tag = headerValue(request.headers, CALL_TAG_HEADER);
-    return tag !== null && tag.startsWith(this.tagPrefix);
+    return tag !== null && (this.skipAllTagged || tag.startsWith(this.tagPrefix));
   }
 }
 

@@ -3,6 +3,7 @@
 // lock whose holder is provably dead (see README for why that is safe).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { announceLockWait } from './announce';
 import type { LockRecord } from './content';
 import type { LockJudgement, LockState } from './judge';
 import { resolveOptions, type LockOptions, type ResolvedOptions, type SleepFn } from './options';
@@ -36,12 +37,12 @@ export async function acquireRestartLock(home: string, sleepFn?: SleepFn, option
   const lockPath = restartLockPath(home);
   const resolved = resolveOptions(sleepFn === undefined ? options : { ...options, sleepFn });
   mkdirSync(dirname(lockPath), { recursive: true });
-  return acquireResolved(lockPath, resolved);
+  return announceLockWait(lockPath, () => acquireResolved(lockPath, resolved));
 }
 
 /** Acquires an arbitrary lock file with the same algorithm. Its directory must exist. */
 export async function acquireLockFile(lockPath: string, options?: LockOptions): Promise<LockHandle> {
-  return acquireResolved(lockPath, resolveOptions(options));
+  return announceLockWait(lockPath, () => acquireResolved(lockPath, resolveOptions(options)));
 }
 
 function takeoverReason(judgement: LockJudgement, waitedMs: number, maxWaitMs: number): Acquisition['how'] | null {

@@ -1,5 +1,7 @@
 // flake-doctor/lock: a cross-process restart lock, its inspector and its safe breaker.
 // See README.md in this folder for the algorithm and the guarantees.
+// FLAKE_DOCTOR_BRIDGE=1 publishes this process's cores over the bridge (see bridge/autostart.ts).
+import '../bridge/autostart';
 export {
   RESTART_LOCK_STALE_MS,
   RESTART_LOCK_MAX_WAIT_MS,

@@ -1,5 +1,7 @@
 // flake-doctor/relay: a WebSocket relay with one writer per session.
 // Providers connect to /provider, clients to /client; see server.ts for the handle's actions.
+// FLAKE_DOCTOR_BRIDGE=1 publishes this process's cores over the bridge (see bridge/autostart.ts).
+import '../bridge/autostart';
 
 export { startRelay, Relay, isValidCloseCode, type RelayHandle } from './server';
 export {

@@ -9,6 +9,8 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { admit } from './admission';
+import { announceRelay } from './announce';
+import type { LiveHandle } from '../live/registry';
 import { Dispatcher } from './dispatcher';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 import { Session, type SessionHost } from './session';
@@ -67,6 +69,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly startedAt: number;
   private changeTimer: TimerHandle | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Its entry in the process's live registry (what the bridge publishes) while listening. */
+  private announced: LiveHandle<'relay'> | null = null;
 
   constructor(options: RelayOptions = {}, scheduler: Scheduler = realScheduler) {
     super();
@@ -126,6 +130,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     const sweepEvery = Math.max(10, Math.min(1000, Math.floor(this.options.requestTimeoutMs / 4)));
     this.sweepTimer = setInterval(() => this.dispatcher.sweep(this.options.requestTimeoutMs), sweepEvery);
     this.sweepTimer.unref();
+    this.announced ??= announceRelay(this);
   }
 
   sessions(): SessionSnapshot[] {
@@ -181,6 +186,8 @@ export class Relay extends EventEmitter<RelayEvents> {
   async close(): Promise<void> {
     if (this.state === 'closed' && !this.server.listening) return;
     this.state = 'closed';
+    this.announced?.remove();
+    this.announced = null;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     const unbound = this.unbind();

@@ -1,0 +1,122 @@
+// Finding the processes that publish: a listing of the bridge directory, with the entries of
+// processes that have exited (or were killed) removed on the way. An entry is removed only
+// when it provably belongs to a process that is gone: its pid is dead, or the pid now belongs
+// to a different incarnation (start time differs), or — for a worker thread's socket, which
+// its still-running process may have left behind — nobody accepts on it.
+
+import { lstat, readdir, readFile, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { osProcessFacts, type ProcessFacts } from '../process';
+import { bridgeDirectory, checkDirectory, metaPathFor, parseSocketFileName } from './directory';
+import { sameIncarnation } from './processInfo';
+import type { BridgeProcessEntry } from './types';
+
+export interface ListBridgeOptions {
+  /** The bridge directory (default: FLAKE_DOCTOR_BRIDGE_DIR, the runtime dir, or a per-user temp dir). */
+  dir?: string;
+  /** Process facts (injectable for tests of pid reuse). */
+  facts?: ProcessFacts;
+  /** Remove the entries of processes that are gone (default true). */
+  cleanUp?: boolean;
+}
+
+const META_LIMIT_BYTES = 64 * 1024;
+
+async function removeQuietly(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch {
+    // Someone else (another discovery pass, the process itself) removed it first.
+  }
+}
+
+/** Whether something accepts connections on `socketPath` (ECONNREFUSED: a socket file nobody serves). */
+export function socketAccepts(socketPath: string, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(true); // busy or frozen, but present: not provably gone
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT');
+    });
+  });
+}
+
+interface Meta {
+  command?: unknown;
+  cwd?: unknown;
+  startedAt?: unknown;
+}
+
+async function readMeta(socketPath: string): Promise<Meta | null> {
+  try {
+    const path = metaPathFor(socketPath);
+    const st = await lstat(path);
+    if (!st.isFile() || st.size > META_LIMIT_BYTES) return null;
+    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return typeof value === 'object' && value !== null ? (value as Meta) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function listBridgeProcesses(options: ListBridgeOptions = {}): Promise<BridgeProcessEntry[]> {
+  const dir = options.dir ?? bridgeDirectory();
+  const facts = options.facts ?? osProcessFacts;
+  const cleanUp = options.cleanUp ?? true;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  // Only now: a missing directory simply means nobody publishes yet.
+  checkDirectory(dir);
+  const present = new Set(names);
+  const entries = await Promise.all(
+    names.map(async (file): Promise<BridgeProcessEntry | null> => {
+      if (file.endsWith('.json') && !present.has(file.replace(/\.json$/, '.sock'))) {
+        // A sidecar whose socket is gone: its process exited between the two unlinks, or was
+        // cleaned up by a pass that raced this one.
+        if (cleanUp && parseSocketFileName(file.replace(/\.json$/, '.sock'))) await removeQuietly(join(dir, file));
+        return null;
+      }
+      const name = parseSocketFileName(file);
+      if (!name) return null;
+      const socketPath = join(dir, file);
+      const gone = !facts.isAlive(name.pid) || sameIncarnation(name.pid, name.start) === false || (name.threadId !== 0 && !(await socketAccepts(socketPath)));
+      if (gone) {
+        if (cleanUp) await Promise.all([removeQuietly(socketPath), removeQuietly(metaPathFor(socketPath))]);
+        return null;
+      }
+      try {
+        const st = await lstat(socketPath);
+        const uid = process.getuid?.();
+        if (!st.isSocket() || (uid !== undefined && st.uid !== uid)) return null;
+      } catch {
+        return null; // removed while we looked: the process exited
+      }
+      const meta = await readMeta(socketPath);
+      const command = typeof meta?.command === 'string' ? meta.command : (facts.commandLine(name.pid) ?? `pid ${name.pid}`);
+      return {
+        pid: name.pid,
+        threadId: name.threadId,
+        command,
+        cwd: typeof meta?.cwd === 'string' ? meta.cwd : null,
+        startedAt: typeof meta?.startedAt === 'number' ? meta.startedAt : null,
+        socketPath,
+      };
+    }),
+  );
+  return entries.filter((e): e is BridgeProcessEntry => e !== null).sort((a, b) => a.pid - b.pid || a.threadId - b.threadId);
+}

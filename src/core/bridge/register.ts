@@ -1,0 +1,27 @@
+// `node --import flake-doctor/bridge/register …` (or `--require`): publishes this process's
+// cores and its HTTP calls over the bridge with no change to the user's code.
+//
+// FLAKE_DOCTOR_BRIDGE_MODE (off | smart | always; default always) decides whether this process
+// publishes: the extension's auto-attach sets it, since its NODE_OPTIONS reach every Node
+// process of a terminal. Nothing here throws, prints, or keeps the process alive.
+
+import { parseAttachMode, shouldAttach } from './attachPolicy';
+import { bridgeDebug } from './debug';
+import { startBridge } from './server';
+
+function register(): void {
+  try {
+    const raw = process.env.FLAKE_DOCTOR_BRIDGE_MODE;
+    const mode = parseAttachMode(raw);
+    if (raw !== undefined && raw !== '' && mode === null) bridgeDebug(`FLAKE_DOCTOR_BRIDGE_MODE=${JSON.stringify(raw)} is not off, smart or always; using always`);
+    if (!shouldAttach(mode ?? 'always', process.argv, process.execArgv)) {
+      bridgeDebug(`not publishing: ${mode} mode skips ${process.argv[1] ?? 'a process without a script'}`);
+      return;
+    }
+    startBridge({ via: 'register' });
+  } catch (err) {
+    bridgeDebug(`register failed: ${(err as Error).message}`);
+  }
+}
+
+register();

@@ -1,0 +1,305 @@
+// The publishing side: one Unix socket per process (per worker thread) in the user's bridge
+// directory. It answers snapshot/subscribe/act requests in NDJSON and pushes coalesced
+// snapshots to subscribers. It must never change the life of the process it lives in:
+// the server and every connection are unref'd (publishing never keeps a process alive), no
+// error reaches user code, nothing is written to the user's output unless FLAKE_DOCTOR_DEBUG
+// asks, and the socket files are removed at exit (a process killed with SIGKILL leaves them;
+// discovery removes those).
+
+import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { CallTracker } from '../listener/tracker';
+import { isBridgeAction, performAction } from './actions';
+import { bridgeDebug } from './debug';
+import { bridgeDirectory, ensureDirectory, metaPathFor, socketFileName } from './directory';
+import { BridgeError } from './errors';
+import { encodeLine, LineSplitter, LineTooLongError, parseObjectLine } from './lines';
+import { ownProcessInfo, ownStartIdentity } from './processInfo';
+import { SnapshotSource } from './snapshot';
+import { BRIDGE_PROTOCOL_VERSION, BRIDGE_SCHEMA_VERSION, type BridgeEvent, type BridgeProcessInfo, type BridgeResponse } from './types';
+
+export interface StartBridgeOptions {
+  /** Directory for the socket (default: FLAKE_DOCTOR_BRIDGE_DIR, the runtime dir, or a per-user temp dir). */
+  dir?: string;
+  /** An HTTP call older than this is published as stalled (default FLAKE_DOCTOR_STALL_MS or 10 s). */
+  stallThresholdMs?: number;
+  /** Largest request line accepted from a client; a longer one closes that connection. */
+  maxRequestBytes?: number;
+  /** Minimum spacing of pushed snapshots; grows with the cost of building one. */
+  minPushIntervalMs?: number;
+  /** Recorded in the snapshot: how publishing was turned on. */
+  via?: BridgeProcessInfo['via'];
+}
+
+export interface BridgeServer {
+  /** Where this process publishes (null until listening, or when it could not publish). */
+  readonly socketPath: string | null;
+  /** Resolves once listening; resolves to false (never rejects) when publishing is impossible. */
+  readonly ready: Promise<boolean>;
+  /** Why publishing is impossible, when it is. */
+  readonly failure: string | null;
+  /** The process-wide HTTP call tracker the bridge publishes. */
+  readonly tracker: CallTracker;
+  /** Stops publishing and removes the socket files. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
+const DEFAULT_MIN_PUSH_MS = 100;
+/** Past this many unsent bytes to one subscriber, pushes to it wait for 'drain' (latest wins). */
+const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
+const STATE_KEY = Symbol.for('flake-doctor.bridge-server.v1');
+
+export function stallThresholdFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.FLAKE_DOCTOR_STALL_MS;
+  if (raw === undefined || raw === '') return 10_000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 3_600_000) {
+    bridgeDebug(`FLAKE_DOCTOR_STALL_MS=${JSON.stringify(raw)} is not a whole number of ms from 1 to 3600000; using 10000`);
+    return 10_000;
+  }
+  return n;
+}
+
+/** The bridge of this process (this thread), if one was started. */
+export function currentBridge(): BridgeServer | null {
+  return (globalThis as { [STATE_KEY]?: BridgeServer })[STATE_KEY] ?? null;
+}
+
+/**
+ * Starts publishing this process's cores (idempotent: a second call returns the running
+ * bridge, even when called from another bundle of the library). Never throws.
+ */
+export function startBridge(options: StartBridgeOptions = {}): BridgeServer {
+  const holder = globalThis as { [STATE_KEY]?: BridgeServer };
+  const existing = holder[STATE_KEY];
+  if (existing) return existing;
+  const server = new PublishingServer(options);
+  holder[STATE_KEY] = server;
+  return server;
+}
+
+class PublishingServer implements BridgeServer {
+  socketPath: string | null = null;
+  failure: string | null = null;
+  readonly ready: Promise<boolean>;
+  readonly tracker: CallTracker;
+  private readonly source: SnapshotSource;
+  private readonly info: BridgeProcessInfo;
+  private readonly maxRequestBytes: number;
+  private readonly minPushMs: number;
+  private server: Server | null = null;
+  private readonly subscribers = new Set<Socket>();
+  private readonly starved = new Set<Socket>();
+  private unwatch: (() => void) | null = null;
+  private pushTimer: NodeJS.Timeout | null = null;
+  private lastPushAt = 0;
+  private pushCostMs = 0;
+  private stopped = false;
+  private readonly onExit = (): void => this.removeFiles();
+
+  constructor(options: StartBridgeOptions) {
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.minPushMs = options.minPushIntervalMs ?? DEFAULT_MIN_PUSH_MS;
+    this.tracker = new CallTracker({ stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(), observeProcess: true, skipAllTagged: true });
+    const info = ownProcessInfo(options.via ?? 'api');
+    this.info = info;
+    this.source = new SnapshotSource(this.tracker, info);
+    this.ready = this.listen(options.dir, info).catch((err: Error) => {
+      this.failure = err.message;
+      bridgeDebug(`not publishing: ${err.message}`);
+      return false;
+    });
+  }
+
+  private async listen(dirOption: string | undefined, info: BridgeProcessInfo): Promise<boolean> {
+    const dir = dirOption ?? bridgeDirectory();
+    ensureDirectory(dir);
+    const socketPath = join(dir, socketFileName({ pid: info.pid, start: ownStartIdentity(), threadId: info.threadId }));
+    if (Buffer.byteLength(socketPath) > 107) throw new Error(`socket path ${socketPath} is longer than a Unix socket allows (107 bytes); set FLAKE_DOCTOR_BRIDGE_DIR to a shorter directory`);
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => bridgeDebug(`server error: ${err.message}`));
+    server.unref();
+    if (this.stopped) {
+      server.close();
+      return false;
+    }
+    this.socketPath = socketPath;
+    process.on('exit', this.onExit);
+    try {
+      chmodSync(socketPath, 0o600);
+      const meta = metaPathFor(socketPath);
+      const tmp = `${meta}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ pid: info.pid, threadId: info.threadId, command: info.command, cwd: info.cwd, startedAt: info.startedAt }), { mode: 0o600 });
+      renameSync(tmp, meta);
+    } catch (err) {
+      bridgeDebug(`could not write the sidecar for ${socketPath}: ${(err as Error).message}`);
+    }
+    bridgeDebug(`publishing on ${socketPath}`);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const holder = globalThis as { [STATE_KEY]?: BridgeServer };
+    if (holder[STATE_KEY] === this) delete holder[STATE_KEY];
+    await this.ready;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.unwatch?.();
+    this.unwatch = null;
+    for (const s of this.subscribers) s.destroy();
+    this.subscribers.clear();
+    this.tracker.dispose();
+    process.off('exit', this.onExit);
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.removeFiles();
+  }
+
+  private removeFiles(): void {
+    if (!this.socketPath) return;
+    for (const path of [this.socketPath, metaPathFor(this.socketPath)]) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone (a discovery pass may have judged us dead after a freeze).
+      }
+    }
+    this.socketPath = null;
+  }
+
+  private accept(socket: Socket): void {
+    // A connected view must not keep a test process alive after its work is done.
+    socket.unref();
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.unsubscribe(socket));
+    const hello: BridgeEvent = { event: 'hello', protocol: BRIDGE_PROTOCOL_VERSION, schemaVersion: BRIDGE_SCHEMA_VERSION, pid: this.info.pid, threadId: this.info.threadId };
+    socket.write(encodeLine(hello));
+    const splitter = new LineSplitter(this.maxRequestBytes);
+    socket.on('data', (chunk: Buffer) => {
+      let lines: string[];
+      try {
+        lines = splitter.push(chunk);
+      } catch (err) {
+        this.refuse(socket, err instanceof LineTooLongError ? 'too_large' : 'bad_message', (err as Error).message);
+        return;
+      }
+      for (const line of lines) {
+        if (socket.destroyed || !this.handle(socket, line)) return;
+      }
+    });
+  }
+
+  /** Handles one request line; false when the connection was closed for it. */
+  private handle(socket: Socket, line: string): boolean {
+    let request: Record<string, unknown>;
+    try {
+      request = parseObjectLine(line);
+    } catch (err) {
+      this.refuse(socket, 'bad_message', (err as Error).message);
+      return false;
+    }
+    const id = request.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+      this.refuse(socket, 'bad_message', 'malformed message: a request needs a whole-number "id"');
+      return false;
+    }
+    const reply = (response: BridgeResponse): void => {
+      if (!socket.destroyed) socket.write(encodeLine(response));
+    };
+    switch (request.method) {
+      case 'snapshot':
+        reply({ id, result: this.source.build() });
+        return true;
+      case 'subscribe':
+        reply({ id, result: this.source.build() });
+        this.subscribe(socket);
+        return true;
+      case 'act': {
+        const params = request.params as { target?: unknown; action?: unknown } | undefined;
+        if (typeof params !== 'object' || params === null || typeof params.target !== 'string' || !isBridgeAction(params.action)) {
+          reply({ id, error: { code: 'bad_message', message: 'act needs params { target: string, action: "probe" | "break" | "restart" }' } });
+          return true;
+        }
+        performAction({ target: params.target, action: params.action }, this.tracker).then(
+          (result) => reply({ id, result }),
+          (err: Error) => reply({ id, error: { code: err instanceof BridgeError ? err.code : 'action_failed', message: err.message } }),
+        );
+        return true;
+      }
+      default:
+        reply({ id, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(request.method)}; use snapshot, subscribe or act` } });
+        return true;
+    }
+  }
+
+  /** A malformed or oversized message: say why, then close this connection only. */
+  private refuse(socket: Socket, code: 'bad_message' | 'too_large', message: string): void {
+    bridgeDebug(`closing a connection: ${message}`);
+    const response: BridgeResponse = { id: null, error: { code, message } };
+    socket.end(encodeLine(response));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  private subscribe(socket: Socket): void {
+    this.subscribers.add(socket);
+    this.unwatch ??= this.source.watch(() => this.schedulePush());
+  }
+
+  private unsubscribe(socket: Socket): void {
+    this.subscribers.delete(socket);
+    this.starved.delete(socket);
+    if (this.subscribers.size === 0) {
+      this.unwatch?.();
+      this.unwatch = null;
+      if (this.pushTimer) clearTimeout(this.pushTimer);
+      this.pushTimer = null;
+    }
+  }
+
+  /**
+   * Coalesces change signals into at most one snapshot per interval: the interval is the
+   * larger of minPushIntervalMs and twenty times what the last snapshot cost to build, so a
+   * process with thousands of calls in flight does not spend its time describing itself.
+   */
+  private schedulePush(): void {
+    if (this.pushTimer || this.subscribers.size === 0) return;
+    const interval = Math.max(this.minPushMs, 20 * this.pushCostMs);
+    const wait = Math.max(0, this.lastPushAt + interval - Date.now());
+    this.pushTimer = setTimeout(() => this.push(), wait);
+    this.pushTimer.unref();
+  }
+
+  private push(): void {
+    this.pushTimer = null;
+    const started = performance.now();
+    const line = encodeLine({ event: 'snapshot', snapshot: this.source.build() } satisfies BridgeEvent);
+    this.pushCostMs = performance.now() - started;
+    this.lastPushAt = Date.now();
+    for (const socket of this.subscribers) {
+      if (socket.writableLength > SUBSCRIBER_BACKLOG_BYTES) {
+        // A reader that does not keep up gets the latest snapshot when it drains, not a queue.
+        if (!this.starved.has(socket)) {
+          this.starved.add(socket);
+          socket.once('drain', () => {
+            this.starved.delete(socket);
+            this.schedulePush();
+          });
+        }
+        continue;
+      }
+      socket.write(line);
+    }
+  }
+}

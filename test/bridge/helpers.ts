@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { REPO_ROOT } from '../helpers/processes';
+
+export interface BuiltScripts {
+  /** The register module, bundled as the package ships it. */
+  register: string;
+  /** test/bridge/workers/scenario.ts, bundled separately (its cores are another copy). */
+  scenario: string;
+  dir: string;
+}
+
+/**
+ * Bundles the register module and the scenario worker once per test file with esbuild
+ * (milliseconds), so each child process starts with plain `node` rather than a TypeScript loader.
+ */
+export async function buildScripts(): Promise<BuiltScripts> {
+  const dir = mkdtempSync(join(tmpdir(), 'fd-bridge-build-'));
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: REPO_ROOT, external: ['bufferutil', 'utf-8-validate'] } as const;
+  await Promise.all([
+    build({ ...common, entryPoints: ['src/core/bridge/register.ts'], outfile: join(dir, 'register.cjs') }),
+    build({ ...common, entryPoints: ['test/bridge/workers/scenario.ts'], outfile: join(dir, 'scenario.cjs') }),
+  ]);
+  return { register: join(dir, 'register.cjs'), scenario: join(dir, 'scenario.cjs'), dir };
+}
+
+/** A fresh bridge directory (0700) under the temp dir; short, so socket paths stay under 107 bytes. */
+export function bridgeDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fdb-'));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  waitFor(marker: string, timeoutMs?: number): Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `node [--require register] scenario.cjs ...steps` with its output captured. */
+export function spawnScenario(scripts: BuiltScripts, dir: string, steps: string[], opts: { register?: boolean; env?: NodeJS.ProcessEnv } = {}): Spawned {
+  const args = [...(opts.register === false ? [] : ['--require', scripts.register]), scripts.scenario, ...steps];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: '', FLAKE_DOCTOR_BRIDGE: '', ...opts.env },
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor(marker, timeoutMs = 15_000) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = (): void => {
+          if (out.includes(marker)) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before "${marker}": ${out}`));
+          if (Date.now() - started > timeoutMs) return reject(new Error(`no "${marker}" within ${timeoutMs} ms: ${out}`));
+          setTimeout(check, 10);
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** An HTTP server that accepts connections and never answers: the broker that hangs. */
+export async function startSilentServer(): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/jobs/acquire?token=secret`,
+    server,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Polls `check` until it returns a value (not undefined); for conditions that arrive from another process. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function kill(s: Spawned | undefined): Promise<void> {
+  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill('SIGKILL');
+  await s.exited;
+}

@@ -1,0 +1,232 @@
+// Real processes publishing over the bridge: a stalled fetch, a relay, a lock waiter, a lease;
+// actions routed back into the process that owns the thing; exit and kill -9 clean-up.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BridgeError, connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnapshot } from '../../src/core/bridge';
+import { acquireLockFile } from '../../src/core/lock';
+import { bridgeDir, buildScripts, eventually, kill, removeDir, spawnScenario, startSilentServer, type BuiltScripts, type Spawned } from './helpers';
+
+let scripts: BuiltScripts;
+let silent: Awaited<ReturnType<typeof startSilentServer>>;
+const spawned: Spawned[] = [];
+const clients: BridgeClient[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  scripts = await buildScripts();
+  silent = await startSilentServer();
+});
+afterAll(async () => {
+  await silent.close();
+  removeDir(scripts.dir);
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await Promise.all(spawned.splice(0).map(kill));
+  for (const d of dirs.splice(0)) removeDir(d);
+});
+
+function start(steps: string[], env: NodeJS.ProcessEnv = {}): { dir: string; proc: Spawned } {
+  const dir = bridgeDir();
+  dirs.push(dir);
+  const proc = spawnScenario(scripts, dir, steps, { env });
+  spawned.push(proc);
+  return { dir, proc };
+}
+
+async function connected(dir: string, pid: number): Promise<BridgeClient> {
+  await eventually(async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === pid) ? true : undefined), `pid ${pid} listed`);
+  const client = await connectBridge(pid, { dir });
+  clients.push(client);
+  return client;
+}
+
+describe('a process started with the register module', () => {
+  it('is listed with its command and publishes its fetch; Break aborts that fetch in that process', async () => {
+    const { dir, proc } = start(['fetch', silent.url], { FLAKE_DOCTOR_STALL_MS: '150' });
+    const pid = proc.child.pid!;
+    const entries = await eventually(async () => {
+      const list = await listBridgeProcesses({ dir });
+      return list.length > 0 ? list : undefined;
+    }, 'the process listed');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ pid, threadId: 0 });
+    expect(entries[0].command).toContain('scenario.cjs');
+    expect(entries[0].socketPath.startsWith(dir)).toBe(true);
+
+    const client = await connected(dir, pid);
+    const call = await eventually(async () => (await client.snapshot()).httpCalls.find((c) => c.stalled), 'the fetch published as stalled');
+    expect(call.method).toBe('GET');
+    // The query carried a token: it never leaves the process.
+    expect(call.url).toBe(silent.url.replace(/\?.*$/, ''));
+    expect(call.id).toMatch(/^http:/);
+
+    const result = await client.act({ target: call.id, action: 'break' });
+    expect(result.message).toContain('aborted');
+    const exit = await proc.exited;
+    expect(exit.code).toBe(3);
+    expect(proc.output()).toContain('fetch aborted');
+    expect(proc.output()).toContain('aborted through the Flake Doctor bridge');
+    // It exited normally: its socket and sidecar went with it.
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listBridgeProcesses({ dir })).toEqual([]);
+  });
+
+  it('pushes a new snapshot when a call goes stalled, without being asked', async () => {
+    const { dir, proc } = start(['fetch', silent.url], { FLAKE_DOCTOR_STALL_MS: '300' });
+    await proc.waitFor('ready');
+    const client = await connected(dir, proc.child.pid!);
+    const seen: BridgeSnapshot[] = [];
+    const stalled = new Promise<BridgeSnapshot>((resolve) => {
+      client.onDidChange((s) => {
+        seen.push(s);
+        if (s.httpCalls.some((c) => c.stalled)) resolve(s);
+      });
+    });
+    const snapshot = await stalled;
+    expect(snapshot.httpCalls[0].stalled).toBe(true);
+    // The first push is the subscription's own snapshot, before the stall.
+    expect(seen[0].httpCalls.every((c) => !c.stalled)).toBe(true);
+    expect(snapshot.seq).toBeGreaterThan(seen[0].seq);
+  });
+
+  it('publishes its relay and routes Probe and Break to the right session; Restart to the relay', async () => {
+    const { dir, proc } = start(['relay']);
+    await proc.waitFor('ready');
+    const client = await connected(dir, proc.child.pid!);
+    const snapshot = await client.snapshot();
+    expect(snapshot.relays).toHaveLength(1);
+    const relay = snapshot.relays[0];
+    expect(relay.id).toMatch(/^relay-\d+$/);
+    expect(relay.sessions).toHaveLength(1);
+    const session = relay.sessions[0];
+    expect(session).toMatchObject({ role: 'provider', relayId: relay.id });
+    expect(session.id).toBe(`${relay.id}:${session.sessionId}`);
+
+    const probe = await client.act({ target: session.id, action: 'probe' });
+    expect(typeof probe.details?.rttMs).toBe('number');
+
+    await client.act({ target: session.id, action: 'break' });
+    await eventually(async () => ((await client.snapshot()).relays[0].sessions.length === 0 ? true : undefined), 'the session gone');
+
+    const restart = await client.act({ target: relay.id, action: 'restart' });
+    expect(restart.message).toContain('restarted');
+    expect((await client.snapshot()).relays[0].restarts).toBe(1);
+  });
+
+  it('publishes a restart lock it waits for, then holds', async () => {
+    const dir = bridgeDir();
+    dirs.push(dir);
+    const lockPath = join(dir, 'restart.lock');
+    const mine = await acquireLockFile(lockPath);
+    try {
+      const proc = spawnScenario(scripts, dir, ['lock', lockPath]);
+      spawned.push(proc);
+      await proc.waitFor('ready');
+      const client = await connected(dir, proc.child.pid!);
+      const waiting = await eventually(async () => (await client.snapshot()).locks[0], 'the waiter published');
+      expect(waiting).toMatchObject({ lockPath, state: 'waiting' });
+      await mine.release();
+      await proc.waitFor('lock held');
+      const held = (await client.snapshot()).locks[0];
+      expect(held).toMatchObject({ lockPath, state: 'held' });
+      expect(held.since).toBeGreaterThanOrEqual(waiting.since);
+    } finally {
+      await mine.release();
+    }
+  });
+
+  it('publishes the loopback lease it holds', async () => {
+    const dir = bridgeDir();
+    dirs.push(dir);
+    const poolFile = join(dir, 'pool.json');
+    const proc = spawnScenario(scripts, dir, ['lease', poolFile]);
+    spawned.push(proc);
+    await proc.waitFor('ready');
+    const client = await connected(dir, proc.child.pid!);
+    const { leases } = await client.snapshot();
+    expect(leases).toHaveLength(1);
+    expect(leases[0]).toMatchObject({ address: '127.0.0.200', poolFile, index: 0 });
+  });
+
+  it('answers an unknown target or an unsupported action with an error, not a hang', async () => {
+    const { dir, proc } = start(['relay']);
+    await proc.waitFor('ready');
+    const client = await connected(dir, proc.child.pid!);
+    const relayId = (await client.snapshot()).relays[0].id;
+    await expect(client.act({ target: 'http:x999', action: 'break' })).rejects.toMatchObject({ code: 'unknown_target' });
+    await expect(client.act({ target: 'relay-999:s1', action: 'probe' })).rejects.toMatchObject({ code: 'unknown_target' });
+    await expect(client.act({ target: 'nonsense', action: 'probe' })).rejects.toMatchObject({ code: 'unknown_target' });
+    await expect(client.act({ target: relayId, action: 'break' })).rejects.toMatchObject({ code: 'unsupported_action' });
+    // The connection is still good after errors.
+    expect((await client.snapshot()).process.pid).toBe(proc.child.pid);
+  });
+});
+
+describe('processes that end', () => {
+  it('kill -9 while a snapshot is asked for: the request settles with an error, the entry is cleaned up', async () => {
+    const { dir, proc } = start(['relay', 'fetch', silent.url]);
+    await proc.waitFor('ready');
+    const client = await connected(dir, proc.child.pid!);
+    const closed = new Promise<void>((resolve) => client.onDidClose(() => resolve()));
+    const requests = Array.from({ length: 20 }, () => client.snapshot().then(() => 'answered', (err: BridgeError) => err.code));
+    proc.child.kill('SIGKILL');
+    const outcomes = await Promise.all(requests);
+    for (const o of outcomes) expect(['answered', 'closed']).toContain(o);
+    await closed;
+    await expect(client.snapshot()).rejects.toMatchObject({ code: 'closed' });
+    await proc.exited;
+    // The killed process could not remove its socket; discovery does.
+    expect(readdirSync(dir).length).toBeGreaterThan(0);
+    expect(await listBridgeProcesses({ dir })).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('20 processes at once are all listed and reachable, and all go when killed', async () => {
+    const dir = bridgeDir();
+    dirs.push(dir);
+    const procs = Array.from({ length: 20 }, () => spawnScenario(scripts, dir, []));
+    spawned.push(...procs);
+    await Promise.all(procs.map((p) => p.waitFor('ready', 30_000)));
+    const pids = procs.map((p) => p.child.pid!).sort((a, b) => a - b);
+    const listed = await eventually(async () => {
+      const list = await listBridgeProcesses({ dir });
+      return list.length === 20 ? list : undefined;
+    }, '20 processes listed', 20_000);
+    expect(listed.map((e) => e.pid)).toEqual(pids);
+    const snapshots = await Promise.all(
+      listed.map(async (e) => {
+        const c = await connectBridge(e.socketPath);
+        clients.push(c);
+        return c.snapshot();
+      }),
+    );
+    expect(snapshots.map((s) => s.process.pid).sort((a, b) => a - b)).toEqual(pids);
+    await Promise.all(procs.map(kill));
+    expect(await listBridgeProcesses({ dir })).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a subscribed client does not keep a process alive, nor change its output or exit code', async () => {
+    const dir = bridgeDir();
+    dirs.push(dir);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--require', scripts.register, '-e', "setTimeout(() => console.log('bye'), 600)"], {
+      env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const client = await connected(dir, child.pid!);
+    const snapshots: BridgeSnapshot[] = [];
+    client.onDidChange((s) => snapshots.push(s));
+    expect(await exited).toBe(0);
+    expect(out).toBe('bye\n');
+    expect(err).toBe('');
+    expect(snapshots.length).toBeGreaterThan(0);
+  });
+});
