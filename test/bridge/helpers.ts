@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { REPO_ROOT } from '../helpers/processes';
 
 export interface BuiltScripts {
@@ -20,7 +20,7 @@ export interface BuiltScripts {
  */
 export async function buildScripts(): Promise<BuiltScripts> {
   const dir = mkdtempSync(join(tmpdir(), 'fd-bridge-build-'));
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: REPO_ROOT, external: ['bufferutil', 'utf-8-validate'] } as const;
+  const common: BuildOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: REPO_ROOT, external: ['bufferutil', 'utf-8-validate'] };
   await Promise.all([
     build({ ...common, entryPoints: ['src/core/bridge/register.ts'], outfile: join(dir, 'register.cjs') }),
     build({ ...common, entryPoints: ['test/bridge/workers/scenario.ts'], outfile: join(dir, 'scenario.cjs') }),

@@ -1,0 +1,85 @@
+// Problems inside an attached process, from its bridge snapshot: stalled HTTP calls, stalled
+// listener calls, a listener that keeps failing, unhealthy relay sessions.
+
+import type { BridgeSnapshot } from '../bridge/types';
+import { problem, type DoctorProblem, type ProcessRef } from './problem';
+import { classifySession, type HealthThresholds } from './sessionHealth';
+
+/** A listener that failed this many runs in a row cannot reach (or use) its broker. */
+const FAILING_RUNS = 3;
+
+export const DEFAULT_HEALTH: HealthThresholds = { backlogWarningBytes: 1024 * 1024 };
+
+export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: HealthThresholds = DEFAULT_HEALTH): DoctorProblem[] {
+  const proc: ProcessRef = { pid: snapshot.process.pid, command: snapshot.process.command };
+  const key = `${snapshot.process.pid}${snapshot.process.threadId ? `-t${snapshot.process.threadId}` : ''}`;
+  const out: DoctorProblem[] = [];
+  for (const call of snapshot.httpCalls) {
+    if (!call.stalled) continue;
+    const waiting = call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete';
+    out.push(
+      problem({
+        id: `calls:${key}:${call.id}`,
+        area: 'calls',
+        state: 'stalled',
+        subject: `${call.method} ${call.url}`,
+        message: `stalled (${waiting}) in pid ${snapshot.process.pid}: ${call.method} ${call.url}${call.deadlineAt === null ? ', no deadline' : ''}`,
+        culprit: null,
+        process: proc,
+        target: call.id,
+      }),
+    );
+  }
+  for (const listener of snapshot.listeners) {
+    for (const call of listener.calls.inFlight) {
+      if (!call.stalled || call.outcome !== null) continue;
+      out.push(
+        problem({
+          id: `calls:${key}:${call.id}`,
+          area: 'calls',
+          state: 'stalled',
+          subject: `${call.method} ${call.url}`,
+          message: `${call.name} stalled in pid ${snapshot.process.pid} (${call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete'}) against ${listener.brokerUrl}`,
+          culprit: null,
+          process: proc,
+          target: call.id,
+        }),
+      );
+    }
+    if (listener.state === 'failed' || (listener.state === 'backoff' && listener.consecutiveFailures >= FAILING_RUNS)) {
+      out.push(
+        problem({
+          id: `calls:${key}:${listener.id}:failing`,
+          area: 'calls',
+          state: 'listener-failing',
+          subject: listener.brokerUrl,
+          message: `broker listener in pid ${snapshot.process.pid} ${listener.state === 'failed' ? 'gave up' : `failed ${listener.consecutiveFailures} runs in a row`}${listener.lastError ? `: ${listener.lastError.message}` : ''}`,
+          culprit: null,
+          process: proc,
+          target: listener.id,
+        }),
+      );
+    }
+  }
+  for (const relay of snapshot.relays) {
+    for (const session of relay.sessions) {
+      const c = classifySession(session, thresholds);
+      if (c.health !== 'warning') continue;
+      for (const issue of c.issues) {
+        out.push(
+          problem({
+            id: `sessions:${key}:${session.id}:${issue.kind}`,
+            area: 'sessions',
+            state: issue.kind,
+            subject: `${session.role} ${session.sessionId} on ${relay.url}`,
+            message: `${issue.kind.replace('-', ' ')} on ${session.role} ${session.sessionId} (${relay.url}) in pid ${snapshot.process.pid}: ${issue.message}`,
+            culprit: null,
+            process: proc,
+            target: session.id,
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
