@@ -175,7 +175,14 @@ class Client extends EventEmitter<ClientEvents> implements BridgeClient {
   }
 
   async snapshot(): Promise<BridgeSnapshot> {
-    return checkSnapshot(await this.request('snapshot', undefined, this.options.requestTimeoutMs ?? 5000));
+    const result = await this.request('snapshot', undefined, this.options.requestTimeoutMs ?? 5000);
+    try {
+      return checkSnapshot(result);
+    } catch (err) {
+      // A process that answers with a malformed snapshot cannot be trusted for the next one.
+      this.fail(err as Error);
+      throw err;
+    }
   }
 
   onDidChange(listener: (snapshot: BridgeSnapshot) => void): { dispose(): void } {

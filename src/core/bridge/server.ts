@@ -188,6 +188,9 @@ class PublishingServer implements BridgeServer {
     socket.write(encodeLine(hello));
     const splitter = new LineSplitter(this.maxRequestBytes);
     socket.on('data', (chunk: Buffer) => {
+      // After a refusal the rest of what the peer sends is read and dropped, so it gets our
+      // error line and a clean close rather than a reset.
+      if (socket.writableEnded) return;
       let lines: string[];
       try {
         lines = splitter.push(chunk);
