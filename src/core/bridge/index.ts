@@ -4,7 +4,7 @@
 export { startBridge, currentBridge, stallThresholdFromEnv, type BridgeServer, type StartBridgeOptions } from './server';
 export { listBridgeProcesses, socketAccepts, type ListBridgeOptions } from './discovery';
 export { connectBridge, type BridgeClient, type ConnectBridgeOptions } from './client';
-export { bridgeDirectory, checkDirectory, checkSocket, BridgeDirectoryError } from './directory';
+export { bridgeDirectory, checkDirectory, checkSocket, ensureDirectory as ensureBridgeDirectory, BridgeDirectoryError } from './directory';
 export { BridgeError } from './errors';
 export { parseAttachMode, shouldAttach, type AttachMode } from './attachPolicy';
 export { LineSplitter, LineTooLongError, MalformedLineError } from './lines';
