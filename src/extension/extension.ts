@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { vscodeHost } from './common/host';
 import { createLog } from './log';
+import { BridgeFeature } from './bridge/registerBridge';
 import { CallsFeature } from './calls/registerCalls';
 import { LocksFeature } from './locks/registerLocks';
 import { LoopbackFeature } from './loopback/registerLoopback';
@@ -17,10 +18,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const problems = new ProblemCenter();
   context.subscriptions.push(problems);
   context.subscriptions.push(vscode.commands.registerCommand('flakeDoctor.showLog', () => log.show()));
-  context.subscriptions.push(new LoopbackFeature(vscodeHost, log, problems));
-  context.subscriptions.push(new LocksFeature(vscodeHost, log, problems));
-  context.subscriptions.push(new SessionsFeature(vscodeHost, log, problems));
-  context.subscriptions.push(new CallsFeature(vscodeHost, log, problems));
+  // The live bridge first: the views list attached processes next to their own rows.
+  const bridge = new BridgeFeature(context, vscodeHost, log, problems);
+  context.subscriptions.push(bridge);
+  context.subscriptions.push(new LoopbackFeature(vscodeHost, log, problems, bridge));
+  context.subscriptions.push(new LocksFeature(vscodeHost, log, problems, bridge));
+  context.subscriptions.push(new SessionsFeature(vscodeHost, log, problems, bridge));
+  context.subscriptions.push(new CallsFeature(vscodeHost, log, problems, bridge));
   log.info(`Flake Doctor ${context.extension.packageJSON.version as string} activated`);
 }
 

@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import type { CallSnapshot } from '../../core/listener';
+import { AttachedItem } from '../bridge/attachedItem';
+import type { AttachedSection } from '../bridge/attachedSection';
 import { Disposable, subscribe } from '../common/disposable';
 import { CallGroupItem } from './callGroupItem';
 import { CallItem } from './callItem';
 import type { CallsModel } from './callsModel';
 import { ListenerItem } from './listenerItem';
 
-export type CallsNode = ListenerItem | CallItem | CallGroupItem;
+export type CallsNode = ListenerItem | CallItem | CallGroupItem | AttachedItem;
 
 /** Recent calls shown (the tracker keeps more; long-poll churn would bury the interesting ones). */
 const RECENT_SHOWN = 20;
@@ -61,9 +63,14 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
   private readonly recent = new CallRows('recent');
   private readonly process = new CallRows('process');
 
-  constructor(private readonly model: CallsModel) {
+  constructor(
+    private readonly model: CallsModel,
+    /** The attached processes' calls, one group per process after the extension's own rows. */
+    private readonly attached?: AttachedSection,
+  ) {
     super();
     this._register(subscribe(model, 'change', () => this.render(Date.now())));
+    if (attached) this._register(attached.onDidChange((items) => this.changed.fire(items)));
     this.render(Date.now());
   }
 
@@ -130,19 +137,22 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
 
   resolveTreeItem(item: vscode.TreeItem, element: CallsNode): vscode.TreeItem {
     const now = Date.now();
-    if (element instanceof ListenerItem) item.tooltip = ListenerItem.buildTooltip(this.model.state.listener ?? element.snapshot, now);
+    if (element instanceof AttachedItem) item.tooltip = element.buildTooltip();
+    else if (element instanceof ListenerItem) item.tooltip = ListenerItem.buildTooltip(this.model.state.listener ?? element.snapshot, now);
     else if (element instanceof CallItem) item.tooltip = CallItem.buildTooltip(this.latest(element.callId) ?? element.call, now);
     return item;
   }
 
   getChildren(element?: CallsNode): CallsNode[] {
-    if (!element) return [...(this.listenerItem ? [this.listenerItem] : []), ...(this.processGroup ? [this.processGroup] : [])];
+    if (!element) return [...(this.listenerItem ? [this.listenerItem] : []), ...(this.processGroup ? [this.processGroup] : []), ...(this.attached?.roots() ?? [])];
+    if (element instanceof AttachedItem) return this.attached?.children(element) ?? [];
     if (element instanceof ListenerItem) return [...this.inFlight.items.values(), ...(this.recentGroup ? [this.recentGroup] : [])];
     if (element instanceof CallGroupItem) return [...(element.kind === 'recent' ? this.recent : this.process).items.values()];
     return [];
   }
 
   getParent(element: CallsNode): CallsNode | undefined {
+    if (element instanceof AttachedItem) return this.attached?.parent(element);
     if (element instanceof CallItem) {
       if (element.list === 'inflight') return this.listenerItem ?? undefined;
       return (element.list === 'recent' ? this.recentGroup : this.processGroup) ?? undefined;

@@ -3,6 +3,7 @@ import type { ListenerEvent } from '../../core/listener';
 import { AdaptivePoller } from '../common/adaptivePoller';
 import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
+import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
 import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
@@ -36,12 +37,13 @@ export class CallsFeature extends Disposable {
     private readonly host: Host,
     private readonly log: Log,
     private readonly problems: ProblemCenter,
+    bridge?: BridgeFeature,
   ) {
     super();
     const settings = this.readSettings();
     this.model = new CallsModel(settings);
     this._register({ dispose: () => void this.model.dispose() });
-    this.tree = this._register(new CallsTreeProvider(this.model));
+    this.tree = this._register(new CallsTreeProvider(this.model, bridge?.callsSection));
     this.view = this._register(vscode.window.createTreeView(CALLS_VIEW_ID, { treeDataProvider: this.tree }));
 
     this.model.on('change', (state) => this.render(state));
@@ -58,6 +60,13 @@ export class CallsFeature extends Disposable {
     );
     this._register({ dispose: () => this.ticker.dispose() });
     this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
+    // Attached processes' rows keep their ages current only while this view is visible.
+    this._register(this.view.onDidChangeVisibility((e) => bridge?.setViewVisible('calls', e.visible)));
+    bridge?.setViewVisible('calls', this.view.visible);
+    bridge?.setRevealer('calls', async (item) => {
+      await vscode.commands.executeCommand(`${CALLS_VIEW_ID}.focus`);
+      await this.view.reveal(item, { select: true, focus: true });
+    });
     this.render(this.model.state);
 
     this._register(

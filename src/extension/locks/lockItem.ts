@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
+import { waitersMarkdown, waitersSuffix, type LockWaiter } from '../bridge/lockWaiters';
 import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
 
 const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {
@@ -25,15 +26,18 @@ export function lockContextValue(s: RestartLockSnapshot): string {
  */
 export class LockItem extends vscode.TreeItem {
   private signature = '';
+  /** Attached processes waiting for this lock (from the live bridge). */
+  private waiters: readonly LockWaiter[] = [];
 
   constructor(
     public snapshot: RestartLockSnapshot,
     readonly displayName: string,
     now: number,
+    waiters: readonly LockWaiter[] = [],
   ) {
     super(displayName, LockItem.hasChildren(snapshot) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.id = LockItem.idFor(snapshot);
-    this.update(snapshot, now);
+    this.update(snapshot, now, waiters);
   }
 
   static hasChildren(s: RestartLockSnapshot): boolean {
@@ -49,12 +53,13 @@ export class LockItem extends vscode.TreeItem {
   }
 
   /** Applies the latest snapshot; true when anything on screen changed. */
-  update(snapshot: RestartLockSnapshot, now: number): boolean {
+  update(snapshot: RestartLockSnapshot, now: number, waiters: readonly LockWaiter[] = []): boolean {
     this.snapshot = snapshot;
+    this.waiters = waiters;
     // A tidy lock whose mutex/reclaim was orphaned gets the warning icon: the state alone would look fine.
     const problem = lockProblems(snapshot).length > 0;
     const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? { icon: 'warning', color: 'list.warningForeground' } : STATE_LOOK[snapshot.state];
-    const description = lockDescription(snapshot, now);
+    const description = lockDescription(snapshot, now) + waitersSuffix(waiters, now);
     const contextValue = lockContextValue(snapshot);
     const signature = `${look.icon}|${contextValue}|${description}`;
     if (signature === this.signature) return false;
@@ -68,6 +73,6 @@ export class LockItem extends vscode.TreeItem {
   }
 
   buildTooltip(now: number): vscode.MarkdownString {
-    return new vscode.MarkdownString(lockTooltipMarkdown(this.displayName, this.snapshot, now), true);
+    return new vscode.MarkdownString(lockTooltipMarkdown(this.displayName, this.snapshot, now) + waitersMarkdown(this.waiters, now), true);
   }
 }

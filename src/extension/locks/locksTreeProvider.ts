@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { LockWaiter } from '../bridge/lockWaiters';
 import type { RestartLockSnapshot } from '../../core/lock';
 import { Disposable, subscribe } from '../common/disposable';
 import { AuxFileItem } from './auxFileItem';
@@ -24,6 +25,8 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
   constructor(
     private readonly model: LocksModel,
     private readonly folders: () => readonly WorkspaceFolderRef[],
+    /** Attached processes waiting for a lock (the live bridge); none without it. */
+    private readonly waitersOf: (lockPath: string) => LockWaiter[] = () => [],
   ) {
     super();
     this._register(subscribe(model, 'change', () => this.render(Date.now())));
@@ -49,12 +52,12 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
       const label = lockLabel(s.lockPath, folders);
       // A new row when the set of children or the label (workspace folders changed) differs.
       if (!item || item.id !== LockItem.idFor(s) || item.displayName !== label) {
-        this.lockItems.set(s.lockPath, new LockItem(s, label, now));
+        this.lockItems.set(s.lockPath, new LockItem(s, label, now, this.waitersOf(s.lockPath)));
         this.auxItems.set(s.lockPath, this.buildAux(s, now));
         structural = true;
         continue;
       }
-      if (item.update(s, now)) changedRows.push(item);
+      if (item.update(s, now, this.waitersOf(s.lockPath))) changedRows.push(item);
       const aux = this.auxItems.get(s.lockPath);
       for (const [kind, auxItem] of aux ?? []) {
         const fresh = kind === 'mutex' ? s.mutex : s.reclaim;

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
 import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
+import { lockWaiters } from '../bridge/lockWaiters';
+import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
 import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
@@ -38,6 +40,7 @@ export class LocksFeature extends Disposable {
     private readonly host: Host,
     private readonly log: Log,
     private readonly problems: ProblemCenter,
+    bridge?: BridgeFeature,
   ) {
     super();
     this.discovery = this._register(new WorkspaceLockDiscovery((path) => this.model.found([path])));
@@ -45,11 +48,13 @@ export class LocksFeature extends Disposable {
     this.model = new LocksModel(settings, this.discovery.find);
     this._register({ dispose: () => this.model.dispose() });
     this.discovery.watch(settings.patterns);
-    this.tree = this._register(new LocksTreeProvider(this.model, folderRefs));
+    this.tree = this._register(new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])));
     this.view = this._register(vscode.window.createTreeView(LOCKS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
+    // A process starting or ending its wait changes a row without any lock file changing.
+    if (bridge) this._register(bridge.onDidChange(() => this.tree.render(Date.now())));
     // File events redraw the tree whenever a lock changes; this tick only catches what has no
     // file event (a holder dying) and keeps ages current, while someone can see them.
     this.ticker = new AdaptivePoller(

@@ -13,13 +13,17 @@ const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: st
 
 /** One loopback address. `contextValue` is `address.<state>` so menus can match by regex. */
 export class AddressItem extends vscode.TreeItem {
-  constructor(readonly entry: AddressEntry) {
+  constructor(
+    readonly entry: AddressEntry,
+    /** The holder as an attached process names itself ("pid 12 · test/api.test.ts"), when it is one. */
+    readonly holderName: string | null = null,
+  ) {
     super(entry.address, entry.ports.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     const look = STATE_LOOK[entry.state];
     this.id = `address:${entry.address}`;
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     const parts: string[] = [look.label];
-    if (entry.holder) parts.push(`pid ${entry.holder.pid}`);
+    if (entry.holder) parts.push(holderName ?? `pid ${entry.holder.pid}`);
     if (entry.ports.length) parts.push(`${entry.ports.length} port${entry.ports.length === 1 ? '' : 's'}`);
     this.description = parts.join(' · ');
     this.contextValue = `address.${entry.state}`;
@@ -35,6 +39,7 @@ export class AddressItem extends vscode.TreeItem {
     if (entry.holder) {
       const h = entry.holder;
       md.appendMarkdown(`Lease holder: pid ${h.pid} (${h.alive ? 'running' : 'not running'})${h.command ? ` ${inlineCode(h.command)}` : ''}\n\n`);
+      if (this.holderName) md.appendMarkdown(`Attached over the live bridge as ${inlineCode(this.holderName)}\n\n`);
       if (h.leasedAt) md.appendMarkdown(`Leased ${formatDuration(now - h.leasedAt)} ago\n\n`);
     }
     if (entry.parked) md.appendMarkdown(`Parked ${formatDuration(now - entry.parked.parkedAt)} ago: ${entry.parked.reason}\n\n`);

@@ -13,14 +13,31 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private items = new Map<string, AddressItem>();
 
-  constructor(private readonly model: LoopbackModel) {
+  private namesKey = '';
+
+  constructor(
+    private readonly model: LoopbackModel,
+    /** How an attached process names itself (the live bridge), by pid; null when not attached. */
+    private readonly nameOf: (pid: number) => string | null = () => null,
+  ) {
     super();
-    this._register(
-      subscribe(model, 'change', (snapshot: LoopbackSnapshot) => {
-        this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a)]));
-        this.changed.fire(undefined);
-      }),
-    );
+    this._register(subscribe(model, 'change', (snapshot: LoopbackSnapshot) => this.rebuild(snapshot)));
+  }
+
+  /** Attached processes changed: redraw only if a lease holder's name changed. */
+  holderNamesChanged(): void {
+    const snapshot = this.model.snapshot;
+    if (snapshot && this.holderNames(snapshot) !== this.namesKey) this.rebuild(snapshot);
+  }
+
+  private holderNames(snapshot: LoopbackSnapshot): string {
+    return snapshot.addresses.map((a) => (a.holder ? (this.nameOf(a.holder.pid) ?? '') : '')).join('|');
+  }
+
+  private rebuild(snapshot: LoopbackSnapshot): void {
+    this.namesKey = this.holderNames(snapshot);
+    this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a, a.holder ? this.nameOf(a.holder.pid) : null)]));
+    this.changed.fire(undefined);
   }
 
   getTreeItem(element: LoopbackNode): vscode.TreeItem {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
 import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
+import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
 import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
@@ -31,11 +32,18 @@ export class LoopbackFeature extends Disposable {
     private readonly host: Host,
     private readonly log: Log,
     private readonly problems: ProblemCenter,
+    bridge?: BridgeFeature,
   ) {
     super();
     this.model = new LoopbackModel(this.readSettings());
     this._register({ dispose: () => this.model.dispose() });
-    this.tree = this._register(new LoopbackTreeProvider(this.model));
+    this.tree = this._register(
+      new LoopbackTreeProvider(this.model, (pid) => {
+        const p = bridge?.processByPid(pid);
+        return p && bridge ? bridge.describe(p) : null;
+      }),
+    );
+    if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
     this.view = this._register(vscode.window.createTreeView(LOOPBACK_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
 
     this.model.on('change', (snapshot) => this.render(snapshot));

@@ -4,6 +4,9 @@ import { Disposable } from '../common/disposable';
 /** Which view a problem belongs to; the status bar counts across all of them. */
 export type ProblemSource = 'loopback' | 'locks' | 'sessions' | 'calls';
 
+/** Who reports a list of problems: a view, or the attached processes (whose problems belong to several views). */
+export type ProblemSlot = ProblemSource | 'attached';
+
 export interface ProblemFix {
   label: string;
   command: string;
@@ -35,8 +38,8 @@ export const SHOW_PROBLEMS_COMMAND = 'flakeDoctor.showProblems';
  * or fix each.
  */
 export class ProblemCenter extends Disposable {
-  private readonly bySource = new Map<ProblemSource, Problem[]>();
-  private readonly keys = new Map<ProblemSource, string>();
+  private readonly bySlot = new Map<ProblemSlot, Problem[]>();
+  private readonly keys = new Map<ProblemSlot, string>();
   private readonly item: vscode.StatusBarItem;
 
   constructor() {
@@ -47,17 +50,23 @@ export class ProblemCenter extends Disposable {
     this._register(vscode.commands.registerCommand(SHOW_PROBLEMS_COMMAND, () => this.showProblems()));
   }
 
-  /** Replaces a view's problems; the status bar is redrawn only when what it shows changed. */
-  setProblems(source: ProblemSource, problems: Problem[]): void {
-    this.bySource.set(source, problems);
+  /** Replaces a slot's problems; the status bar is redrawn only when what it shows changed. */
+  setProblems(slot: ProblemSlot, problems: Problem[]): void {
+    this.bySlot.set(slot, problems);
     const key = JSON.stringify(problems.map((p) => [p.id, p.label, p.detail]));
-    if (key === this.keys.get(source)) return;
-    this.keys.set(source, key);
+    if (key === this.keys.get(slot)) return;
+    this.keys.set(slot, key);
     this.render();
   }
 
   all(): Problem[] {
-    return [...this.bySource.values()].flat();
+    return [...this.bySlot.values()].flat();
+  }
+
+  /** Every problem grouped by the view it belongs to, in the views' order. */
+  private bySource(): Array<[ProblemSource, Problem[]]> {
+    const all = this.all();
+    return (Object.keys(SOURCE_TITLE) as ProblemSource[]).map((s): [ProblemSource, Problem[]] => [s, all.filter((p) => p.source === s)]).filter(([, l]) => l.length > 0);
   }
 
   private render(): void {
@@ -66,7 +75,7 @@ export class ProblemCenter extends Disposable {
       this.item.hide();
       return;
     }
-    const counts = [...this.bySource.entries()].filter(([, p]) => p.length > 0).map(([s, p]) => `${p.length} in ${SOURCE_TITLE[s]}`);
+    const counts = this.bySource().map(([s, p]) => `${p.length} in ${SOURCE_TITLE[s]}`);
     this.item.text = `$(warning) Flake Doctor: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
     this.item.tooltip = `Flake Doctor found ${counts.join(', ')}. Click to list them.`;
     this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
@@ -82,8 +91,7 @@ export class ProblemCenter extends Disposable {
     }
     type Pick = vscode.QuickPickItem & { problem?: Problem };
     const items: Pick[] = [];
-    for (const [source, list] of this.bySource) {
-      if (list.length === 0) continue;
+    for (const [source, list] of this.bySource()) {
       items.push({ label: SOURCE_TITLE[source], kind: vscode.QuickPickItemKind.Separator });
       for (const problem of list) items.push({ label: `$(warning) ${problem.label}`, detail: problem.detail, problem });
     }

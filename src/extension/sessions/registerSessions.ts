@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
 import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
+import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
 import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
@@ -35,12 +36,13 @@ export class SessionsFeature extends Disposable {
     private readonly host: Host,
     private readonly log: Log,
     private readonly problems: ProblemCenter,
+    bridge?: BridgeFeature,
   ) {
     super();
     const settings = this.readSettings();
     this.model = new SessionsModel(settings);
     this._register({ dispose: () => void this.model.dispose() });
-    this.tree = this._register(new SessionsTreeProvider(this.model));
+    this.tree = this._register(new SessionsTreeProvider(this.model, bridge?.sessionsSection));
     this.view = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.tree }));
 
     this.model.on('change', (state) => this.render(state));
@@ -59,6 +61,13 @@ export class SessionsFeature extends Disposable {
     );
     this._register({ dispose: () => this.ticker.dispose() });
     this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
+    // Attached processes' rows keep their ages current only while this view is visible.
+    this._register(this.view.onDidChangeVisibility((e) => bridge?.setViewVisible('sessions', e.visible)));
+    bridge?.setViewVisible('sessions', this.view.visible);
+    bridge?.setRevealer('sessions', async (item) => {
+      await vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`);
+      await this.view.reveal(item, { select: true, focus: true });
+    });
     this.render(this.model.state);
 
     this._register(

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import { AttachedItem } from '../bridge/attachedItem';
+import type { AttachedSection } from '../bridge/attachedSection';
 import { Disposable, subscribe } from '../common/disposable';
 import { RelayItem } from './relayItem';
 import { SessionItem } from './sessionItem';
 import type { SessionsModel } from './sessionsModel';
 
-export type SessionsNode = RelayItem | SessionItem;
+export type SessionsNode = RelayItem | SessionItem | AttachedItem;
 
 /**
  * Renders the model's state: the relay row, its sessions as children. Rows are long-lived
@@ -18,9 +20,14 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   private relayItem: RelayItem | null = null;
   private readonly sessionItems = new Map<string, SessionItem>();
 
-  constructor(private readonly model: SessionsModel) {
+  constructor(
+    private readonly model: SessionsModel,
+    /** The relays of attached processes, listed after the extension's own relay. */
+    private readonly attached?: AttachedSection,
+  ) {
     super();
     this._register(subscribe(model, 'change', () => this.render(Date.now())));
+    if (attached) this._register(attached.onDidChange((items) => this.changed.fire(items)));
     this.render(Date.now());
   }
 
@@ -71,18 +78,21 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
 
   resolveTreeItem(item: vscode.TreeItem, element: SessionsNode): vscode.TreeItem {
     const now = Date.now();
-    if (element instanceof RelayItem) item.tooltip = RelayItem.buildTooltip(this.model.state, now);
+    if (element instanceof AttachedItem) item.tooltip = element.buildTooltip();
+    else if (element instanceof RelayItem) item.tooltip = RelayItem.buildTooltip(this.model.state, now);
     else item.tooltip = SessionItem.buildTooltip(this.model.session(element.sessionId) ?? element.classified, now);
     return item;
   }
 
   getChildren(element?: SessionsNode): SessionsNode[] {
-    if (!element) return this.relayItem ? [this.relayItem] : [];
+    if (!element) return [...(this.relayItem ? [this.relayItem] : []), ...(this.attached?.roots() ?? [])];
+    if (element instanceof AttachedItem) return this.attached?.children(element) ?? [];
     if (element instanceof RelayItem) return [...this.sessionItems.values()];
     return [];
   }
 
   getParent(element: SessionsNode): SessionsNode | undefined {
+    if (element instanceof AttachedItem) return this.attached?.parent(element);
     return element instanceof SessionItem ? (this.relayItem ?? undefined) : undefined;
   }
 

@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import type { RowSpec } from './attachedRows';
+
+/**
+ * One row of an attached process (the process itself, a call, a listener, a relay, a
+ * session), driven by a RowSpec. Long-lived and updated in place, like the views' own rows:
+ * a menu click maps back to the object VS Code was given.
+ */
+export class AttachedItem extends vscode.TreeItem {
+  private signature = '';
+
+  constructor(public spec: RowSpec) {
+    super(spec.label, spec.hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.id = spec.id;
+    this.apply(spec);
+  }
+
+  get processKey(): string {
+    return this.spec.processKey;
+  }
+
+  get target(): string | undefined {
+    return this.spec.target;
+  }
+
+  /** Takes the latest spec; true when the row looks different (the tree then redraws it). */
+  apply(spec: RowSpec): boolean {
+    this.spec = spec;
+    const signature = `${spec.label}|${spec.description}|${spec.icon}|${spec.color ?? ''}|${spec.contextValue}|${spec.hasChildren}`;
+    if (signature === this.signature) return false;
+    this.signature = signature;
+    this.label = spec.label;
+    this.description = spec.description;
+    this.iconPath = new vscode.ThemeIcon(spec.icon, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
+    this.contextValue = spec.contextValue;
+    this.accessibilityInformation = { label: spec.accessibility };
+    if (spec.hasChildren && this.collapsibleState === vscode.TreeItemCollapsibleState.None) this.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
+    if (!spec.hasChildren) this.collapsibleState = vscode.TreeItemCollapsibleState.None;
+    this.tooltip = undefined; // built lazily by resolveTreeItem
+    return true;
+  }
+
+  buildTooltip(): vscode.MarkdownString {
+    return new vscode.MarkdownString(this.spec.tooltip(), true);
+  }
+}

@@ -1,0 +1,42 @@
+import type { DoctorProblem } from '../../core/doctor/problem';
+import { bridgeProblems } from '../../core/doctor/bridgeProblems';
+import type { HealthThresholds } from '../../core/doctor/sessionHealth';
+import type { Problem } from '../problems/problemCenter';
+import type { AttachedProcess } from './bridgeModel';
+import { ATTACHED_ACTIONS } from './commands/actOnAttached';
+
+/**
+ * Status-bar problems inside attached processes, from the core's problem model (the same
+ * problems `flake-doctor doctor` reports), with the bridge actions as fixes.
+ */
+export function attachedProblems(processes: readonly AttachedProcess[], health: HealthThresholds, reveal: (p: DoctorProblem, key: string) => Promise<void>): Problem[] {
+  const out: Problem[] = [];
+  for (const proc of processes) {
+    if (!proc.snapshot) continue;
+    for (const dp of bridgeProblems(proc.snapshot, health)) {
+      const target = dp.target ?? '';
+      const args = [proc.key, target, dp.subject];
+      const fixes: Problem['fixes'] =
+        dp.area === 'sessions'
+          ? [
+              { label: '$(pulse) Probe (PING now)', command: ATTACHED_ACTIONS.probeSession.id, args },
+              { label: '$(debug-disconnect) Break (close the session)…', command: ATTACHED_ACTIONS.breakSession.id, args },
+            ]
+          : dp.state === 'listener-failing'
+            ? [
+                { label: '$(pulse) Probe the broker', command: ATTACHED_ACTIONS.probeListener.id, args },
+                { label: '$(debug-restart) Restart the listener…', command: ATTACHED_ACTIONS.restartListener.id, args },
+              ]
+            : [{ label: `$(debug-stop) Break (abort the call in pid ${proc.entry.pid})…`, command: ATTACHED_ACTIONS.breakCall.id, args }];
+      out.push({
+        id: dp.id,
+        source: dp.area,
+        label: `pid ${proc.entry.pid}: ${dp.area === 'calls' ? `${dp.subject} ${dp.state === 'stalled' ? 'stalled' : 'failing'}` : dp.message.split(':')[0]}`,
+        detail: dp.message,
+        reveal: () => reveal(dp, proc.key),
+        fixes,
+      });
+    }
+  }
+  return out;
+}
