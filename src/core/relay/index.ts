@@ -5,6 +5,7 @@ export { startRelay, Relay, isValidCloseCode, type RelayHandle } from './server'
 export {
   RELAY_DEFAULTS,
   RelayCloseCode,
+  RELAY_CLOSE_CODE_BLOCK,
   type RelayOptions,
   type ResolvedRelayOptions,
   type RelayEvents,

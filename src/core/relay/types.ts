@@ -60,9 +60,16 @@ export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token'> = {
 };
 
 /**
- * Close codes the relay itself chooses. 1xxx codes are the RFC 6455 ones; the 4xxx range is
- * reserved for applications, so the relay's own failure reasons live there and are
- * distinguishable from anything a peer sends.
+ * The block of application close codes (RFC 6455: 4000–4999 are private) that belongs to the
+ * relay. It is clear of the origin coordinator's 4000–4013 and 4429, so an origin-style peer
+ * never mistakes a relay verdict for one of its own reasons; codes in it that are not yet
+ * used stay reserved for the relay.
+ */
+export const RELAY_CLOSE_CODE_BLOCK = { first: 4500, last: 4519 } as const;
+
+/**
+ * Close codes the relay itself chooses. 1xxx codes are the RFC 6455 ones; the relay's own
+ * reasons live in RELAY_CLOSE_CODE_BLOCK, distinguishable from anything a peer sends.
  */
 export const RelayCloseCode = {
   normal: 1000,
@@ -71,12 +78,14 @@ export const RelayCloseCode = {
   invalidPayload: 1007,
   messageTooBig: 1009,
   serviceRestart: 1012,
+  /** An operator closed the session (the extension's Break). */
+  closedByOperator: 4500,
   /** A frame handed to the socket was not flushed within `writeTimeoutMs`. */
-  writeTimeout: 4001,
+  writeTimeout: 4501,
   /** Nothing arrived for `readTimeoutMs`: the peer is presumed half-open. */
-  readTimeout: 4002,
+  readTimeout: 4502,
   /** The peer sent more PINGs than it read PONGs for; its control queue overflowed. */
-  controlQueueOverflow: 4003,
+  controlQueueOverflow: 4503,
 } as const;
 
 /** Error codes carried in `{ id, error: { code, message } }` replies to clients and providers. */
