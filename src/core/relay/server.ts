@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { admit } from './admission';
 import { Dispatcher } from './dispatcher';
+import { HandshakeGuard } from './handshake-guard';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 import { Session, type SessionHost } from './session';
 import {
@@ -35,7 +36,11 @@ export function isValidCloseCode(code: number): boolean {
 
 function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  return { ...RELAY_DEFAULTS, ...defined, token: options.token ?? null };
+  const resolved = { ...RELAY_DEFAULTS, ...defined, token: options.token ?? null };
+  if (!Number.isFinite(resolved.handshakeTimeoutMs) || resolved.handshakeTimeoutMs <= 0) {
+    throw new RangeError(`handshakeTimeoutMs must be a positive number of milliseconds (got ${String(options.handshakeTimeoutMs)})`);
+  }
+  return resolved;
 }
 
 function formatUrl(host: string, port: number): string {
@@ -57,6 +62,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly dispatcher: Dispatcher;
+  private readonly handshakes: HandshakeGuard;
   private readonly live = new Map<string, Session>();
   private readonly recentlyClosed: ClosedSessionRecord[] = [];
   private readonly host: SessionHost;
@@ -82,10 +88,13 @@ export class Relay extends EventEmitter<RelayEvents> {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.server = createServer((_req, res) => {
+    this.handshakes = new HandshakeGuard(this.options.handshakeTimeoutMs, scheduler, () => this.changed());
+    this.server = createServer((req, res) => {
+      this.handshakes.settle(req.socket);
       res.writeHead(426, { 'Content-Type': 'text/plain' });
       res.end('WebSocket relay: connect to /provider or /client\n');
     });
+    this.server.on('connection', (socket: Socket) => this.handshakes.watch(socket));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.host = {
       options: this.options,
@@ -144,6 +153,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       sessions: this.sessions(),
       recentlyClosed: this.recentlyClosed.map((record) => ({ ...record })),
       requests: { inFlight: this.dispatcher.inFlight, completed: this.dispatcher.completed, failed: this.dispatcher.failed },
+      handshakes: this.handshakes.counts(),
     };
   }
 
@@ -239,10 +249,13 @@ export class Relay extends EventEmitter<RelayEvents> {
       // caller is closing in parallel. Idle HTTP keep-alive sockets would hold it forever.
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
+      // Connections still in their handshake are neither idle nor sessions: cut them too.
+      this.handshakes.destroyAll();
     });
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.handshakes.settle(socket as Socket);
     socket.on('error', () => socket.destroy());
     if (this.state !== 'listening') {
       rejectUpgrade(socket, 503, `relay is ${this.state}`);

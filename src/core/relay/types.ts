@@ -38,6 +38,11 @@ export interface RelayOptions {
   token?: string;
   /** Minimum spacing of `change` events, so a busy relay does not flood its renderers. */
   changeCoalesceMs?: number;
+  /**
+   * A connection must complete its upgrade request within this many ms, or it is cut and
+   * counted (slowloris). Node's own bound is ~60–90 s.
+   */
+  handshakeTimeoutMs?: number;
 }
 
 export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'token'>> & { token: string | null };
@@ -57,6 +62,7 @@ export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token'> = {
   probeTimeoutMs: 10_000,
   maxPayload: 1024 * 1024,
   changeCoalesceMs: 50,
+  handshakeTimeoutMs: 5_000,
 };
 
 /**
@@ -181,6 +187,8 @@ export interface RelaySnapshot {
   /** The most recent closes (newest first), so a renderer can say why a session went away. */
   recentlyClosed: ClosedSessionRecord[];
   requests: { inFlight: number; completed: number; failed: number };
+  /** Upgrade handshakes in progress and those cut for taking longer than `timeoutMs`. */
+  handshakes: { pending: number; timedOut: number; timeoutMs: number };
 }
 
 export interface RelayEvents {
