@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { admit } from './admission';
 import { Dispatcher } from './dispatcher';
 import { HandshakeGuard } from './handshake-guard';
+import { resolveProtocol } from './protocol-profile';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 import { Session, type SessionHost } from './session';
 import {
@@ -35,8 +36,15 @@ export function isValidCloseCode(code: number): boolean {
 }
 
 function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const resolved = { ...RELAY_DEFAULTS, ...defined, token: options.token ?? null };
+  const { profile, providerPath, clientPath, routingKey, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  const protocol = resolveProtocol({
+    ...(profile !== undefined ? { profile } : {}),
+    ...(providerPath !== undefined ? { providerPath } : {}),
+    ...(clientPath !== undefined ? { clientPath } : {}),
+    ...(routingKey !== undefined ? { routingKey } : {}),
+  });
+  const resolved = { ...RELAY_DEFAULTS, ...defined, ...protocol, token: options.token ?? null };
   if (!Number.isFinite(resolved.handshakeTimeoutMs) || resolved.handshakeTimeoutMs <= 0) {
     throw new RangeError(`handshakeTimeoutMs must be a positive number of milliseconds (got ${String(options.handshakeTimeoutMs)})`);
   }
@@ -79,7 +87,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.options = resolveOptions(options);
     this.scheduler = scheduler;
     this.startedAt = Date.now();
-    this.dispatcher = new Dispatcher(() => scheduler.now());
+    this.dispatcher = new Dispatcher(() => scheduler.now(), this.options.routingKey);
     this.wss = new WebSocketServer({
       noServer: true,
       // PONG replies go through each session's queue (see session.ts); ws must not write its own.
@@ -92,7 +100,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.server = createServer((req, res) => {
       this.handshakes.settle(req.socket);
       res.writeHead(426, { 'Content-Type': 'text/plain' });
-      res.end('WebSocket relay: connect to /provider or /client\n');
+      res.end(`WebSocket relay: connect to ${this.options.providerPath} or ${this.options.clientPath}\n`);
     });
     this.server.on('connection', (socket: Socket) => this.handshakes.watch(socket));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -122,11 +130,11 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   get providerUrl(): string {
-    return `${this.url}/provider`;
+    return `${this.url}${this.options.providerPath}`;
   }
 
   get clientUrl(): string {
-    return `${this.url}/client`;
+    return `${this.url}${this.options.clientPath}`;
   }
 
   async listen(): Promise<void> {
@@ -154,6 +162,12 @@ export class Relay extends EventEmitter<RelayEvents> {
       recentlyClosed: this.recentlyClosed.map((record) => ({ ...record })),
       requests: { inFlight: this.dispatcher.inFlight, completed: this.dispatcher.completed, failed: this.dispatcher.failed },
       handshakes: this.handshakes.counts(),
+      protocol: {
+        profile: this.options.profile,
+        providerPath: this.options.providerPath,
+        clientPath: this.options.clientPath,
+        routingKey: this.options.routingKey,
+      },
     };
   }
 
@@ -261,7 +275,7 @@ export class Relay extends EventEmitter<RelayEvents> {
       rejectUpgrade(socket, 503, `relay is ${this.state}`);
       return;
     }
-    const admission = admit(req.url, req.headers.authorization, this.options.token);
+    const admission = admit(req.url, req.headers.authorization, this.options.token, this.options);
     if (!admission.ok) {
       rejectUpgrade(socket, admission.status, admission.message);
       return;

@@ -2,6 +2,8 @@
 // that every front end (VS Code view, status bar, CLI) renders. Keeping them in one file
 // lets a renderer import types without pulling in `ws`.
 
+import type { RelayProfile, RelayProtocol, RoutingKey } from './protocol-profile';
+
 export type SessionRole = 'provider' | 'client';
 
 export interface RelayOptions {
@@ -43,11 +45,24 @@ export interface RelayOptions {
    * counted (slowloris). Node's own bound is ~60–90 s.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Protocol preset: `flake-doctor` (/provider, /client, routed on `id`) or `origin` (providers
+   * on /ws/provider, routed on `request_id`, as the origin coordinator's providers speak).
+   */
+  profile?: RelayProfile;
+  /** Path providers connect to; overrides the profile's. */
+  providerPath?: string;
+  /** Path clients connect to; overrides the profile's. */
+  clientPath?: string;
+  /** JSON field a request and its reply share; overrides the profile's. */
+  routingKey?: RoutingKey;
 }
 
-export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'token'>> & { token: string | null };
+type ProtocolKeys = 'profile' | 'providerPath' | 'clientPath' | 'routingKey';
 
-export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token'> = {
+export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'token' | ProtocolKeys>> & RelayProtocol & { token: string | null };
+
+export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token' | ProtocolKeys> = {
   host: '127.0.0.1',
   port: 0,
   writeTimeoutMs: 10_000,
@@ -189,6 +204,8 @@ export interface RelaySnapshot {
   requests: { inFlight: number; completed: number; failed: number };
   /** Upgrade handshakes in progress and those cut for taking longer than `timeoutMs`. */
   handshakes: { pending: number; timedOut: number; timeoutMs: number };
+  /** Where peers connect and which field routes replies. */
+  protocol: RelayProtocol;
 }
 
 export interface RelayEvents {
