@@ -9,6 +9,7 @@ export {
 } from './listener';
 export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
+export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
 export { BrokerClient, type BrokerClientOptions } from './protocol';
 export { probeBroker, type ProbeOptions } from './probe';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
@@ -31,6 +32,7 @@ export {
   CallAbortedError,
   BrokerHttpError,
   MalformedResponseError,
+  ResponseTooLargeError,
   TransportError,
   SessionConflictError,
   RestartRequestedError,
