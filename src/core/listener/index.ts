@@ -11,17 +11,30 @@ export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEven
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
 export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
 export { BrokerClient, type BrokerClientOptions } from './protocol';
+export {
+  resolveTarget,
+  gitHubApiUrl,
+  scaleSetUrl,
+  pollUrl,
+  messageUrl,
+  API_VERSION,
+  MAX_CAPACITY_HEADER,
+  QUEUE_ACCEPT,
+  type ListenerTarget,
+  type TargetOptions,
+} from './endpoints';
 export { probeBroker, type ProbeOptions } from './probe';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 export { realSleep } from './sleep';
 export {
-  parseAccessToken,
+  parseRegistration,
+  adminTokenExpiresAt,
   parseSession,
   parseMessage,
   parseAcquiredJobs,
   availableJobIds,
   JOB_MESSAGES_TYPE,
-  type AccessToken,
+  type ActionsServiceConnection,
   type BrokerSession,
   type BrokerMessage,
   type JobMessage,
