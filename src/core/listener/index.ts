@@ -10,6 +10,7 @@ export {
 export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
 export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
+export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './retry-after';
 export { BrokerClient, type BrokerClientOptions } from './protocol';
 export {
   resolveTarget,
