@@ -14,7 +14,7 @@
 //     from each call's deadline to the moment the caller gets its error.
 // Prints figures; asserts nothing about speed (shared CI machines vary too much).
 
-import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
+import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
 
 const CALLS_PER_MODE = 2_000;
 /** Timed calls per block; each pair of blocks is one off block and one on block. */
@@ -38,8 +38,8 @@ async function sessionClient(broker: FakeBroker, owner: string, tracker: () => C
   const dispatcher = createBrokerDispatcher();
   // A getter-backed tracker lets one client switch between on and off blocks.
   const options = {
-    brokerUrl: broker.url,
-    clientId: 'bench',
+    target: resolveTarget({ brokerUrl: broker.url }),
+    maxRunners: 10,
     controlPlaneTimeoutMs: 30_000,
     longPollTimeoutMs: 60_000,
     dispatcher,

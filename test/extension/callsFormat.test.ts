@@ -28,6 +28,8 @@ function call(over: Partial<CallSnapshot> = {}): CallSnapshot {
 function listener(over: Partial<ListenerSnapshot> = {}): ListenerSnapshot {
   return {
     brokerUrl: 'http://127.0.0.1:8181',
+    actionsServiceUrl: 'http://127.0.0.1:8181/tenant/flake-doctor/',
+    scaleSetId: 1,
     ownerName: 'flake-doctor-host-1',
     state: 'polling',
     sessionId: '3f2a1b2c-0000-4000-8000-000000000001',

@@ -7,24 +7,26 @@ describe('flakeDoctor.sessions settings', () => {
   it('defaults: loopback, any free port, the relay library defaults, no token, no autostart', () => {
     const { settings, errors } = read({});
     expect(errors).toEqual([]);
-    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100 });
+    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100, handshakeTimeoutMs: 5000, profile: 'flake-doctor' });
     expect(settings.autostart).toBe(false);
     expect(settings.backlogWarningBytes).toBe(1024 * 1024);
   });
 
   it('takes valid values', () => {
-    const { settings, errors } = read({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, autostart: true, token: 's3cret', backlogWarningBytes: 4096 });
+    const { settings, errors } = read({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, handshakeTimeoutMs: 250, profile: 'origin', autostart: true, token: 's3cret', backlogWarningBytes: 4096 });
     expect(errors).toEqual([]);
-    expect(settings.relay).toEqual({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, token: 's3cret' });
+    expect(settings.relay).toEqual({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, handshakeTimeoutMs: 250, profile: 'origin', token: 's3cret' });
     expect(settings.autostart).toBe(true);
     expect(settings.backlogWarningBytes).toBe(4096);
   });
 
   it('reports invalid values and never uses them', () => {
-    const { settings, errors } = read({ port: 70000, writeTimeoutMs: 5, heartbeatIntervalMs: 50, queueLimit: 1.5, closeDrainMs: '100', autostart: 'yes', host: 'http://x:1', token: 'has space' });
-    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100 });
+    const { settings, errors } = read({ port: 70000, writeTimeoutMs: 5, heartbeatIntervalMs: 50, queueLimit: 1.5, closeDrainMs: '100', autostart: 'yes', host: 'http://x:1', token: 'has space', handshakeTimeoutMs: 0, profile: 'nginx' });
+    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100, handshakeTimeoutMs: 5000, profile: 'flake-doctor' });
     expect(settings.autostart).toBe(false);
-    expect(errors).toHaveLength(8);
+    expect(errors).toHaveLength(10);
+    expect(errors.join('\n')).toMatch(/handshakeTimeoutMs must be an integer from 100 to 600000 \(got 0\); using 5000/);
+    expect(errors.join('\n')).toMatch(/profile must be one of "flake-doctor", "origin" \(got "nginx"\); using "flake-doctor"/);
     const all = errors.join('\n');
     expect(all).toMatch(/port must be an integer from 0 or 1 to 65535 \(got 70000\); using 0/);
     expect(all).toMatch(/heartbeatIntervalMs must be an integer from 0 or 100/);

@@ -3,7 +3,8 @@ import {
   availableJobIds,
   JOB_MESSAGES_TYPE,
   MalformedResponseError,
-  parseAccessToken,
+  parseRegistration,
+  adminTokenExpiresAt,
   parseAcquiredJobs,
   parseMessage,
   parseSession,
@@ -55,9 +56,14 @@ describe('broker message parsing (pure)', () => {
     expect(() => parseSession('{"sessionId":"s1"')).toThrow(MalformedResponseError);
   });
 
-  it('parses tokens and acquired jobs', () => {
-    expect(parseAccessToken('{"access_token":"t","expires_in":60}')).toEqual({ accessToken: 't', expiresIn: 60 });
-    expect(() => parseAccessToken('{"token":"t"}')).toThrow(MalformedResponseError);
+  it('parses runner-registration, admin token expiry and acquired jobs', () => {
+    expect(parseRegistration('{"url":"https://pipelines.example/tenant/1/","token":"t"}')).toEqual({ url: 'https://pipelines.example/tenant/1/', token: 't' });
+    expect(() => parseRegistration('{"token":"t"}')).toThrow(MalformedResponseError);
+    expect(() => parseRegistration('{"url":"file:///x","token":"t"}')).toThrow(MalformedResponseError);
+    const jwt = (claims: unknown): string => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    expect(adminTokenExpiresAt(jwt({ exp: 1_700_000_000 }))).toBe(1_700_000_000_000);
+    expect(adminTokenExpiresAt(jwt({ iss: 'x' }))).toBeNull();
+    expect(adminTokenExpiresAt('opaque-token')).toBeNull();
     expect(parseAcquiredJobs('{"count":2,"value":[1,2]}')).toEqual([1, 2]);
     expect(() => parseAcquiredJobs('{"value":["1"]}')).toThrow(MalformedResponseError);
   });

@@ -7,7 +7,8 @@
 // (a trickle never trips it) and both default to 300 s. The deadline here is the single bound.
 
 import { Agent, request, type Dispatcher } from 'undici';
-import { CallAbortedError, DeadlineExceededError, TransportError } from './errors';
+import { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
+import { CallAbortedError, DeadlineExceededError, ResponseTooLargeError, TransportError } from './errors';
 import { CALL_TAG_HEADER, type CallTracker, type TrackedCall } from './tracker';
 import type { CallKind, CallOutcome, NowFn } from './types';
 
@@ -22,11 +23,15 @@ export interface CallSpec {
   timeoutMs: number;
   /** Outer cancellation (stop, restart). Its reason becomes the call's error. */
   signal?: AbortSignal;
+  /** Largest body read; a bigger one fails the call with ResponseTooLargeError (default 8 MiB). */
+  maxResponseBytes?: number;
 }
 
 export interface CallResponse {
   status: number;
   text: string;
+  /** The Retry-After header as sent, or null. */
+  retryAfter: string | null;
 }
 
 export interface CallDeps {
@@ -109,11 +114,18 @@ export async function boundedCall(spec: CallSpec, deps: CallDeps): Promise<CallR
     const response = await Promise.race([responsePromise, aborted]);
     status = response.statusCode;
     tracked?.headersReceived(status);
-    const textPromise = response.body.text();
-    textPromise.catch(() => undefined);
+    const header = (name: string): string | undefined => {
+      const v = response.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const textPromise = readBounded(response.body, spec.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, spec.name, header('content-length'));
+    textPromise.catch((err: unknown) => {
+      // Abort so undici destroys the connection instead of draining the rest of a huge body.
+      if (err instanceof ResponseTooLargeError) controller.abort(err);
+    });
     const text = await Promise.race([textPromise, aborted]);
     tracked?.end({ outcome: status >= 200 && status < 300 ? 'ok' : 'http-error', status });
-    return { status, text };
+    return { status, text, retryAfter: header('retry-after') ?? null };
   } catch (err) {
     const normalised = controller.signal.aborted ? normaliseAbort(spec.name, controller.signal.reason) : new TransportError(spec.name, err);
     tracked?.end({ outcome: outcomeOf(normalised), status, error: normalised.message });
@@ -132,7 +144,7 @@ function normaliseAbort(name: string, reason: unknown): Error {
 
 function outcomeOf(err: Error): CallOutcome {
   if (err instanceof DeadlineExceededError) return 'deadline';
-  if (err instanceof TransportError) return 'error';
+  if (err instanceof TransportError || err instanceof ResponseTooLargeError) return 'error';
   return 'aborted';
 }
 

@@ -37,11 +37,25 @@ export class CallAbortedError extends ListenerError {
 export class BrokerHttpError extends ListenerError {
   readonly status: number;
   readonly bodySnippet: string;
-  constructor(callName: string, status: number, body: string) {
+  /** What the broker's Retry-After asked for (ms), or null: the next attempt waits at least this. */
+  readonly retryAfterMs: number | null;
+  constructor(callName: string, status: number, body: string, retryAfterMs: number | null = null) {
     const snippet = body.length > 200 ? `${body.slice(0, 200)}…` : body;
-    super(`${callName} failed with HTTP ${status}${snippet ? `: ${snippet}` : ''}`, callName);
+    const wait = retryAfterMs !== null ? ` (Retry-After ${Math.round(retryAfterMs / 1000)} s)` : '';
+    super(`${callName} failed with HTTP ${status}${wait}${snippet ? `: ${snippet}` : ''}`, callName);
     this.status = status;
     this.bodySnippet = snippet;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The response body is larger than the call's limit; the rest was not read. Retriable. */
+export class ResponseTooLargeError extends ListenerError {
+  readonly limitBytes: number;
+  constructor(callName: string, limitBytes: number, declaredBytes: number | null) {
+    const what = declaredBytes !== null ? `declares ${declaredBytes} bytes` : `exceeded ${limitBytes} bytes`;
+    super(`${callName} response body ${what}, over the ${limitBytes}-byte limit (maxResponseBytes); not read`, callName);
+    this.limitBytes = limitBytes;
   }
 }
 

@@ -9,8 +9,8 @@ export type Fault =
   | { kind: 'stall' }
   /** Answer normally, but only after `delayMs`. */
   | { kind: 'slow'; delayMs: number }
-  /** Answer with this status instead (409, 401, 500, 503, …). */
-  | { kind: 'status'; status: number; body?: string }
+  /** Answer with this status instead (409, 401, 429, 503, …), optionally with headers (Retry-After). */
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** 200 with a Content-Length larger than what is sent, then the connection is cut. */
   | { kind: 'truncated' }
   /** 200 with complete framing but a body that is not valid JSON. */
@@ -27,6 +27,7 @@ export type FaultTable = Partial<Record<BrokerCallName, FaultRule>>;
 export interface Answer {
   status: number;
   body: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -54,7 +55,7 @@ export function applyFault(
       return;
     }
     case 'status': {
-      writeAnswer(res, { status: fault.status, body: fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }) });
+      writeAnswer(res, { status: fault.status, body: fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }), ...(fault.headers ? { headers: fault.headers } : {}) });
       return;
     }
     case 'truncated': {
@@ -96,10 +97,10 @@ export function applyFault(
 export function writeAnswer(res: ServerResponse, answer: Answer): void {
   if (res.destroyed || res.headersSent) return;
   if (answer.status === 202 || answer.status === 204) {
-    res.writeHead(answer.status);
+    res.writeHead(answer.status, { ...answer.headers });
     res.end();
     return;
   }
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer.body)) });
+  res.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(answer.body)) });
   res.end(answer.body);
 }

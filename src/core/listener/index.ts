@@ -11,18 +11,33 @@ export {
 } from './listener';
 export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
+export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
+export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './retry-after';
 export { BrokerClient, type BrokerClientOptions } from './protocol';
+export {
+  resolveTarget,
+  gitHubApiUrl,
+  scaleSetUrl,
+  pollUrl,
+  messageUrl,
+  API_VERSION,
+  MAX_CAPACITY_HEADER,
+  QUEUE_ACCEPT,
+  type ListenerTarget,
+  type TargetOptions,
+} from './endpoints';
 export { probeBroker, type ProbeOptions } from './probe';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 export { realSleep } from './sleep';
 export {
-  parseAccessToken,
+  parseRegistration,
+  adminTokenExpiresAt,
   parseSession,
   parseMessage,
   parseAcquiredJobs,
   availableJobIds,
   JOB_MESSAGES_TYPE,
-  type AccessToken,
+  type ActionsServiceConnection,
   type BrokerSession,
   type BrokerMessage,
   type JobMessage,
@@ -33,6 +48,7 @@ export {
   CallAbortedError,
   BrokerHttpError,
   MalformedResponseError,
+  ResponseTooLargeError,
   TransportError,
   SessionConflictError,
   RestartRequestedError,

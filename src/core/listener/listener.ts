@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { Dispatcher } from 'undici';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { createBrokerDispatcher } from './call';
+import { resolveTarget, type ListenerTarget } from './endpoints';
 import { errorInfo, type ErrorInfo } from './errors';
 import { runListenerSession, type LoopHooks, type LoopMemory } from './loop';
 import { probeBroker } from './probe';
@@ -31,8 +32,25 @@ import type {
 export const DEFAULT_CONTROL_PLANE_TIMEOUT_MS = 30_000;
 export const DEFAULT_LONG_POLL_TIMEOUT_MS = 60_000;
 
+/**
+ * Where to listen, as GitHub's client is configured: either an Actions service URL and an admin
+ * token, or a GitHub config URL (org, owner/repo or enterprise) and a registration token that
+ * runner-registration trades for both — always with the runner scale set id. `brokerUrl` is
+ * the shorthand for a fake broker (startFakeBroker): its origin serves both sides.
+ */
 export interface BrokerListenerOptions {
-  brokerUrl: string;
+  /** Shorthand for a fake broker's origin: githubConfigUrl `{origin}/flake-doctor`, scale set 1. */
+  brokerUrl?: string;
+  actionsServiceUrl?: string;
+  /** Admin token for `actionsServiceUrl`; a 401 with it is an error (it cannot be renewed here). */
+  token?: string;
+  githubConfigUrl?: string;
+  registrationToken?: string;
+  scaleSetId?: number;
+  /** Sent as X-ScaleSetMaxCapacity on every GetMessage (default 10). */
+  maxRunners?: number;
+  /** Largest response body read (default 8 MiB); a bigger one fails the call with a clear error. */
+  maxResponseBytes?: number;
   /** Whole-call deadline for every call except the long poll. */
   controlPlaneTimeoutMs?: number;
   /** Bound on the long poll (it is exempt from controlPlaneTimeoutMs). */
@@ -41,7 +59,6 @@ export interface BrokerListenerOptions {
   stallThresholdMs?: number;
   /** Owner name sent on session creation; a second session for the same owner is a 409. */
   ownerName?: string;
-  clientId?: string;
   sessionConflictMaxRetries?: number;
   sessionConflictRetryDelayMs?: number;
   /** Backoff between failed runs. */
@@ -69,7 +86,9 @@ export interface BrokerListenerOptions {
 const RECENT_JOB_IDS = 20;
 
 export class BrokerListener implements Disposable {
+  /** What the user named: brokerUrl, githubConfigUrl or actionsServiceUrl (never a token). */
   readonly brokerUrl: string;
+  readonly scaleSetId: number;
   readonly controlPlaneTimeoutMs: number;
   readonly longPollTimeoutMs: number;
   readonly tracker: CallTracker;
@@ -80,6 +99,9 @@ export class BrokerListener implements Disposable {
   private readonly memory: LoopMemory = { lastMessageId: 0 };
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
   private readonly trackerSubscription: Disposable;
+  private readonly target: ListenerTarget;
+  private readonly maxRunners: number;
+  private client: BrokerClient | null = null;
 
   private supervisor: Supervisor | null = null;
   private dispatcher: Dispatcher | null = null;
@@ -96,7 +118,12 @@ export class BrokerListener implements Disposable {
 
   constructor(options: BrokerListenerOptions) {
     this.options = options;
-    this.brokerUrl = options.brokerUrl;
+    this.target = resolveTarget(options);
+    this.brokerUrl = this.target.displayUrl;
+    this.scaleSetId = this.target.scaleSetId;
+    this.maxRunners = options.maxRunners ?? 10;
+    if (!Number.isSafeInteger(this.maxRunners) || this.maxRunners < 0) throw new RangeError('maxRunners must be a non-negative integer');
+    if (options.maxResponseBytes !== undefined) positive(options.maxResponseBytes, 0, 'maxResponseBytes');
     this.controlPlaneTimeoutMs = positive(options.controlPlaneTimeoutMs, DEFAULT_CONTROL_PLANE_TIMEOUT_MS, 'controlPlaneTimeoutMs');
     this.longPollTimeoutMs = positive(options.longPollTimeoutMs, DEFAULT_LONG_POLL_TIMEOUT_MS, 'longPollTimeoutMs');
     this.now = options.now ?? Date.now;
@@ -118,14 +145,16 @@ export class BrokerListener implements Disposable {
     this.announced ??= announceListener(this);
     this.dispatcher = this.options.dispatcher ?? createBrokerDispatcher();
     const client = new BrokerClient({
-      brokerUrl: this.brokerUrl,
-      clientId: this.options.clientId ?? 'flake-doctor',
+      target: this.target,
+      maxRunners: this.maxRunners,
+      maxResponseBytes: this.options.maxResponseBytes,
       controlPlaneTimeoutMs: this.controlPlaneTimeoutMs,
       longPollTimeoutMs: this.longPollTimeoutMs,
       dispatcher: this.dispatcher,
       tracker: this.tracker,
       now: this.now,
     });
+    this.client = client;
     const sleep = this.options.sleep ?? realSleep;
     const random = this.options.random ?? Math.random;
     const loopOptions = {
@@ -223,6 +252,8 @@ export class BrokerListener implements Disposable {
   snapshot(): ListenerSnapshot {
     return {
       brokerUrl: this.brokerUrl,
+      actionsServiceUrl: this.client?.actionsServiceUrl ?? (this.target.kind === 'token' ? this.target.actionsServiceUrl : null),
+      scaleSetId: this.scaleSetId,
       ownerName: this.ownerName,
       state: this.state,
       sessionId: this.sessionId,

@@ -9,6 +9,7 @@
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { CallAbortedError, errorInfo, isHttpStatus, SessionConflictError, type ErrorInfo } from './errors';
 import { availableJobIds } from './messages';
+import { retryAfterOf } from './retry-after';
 import type { BrokerClient } from './protocol';
 import { sleepUnlessAborted } from './sleep';
 import type { ListenerState, RandomFn, SleepFn } from './types';
@@ -71,7 +72,7 @@ async function createSessionWithRetries(client: BrokerClient, options: LoopOptio
       if (!isHttpStatus(err, 409)) throw err;
       if (attempt >= options.sessionConflictMaxRetries) throw new SessionConflictError(attempt);
       hooks.recovered(errorInfo(err));
-      await sleepUnlessAborted(options.sleep, options.sessionConflictRetryDelayMs, signal);
+      await sleepUnlessAborted(options.sleep, Math.max(options.sessionConflictRetryDelayMs, retryAfterOf(err)), signal);
     }
   }
 }
@@ -118,7 +119,8 @@ async function pollLoop(client: BrokerClient, options: LoopOptions, hooks: LoopH
         // a user Break retries at once.
         if (!isUserAbort(err)) {
           hooks.state('polling');
-          await sleepUnlessAborted(options.sleep, backoffDelay(acquireFailures++, options.acquireBackoff, options.random), signal);
+          const delay = Math.max(backoffDelay(acquireFailures++, options.acquireBackoff, options.random), retryAfterOf(err));
+          await sleepUnlessAborted(options.sleep, delay, signal);
         }
         continue;
       }

@@ -4,15 +4,17 @@
 
 import { MalformedResponseError } from './errors';
 
-export interface AccessToken {
-  accessToken: string;
-  /** Lifetime in seconds as the broker stated it; informational. */
-  expiresIn: number | null;
+/** runner-registration's answer: where the Actions service is, and an admin token for it. */
+export interface ActionsServiceConnection {
+  url: string;
+  token: string;
 }
 
 export interface BrokerSession {
   sessionId: string;
   ownerName: string;
+  /** The scale set the session belongs to, when the service says (`runnerScaleSet`). */
+  runnerScaleSet: { id: number; name: string } | null;
   messageQueueUrl: string;
   messageQueueAccessToken: string;
   statistics: Record<string, number>;
@@ -20,9 +22,15 @@ export interface BrokerSession {
 
 export type JobMessageType = 'JobAvailable' | 'JobAssigned' | 'JobStarted' | 'JobCompleted';
 
+/**
+ * One job message of a batch, with the service's own field names (`runnerRequestId`,
+ * `repositoryName`, `jobDisplayName`, `acquireJobUrl`, …). `messageType` and `runnerRequestId`
+ * are checked; the rest is kept as sent, for whoever renders it.
+ */
 export interface JobMessage {
   messageType: JobMessageType | string;
   runnerRequestId: number;
+  [field: string]: unknown;
 }
 
 export interface BrokerMessage {
@@ -72,24 +80,52 @@ function stats(value: Json | undefined): Record<string, number> {
   return out;
 }
 
-export function parseAccessToken(text: string): AccessToken {
+function httpUrlField(call: string, obj: { [key: string]: Json }, key: string): string {
+  const value = str(call, obj, key);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new MalformedResponseError(call, `${key} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new MalformedResponseError(call, `${key} is not an http(s) URL`);
+  return value;
+}
+
+/** `{ url, token }` from POST …/actions/runner-registration. */
+export function parseRegistration(text: string): ActionsServiceConnection {
   const call = 'exchangeToken';
-  const obj = asObject(call, parseJson(call, text), 'token response');
-  const expires = obj['expires_in'];
-  return { accessToken: str(call, obj, 'access_token'), expiresIn: typeof expires === 'number' ? expires : null };
+  const obj = asObject(call, parseJson(call, text), 'runner-registration response');
+  return { url: httpUrlField(call, obj, 'url'), token: str(call, obj, 'token') };
+}
+
+/**
+ * When an admin token expires (epoch ms), read from its JWT `exp` claim without verifying it
+ * (as the reference does); null when it is not a JWT or has no `exp`.
+ */
+export function adminTokenExpiresAt(token: string): number | null {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[1]) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp * 1000 : null;
+  } catch {
+    return null;
+  }
 }
 
 export function parseSession(text: string, call = 'createSession'): BrokerSession {
   const obj = asObject(call, parseJson(call, text), 'session');
-  const messageQueueUrl = str(call, obj, 'messageQueueUrl');
-  try {
-    new URL(messageQueueUrl);
-  } catch {
-    throw new MalformedResponseError(call, 'messageQueueUrl is not a URL');
+  const messageQueueUrl = httpUrlField(call, obj, 'messageQueueUrl');
+  const scaleSet = obj['runnerScaleSet'];
+  let runnerScaleSet: BrokerSession['runnerScaleSet'] = null;
+  if (typeof scaleSet === 'object' && scaleSet !== null && !Array.isArray(scaleSet) && typeof scaleSet['id'] === 'number') {
+    runnerScaleSet = { id: scaleSet['id'], name: typeof scaleSet['name'] === 'string' ? scaleSet['name'] : '' };
   }
   return {
     sessionId: str(call, obj, 'sessionId'),
     ownerName: typeof obj['ownerName'] === 'string' ? obj['ownerName'] : '',
+    runnerScaleSet,
     messageQueueUrl,
     messageQueueAccessToken: str(call, obj, 'messageQueueAccessToken'),
     statistics: stats(obj['statistics']),
@@ -114,7 +150,7 @@ export function parseMessage(text: string): BrokerMessage {
     if (!Array.isArray(batch)) throw new MalformedResponseError(call, 'body is not a JSON array');
     jobs = batch.map((item, i) => {
       const job = asObject(call, item, `body[${i}]`);
-      return { messageType: str(call, job, 'messageType'), runnerRequestId: int(call, job, 'runnerRequestId') };
+      return { ...job, messageType: str(call, job, 'messageType'), runnerRequestId: int(call, job, 'runnerRequestId') };
     });
   } else if (body !== undefined && body !== null && body !== '') {
     throw new MalformedResponseError(call, 'body is not a string');

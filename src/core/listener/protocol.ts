@@ -1,34 +1,46 @@
-// The broker protocol client, modelled on the runner-scale-set listener's client:
-//   POST   {broker}/oauth/token                       token exchange (admin token)
-//   POST   {broker}/sessions                           create message session (409 = exists)
-//   PATCH  {broker}/sessions/{id}                      refresh session (new queue token)
-//   DELETE {broker}/sessions/{id}                      delete session
-//   GET    {messageQueueUrl}?lastMessageId=N           long poll; 200 = message, 202 = none
-//   DELETE {messageQueueUrl}/{messageId}               acknowledge
-//   POST   {broker}/acquirejobs                        acquire job request ids
-// Two 401 rules, as in the reference: a 401 on a message-queue call means the queue token
-// expired, so refresh the session once and retry once; a 401 on an admin call means the admin
-// token expired, so exchange it once and retry once. A second 401 is an error.
+// The runner-scale-set protocol client, as GitHub's actions/scaleset client speaks it (URLs in
+// endpoints.ts):
+//   exchangeToken   POST   {GitHub API}/actions/runner-registration (RemoteAuth <registration token>)
+//                          → { url: actionsServiceUrl, token: admin JWT }   (registration mode only)
+//   createSession   POST   …/runnerscalesets/{id}/sessions            200 (409 = owner has one)
+//   refreshSession  PATCH  …/sessions/{sessionId}                     200, new queue token
+//   deleteSession   DELETE …/sessions/{sessionId}                     204
+//   getMessage      GET    {messageQueueUrl}[?lastMessageId=N]         200 message, 202 none
+//                          Accept: application/json; api-version=6.0-preview, X-ScaleSetMaxCapacity
+//   deleteMessage   DELETE {messageQueueUrl}/{messageId}               204
+//   acquireJobs     POST   …/runnerscalesets/{id}/acquirejobs          [ids] → { count, value }
+// Admin calls carry the admin token; queue calls (and acquireJobs) the session's queue token.
+// Two 401 rules, as in the reference: a 401 on a queue call means the queue token expired, so
+// refresh the session once and retry once; a 401 on an admin call means the admin token
+// expired, so (registration mode) exchange it once and retry once. A second 401 is an error.
 
 import type { Dispatcher } from 'undici';
 import { boundedCall, type CallResponse } from './call';
+import { MAX_CAPACITY_HEADER, messageUrl, pollUrl, QUEUE_ACCEPT, scaleSetUrl, type ListenerTarget } from './endpoints';
 import { BrokerHttpError } from './errors';
 import {
-  parseAccessToken,
+  adminTokenExpiresAt,
   parseAcquiredJobs,
   parseMessage,
+  parseRegistration,
   parseSession,
   type BrokerMessage,
   type BrokerSession,
 } from './messages';
+import { parseRetryAfter } from './retry-after';
 import type { CallTracker } from './tracker';
 import type { BrokerCallName, NowFn } from './types';
 
+/** Refresh an admin token this long before its `exp`, as the reference does. */
+const ADMIN_TOKEN_MARGIN_MS = 60_000;
+
 export interface BrokerClientOptions {
-  brokerUrl: string;
-  clientId: string;
+  target: ListenerTarget;
+  /** Sent as X-ScaleSetMaxCapacity on every GetMessage. */
+  maxRunners: number;
   controlPlaneTimeoutMs: number;
   longPollTimeoutMs: number;
+  maxResponseBytes?: number | undefined;
   dispatcher: Dispatcher;
   tracker?: CallTracker | undefined;
   now?: NowFn;
@@ -38,23 +50,32 @@ interface Request {
   name: BrokerCallName;
   method: Dispatcher.HttpMethod;
   url: string;
-  token?: string;
+  authorization?: string;
   json?: unknown;
+  headers?: Record<string, string>;
   /** Overrides the default deadline (long poll, stop-time delete). */
   timeoutMs?: number;
 }
 
 export class BrokerClient {
-  private readonly base: URL;
   private adminToken: string | null = null;
+  private adminTokenExpiresAt: number | null = null;
+  private serviceUrl: string | null;
   private current: BrokerSession | null = null;
 
   constructor(private readonly options: BrokerClientOptions) {
-    this.base = new URL(options.brokerUrl.endsWith('/') ? options.brokerUrl : `${options.brokerUrl}/`);
+    const t = options.target;
+    this.serviceUrl = t.kind === 'token' ? t.actionsServiceUrl : null;
+    if (t.kind === 'token') this.adminToken = t.token;
   }
 
   get session(): BrokerSession | null {
     return this.current;
+  }
+
+  /** The Actions service URL: given, or learnt from runner-registration (null until then). */
+  get actionsServiceUrl(): string | null {
+    return this.serviceUrl;
   }
 
   /** Forgets the session without telling the broker (used when deletion itself failed). */
@@ -62,25 +83,40 @@ export class BrokerClient {
     this.current = null;
   }
 
+  /** Registration mode: trade the registration token for the service URL and an admin token. */
   async exchangeToken(signal: AbortSignal): Promise<void> {
+    const t = this.options.target;
+    if (t.kind !== 'registration') return;
     const res = await this.send(
-      { name: 'exchangeToken', method: 'POST', url: this.at('oauth/token'), json: { grant_type: 'client_credentials', client_id: this.options.clientId } },
+      {
+        name: 'exchangeToken',
+        method: 'POST',
+        url: t.registrationUrl,
+        authorization: `RemoteAuth ${t.registrationToken}`,
+        json: { url: t.githubConfigUrl, runner_event: 'register' },
+      },
       signal,
     );
-    this.adminToken = parseAccessToken(expectOk('exchangeToken', res)).accessToken;
+    const connection = parseRegistration(expectOk('exchangeToken', res, this.now()));
+    this.serviceUrl = connection.url;
+    this.adminToken = connection.token;
+    this.adminTokenExpiresAt = adminTokenExpiresAt(connection.token);
   }
 
   /** One attempt; a 409 surfaces as BrokerHttpError so the loop can apply its retry bound. */
   async createSession(ownerName: string, signal: AbortSignal): Promise<BrokerSession> {
-    const res = await this.admin({ name: 'createSession', method: 'POST', url: this.at('sessions'), json: { ownerName } }, signal);
-    this.current = parseSession(expectOk('createSession', res));
+    const res = await this.admin((base) => ({ name: 'createSession', method: 'POST', url: this.scaleSet(base, 'sessions'), json: { ownerName } }), signal);
+    this.current = parseSession(expectOk('createSession', res, this.now()));
     return this.current;
   }
 
   async refreshSession(signal: AbortSignal): Promise<BrokerSession> {
     const session = this.requireSession();
-    const res = await this.admin({ name: 'refreshSession', method: 'PATCH', url: this.at(`sessions/${encodeURIComponent(session.sessionId)}`) }, signal);
-    this.current = parseSession(expectOk('refreshSession', res), 'refreshSession');
+    const res = await this.admin(
+      (base) => ({ name: 'refreshSession', method: 'PATCH', url: this.scaleSet(base, `sessions/${encodeURIComponent(session.sessionId)}`) }),
+      signal,
+    );
+    this.current = parseSession(expectOk('refreshSession', res, this.now()), 'refreshSession');
     return this.current;
   }
 
@@ -88,43 +124,70 @@ export class BrokerClient {
     const session = this.current;
     if (!session) return;
     const res = await this.admin(
-      { name: 'deleteSession', method: 'DELETE', url: this.at(`sessions/${encodeURIComponent(session.sessionId)}`), ...(timeoutMs ? { timeoutMs } : {}) },
+      (base) => ({
+        name: 'deleteSession',
+        method: 'DELETE',
+        url: this.scaleSet(base, `sessions/${encodeURIComponent(session.sessionId)}`),
+        ...(timeoutMs ? { timeoutMs } : {}),
+      }),
       signal,
     );
     // 404: already gone (expired on the broker side) — the goal is reached either way.
-    if (res.status !== 404) expectOk('deleteSession', res);
+    if (res.status !== 404) expectOk('deleteSession', res, this.now());
     this.current = null;
   }
 
   /** null when the broker had no message for us (202). */
   async getMessage(lastMessageId: number, signal: AbortSignal): Promise<BrokerMessage | null> {
-    const res = await this.queue((s) => {
-      const url = new URL(s.messageQueueUrl);
-      url.searchParams.set('lastMessageId', String(lastMessageId));
-      return { name: 'getMessage', method: 'GET', url: url.toString(), token: s.messageQueueAccessToken, timeoutMs: this.options.longPollTimeoutMs };
-    }, signal);
+    const res = await this.queue(
+      (s) => ({
+        name: 'getMessage',
+        method: 'GET',
+        url: pollUrl(s.messageQueueUrl, lastMessageId),
+        authorization: `Bearer ${s.messageQueueAccessToken}`,
+        headers: { accept: QUEUE_ACCEPT, [MAX_CAPACITY_HEADER]: String(this.options.maxRunners) },
+        timeoutMs: this.options.longPollTimeoutMs,
+      }),
+      signal,
+    );
     if (res.status === 202) return null;
-    return parseMessage(expectOk('getMessage', res));
+    return parseMessage(expectOk('getMessage', res, this.now()));
   }
 
   async deleteMessage(messageId: number, signal: AbortSignal): Promise<void> {
     const res = await this.queue(
-      (s) => ({ name: 'deleteMessage', method: 'DELETE', url: `${s.messageQueueUrl.replace(/\/$/, '')}/${messageId}`, token: s.messageQueueAccessToken }),
+      (s) => ({ name: 'deleteMessage', method: 'DELETE', url: messageUrl(s.messageQueueUrl, messageId), authorization: `Bearer ${s.messageQueueAccessToken}` }),
       signal,
     );
-    if (res.status !== 404) expectOk('deleteMessage', res);
+    if (res.status !== 404) expectOk('deleteMessage', res, this.now());
   }
 
+  /** POST the request ids as a JSON array with the *queue* token; resolves with those acquired. */
   async acquireJobs(requestIds: number[], signal: AbortSignal): Promise<number[]> {
     const res = await this.queue(
-      (s) => ({ name: 'acquireJobs', method: 'POST', url: this.at('acquirejobs'), token: s.messageQueueAccessToken, json: { requestIds } }),
+      (s) => ({
+        name: 'acquireJobs',
+        method: 'POST',
+        url: this.scaleSet(this.requireServiceUrl(), 'acquirejobs'),
+        authorization: `Bearer ${s.messageQueueAccessToken}`,
+        json: requestIds,
+      }),
       signal,
     );
-    return parseAcquiredJobs(expectOk('acquireJobs', res));
+    return parseAcquiredJobs(expectOk('acquireJobs', res, this.now()));
   }
 
-  private at(path: string): string {
-    return new URL(path, this.base).toString();
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private scaleSet(base: string, rest: string): string {
+    return scaleSetUrl(base, this.options.target.scaleSetId, rest);
+  }
+
+  private requireServiceUrl(): string {
+    if (!this.serviceUrl) throw new Error('no Actions service URL yet');
+    return this.serviceUrl;
   }
 
   private requireSession(): BrokerSession {
@@ -132,13 +195,20 @@ export class BrokerClient {
     return this.current;
   }
 
-  /** Admin call: exchanges a token first if needed, and once more on a 401. */
-  private async admin(req: Omit<Request, 'token'>, signal: AbortSignal): Promise<CallResponse> {
-    if (!this.adminToken) await this.exchangeToken(signal);
-    const first = await this.send({ ...req, token: this.adminToken ?? '' }, signal);
-    if (first.status !== 401) return first;
+  private adminTokenStale(): boolean {
+    if (!this.adminToken) return true;
+    return this.adminTokenExpiresAt !== null && this.adminTokenExpiresAt - ADMIN_TOKEN_MARGIN_MS <= this.now();
+  }
+
+  /** Admin call: exchanges a token first if needed (or about to expire), and once more on a 401. */
+  private async admin(build: (serviceUrl: string) => Omit<Request, 'authorization'>, signal: AbortSignal): Promise<CallResponse> {
+    const registration = this.options.target.kind === 'registration';
+    if (registration && this.adminTokenStale()) await this.exchangeToken(signal);
+    const first = await this.send({ ...build(this.requireServiceUrl()), authorization: `Bearer ${this.adminToken ?? ''}` }, signal);
+    // A given admin token cannot be renewed here: its 401 is the caller's error to see.
+    if (first.status !== 401 || !registration) return first;
     await this.exchangeToken(signal);
-    return this.send({ ...req, token: this.adminToken ?? '' }, signal);
+    return this.send({ ...build(this.requireServiceUrl()), authorization: `Bearer ${this.adminToken ?? ''}` }, signal);
   }
 
   /** Message-queue call: on a 401 the queue token expired; refresh the session once. */
@@ -150,8 +220,8 @@ export class BrokerClient {
   }
 
   private send(req: Request, signal: AbortSignal): Promise<CallResponse> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (req.token) headers['authorization'] = `Bearer ${req.token}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    if (req.authorization) headers['authorization'] = req.authorization;
     let body: string | undefined;
     if (req.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -166,6 +236,7 @@ export class BrokerClient {
         headers,
         ...(body !== undefined ? { body } : {}),
         timeoutMs: req.timeoutMs ?? this.options.controlPlaneTimeoutMs,
+        ...(this.options.maxResponseBytes !== undefined ? { maxResponseBytes: this.options.maxResponseBytes } : {}),
         signal,
       },
       { dispatcher: this.options.dispatcher, tracker: this.options.tracker, ...(this.options.now ? { now: this.options.now } : {}) },
@@ -173,7 +244,7 @@ export class BrokerClient {
   }
 }
 
-function expectOk(name: string, res: CallResponse): string {
-  if (res.status < 200 || res.status >= 300) throw new BrokerHttpError(name, res.status, res.text);
+function expectOk(name: string, res: CallResponse, now: number): string {
+  if (res.status < 200 || res.status >= 300) throw new BrokerHttpError(name, res.status, res.text, parseRetryAfter(res.retryAfter, now));
   return res.text;
 }

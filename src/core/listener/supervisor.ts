@@ -5,6 +5,7 @@
 
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { CallAbortedError, ListenerStoppedError, RestartRequestedError } from './errors';
+import { retryAfterOf } from './retry-after';
 import { sleepUnlessAborted } from './sleep';
 import type { RandomFn, SleepFn } from './types';
 
@@ -89,7 +90,8 @@ export class Supervisor {
         this.options.onGiveUp(error);
         return;
       }
-      const delayMs = backoffDelay(this.attempt, this.options.backoff, this.options.random);
+      // A broker that said when to come back (Retry-After) is not asked again sooner.
+      const delayMs = Math.max(backoffDelay(this.attempt, this.options.backoff, this.options.random), retryAfterOf(error));
       this.attempt++;
       this.options.onRunFailed(error, this.attempt, delayMs);
       if (stop.aborted) return;

@@ -66,7 +66,11 @@ export type ListenerState =
   | 'failed';
 
 export interface ListenerSnapshot {
+  /** What the listener was pointed at (brokerUrl, githubConfigUrl or actionsServiceUrl). */
   brokerUrl: string;
+  /** The Actions service URL in use: given, or learnt from runner-registration; null before. */
+  actionsServiceUrl: string | null;
+  scaleSetId: number;
   ownerName: string;
   state: ListenerState;
   sessionId: string | null;

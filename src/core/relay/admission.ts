@@ -8,7 +8,12 @@ export type Admission =
   | { ok: true; role: SessionRole }
   | { ok: false; status: 401 | 404; message: string };
 
-const ROLE_BY_PATH: Record<string, SessionRole> = { '/provider': 'provider', '/client': 'client' };
+export interface RolePaths {
+  providerPath: string;
+  clientPath: string;
+}
+
+const DEFAULT_PATHS: RolePaths = { providerPath: '/provider', clientPath: '/client' };
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -21,11 +26,11 @@ function sameSecret(a: string, b: string): boolean {
  * Decide an upgrade request. Browsers cannot set headers on a WebSocket, so the token is also
  * accepted as a `token` query parameter.
  */
-export function admit(url: string | undefined, authorization: string | undefined, token: string | null): Admission {
+export function admit(url: string | undefined, authorization: string | undefined, token: string | null, paths: RolePaths = DEFAULT_PATHS): Admission {
   const parsed = new URL(url ?? '/', 'ws://relay.invalid');
-  const role = ROLE_BY_PATH[parsed.pathname];
+  const role: SessionRole | null = parsed.pathname === paths.providerPath ? 'provider' : parsed.pathname === paths.clientPath ? 'client' : null;
   if (!role) {
-    return { ok: false, status: 404, message: `unknown path ${parsed.pathname}; connect to /provider or /client` };
+    return { ok: false, status: 404, message: `unknown path ${parsed.pathname}; connect to ${paths.providerPath} or ${paths.clientPath}` };
   }
   if (token !== null) {
     const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();

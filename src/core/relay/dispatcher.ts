@@ -6,7 +6,7 @@
 // Every request that cannot complete is answered: no provider, backpressure, provider gone,
 // timeout. A client must never wait on a reply that cannot come.
 
-import { errorReply, parseMessage, renameId, type MessageId } from './messages';
+import { errorReply, parseMessage, renameId, type IdKey, type MessageId } from './messages';
 import type { Session } from './session';
 import type { RelayErrorCode } from './types';
 
@@ -27,7 +27,11 @@ export class Dispatcher {
   completed = 0;
   failed = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    /** The JSON field that routes (`id`, or `request_id` for origin-style peers). */
+    private readonly key: IdKey = 'id',
+  ) {}
 
   get inFlight(): number {
     return this.pending.size;
@@ -38,10 +42,10 @@ export class Dispatcher {
   }
 
   fromClient(client: Session, data: Buffer, isBinary: boolean): void {
-    const parsed = parseMessage(data, isBinary);
+    const parsed = parseMessage(data, isBinary, this.key);
     if (!parsed.ok) {
       client.rejected.badMessages += 1;
-      client.send(errorReply(parsed.id, parsed.code, parsed.message));
+      client.send(errorReply(parsed.id, parsed.code, parsed.message, this.key));
       return;
     }
     // Hot path: no filtered copy of the provider list while every provider is open (the
@@ -52,7 +56,7 @@ export class Dispatcher {
       return;
     }
     const relayId = `r${++this.seq}`;
-    const forwarded = renameId(data, parsed.body, relayId);
+    const forwarded = renameId(data, parsed.body, relayId, this.key);
     const count = candidates.length;
     let fullProviders = 0;
     for (let i = 0; i < count; i += 1) {
@@ -74,10 +78,10 @@ export class Dispatcher {
   }
 
   fromProvider(provider: Session, data: Buffer, isBinary: boolean): void {
-    const parsed = parseMessage(data, isBinary);
+    const parsed = parseMessage(data, isBinary, this.key);
     if (!parsed.ok) {
       provider.rejected.badMessages += 1;
-      provider.send(errorReply(parsed.id, parsed.code, parsed.message));
+      provider.send(errorReply(parsed.id, parsed.code, parsed.message, this.key));
       return;
     }
     const request = this.pending.get(String(parsed.id));
@@ -85,7 +89,7 @@ export class Dispatcher {
     // it with an error could start a ping-pong of errors with a provider that echoes them.
     if (!request || request.provider !== provider) return;
     this.untrack(request);
-    const result = request.client.send(renameId(data, parsed.body, request.clientId));
+    const result = request.client.send(renameId(data, parsed.body, request.clientId, this.key));
     if (result.ok) {
       this.completed += 1;
       return;
@@ -93,7 +97,7 @@ export class Dispatcher {
     this.failed += 1;
     if (result.limit !== 'closed') {
       request.client.rejected.backpressure += 1;
-      provider.send(errorReply(parsed.id, 'client_backpressure', `client ${request.client.id} is not reading; its write queue is full and the reply was dropped`));
+      provider.send(errorReply(parsed.id, 'client_backpressure', `client ${request.client.id} is not reading; its write queue is full and the reply was dropped`, this.key));
     }
   }
 
@@ -134,7 +138,7 @@ export class Dispatcher {
     if (code === 'backpressure') client.rejected.backpressure += 1;
     // If even the error cannot be queued the client is not reading; its own write deadline
     // or read deadline will end it.
-    client.send(errorReply(id, code, message));
+    client.send(errorReply(id, code, message, this.key));
   }
 
   private track(request: PendingRequest): void {

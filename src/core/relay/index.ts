@@ -7,6 +7,7 @@ export { startRelay, Relay, isValidCloseCode, type RelayHandle } from './server'
 export {
   RELAY_DEFAULTS,
   RelayCloseCode,
+  RELAY_CLOSE_CODE_BLOCK,
   type RelayOptions,
   type ResolvedRelayOptions,
   type RelayEvents,
@@ -21,8 +22,10 @@ export {
   type RelayErrorCode,
   type RelayErrorReply,
 } from './types';
-export { parseMessage, withId, renameId, errorReply, type ParsedMessage, type MessageId } from './messages';
-export { admit, type Admission } from './admission';
+export { parseMessage, withId, renameId, errorReply, type ParsedMessage, type MessageId, type IdKey } from './messages';
+export { admit, type Admission, type RolePaths } from './admission';
+export { RELAY_PROFILES, resolveProtocol, type RelayProfile, type RelayProtocol, type RoutingKey } from './protocol-profile';
+export { HandshakeGuard, type HandshakeCounts } from './handshake-guard';
 export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frame-queue';
 export { WriteDeadline, type OverdueWrite } from './write-deadline';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler';

@@ -5,6 +5,8 @@ import type { RelayErrorCode, RelayErrorReply } from './types';
 
 export type MessageId = string | number;
 export type JsonObject = { [key: string]: unknown };
+/** The field that routes a request to its reply: `id` (the relay's own) or `request_id` (origin-style). */
+export type IdKey = 'id' | 'request_id';
 
 export type ParsedMessage =
   | { ok: true; id: MessageId; body: JsonObject }
@@ -14,10 +16,10 @@ function isMessageId(value: unknown): value is MessageId {
   return (typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value));
 }
 
-/** Parse one inbound message; a request or reply must be a JSON object with a string or number `id`. */
-export function parseMessage(data: Buffer, isBinary: boolean): ParsedMessage {
+/** Parse one inbound message; a request or reply must be a JSON object with a string or number `key` (default `id`). */
+export function parseMessage(data: Buffer, isBinary: boolean, key: IdKey = 'id'): ParsedMessage {
   if (isBinary) {
-    return { ok: false, id: null, code: 'binary_not_supported', message: 'binary messages are not relayed; send a JSON text message with an "id"' };
+    return { ok: false, id: null, code: 'binary_not_supported', message: `binary messages are not relayed; send a JSON text message with an "${key}"` };
   }
   let value: unknown;
   try {
@@ -27,18 +29,19 @@ export function parseMessage(data: Buffer, isBinary: boolean): ParsedMessage {
     return { ok: false, id: null, code: 'bad_json', message: `message is not valid JSON: ${detail}` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, id: null, code: 'bad_json', message: 'message must be a JSON object with an "id"' };
+    return { ok: false, id: null, code: 'bad_json', message: `message must be a JSON object with an "${key}"` };
   }
   const body = value as JsonObject;
-  if (!isMessageId(body.id)) {
-    return { ok: false, id: null, code: 'missing_id', message: 'message has no "id" (a non-empty string or a finite number); the relay cannot route it' };
+  const id = body[key];
+  if (!isMessageId(id)) {
+    return { ok: false, id: null, code: 'missing_id', message: `message has no "${key}" (a non-empty string or a finite number); the relay cannot route it` };
   }
-  return { ok: true, id: body.id, body };
+  return { ok: true, id, body };
 }
 
-/** The same message with its `id` replaced (the relay renames ids so two clients' ids never collide). */
-export function withId(body: JsonObject, id: MessageId): Buffer {
-  return Buffer.from(JSON.stringify({ ...body, id }));
+/** The same message with its `key` replaced (the relay renames ids so two clients' ids never collide). */
+export function withId(body: JsonObject, id: MessageId, key: IdKey = 'id'): Buffer {
+  return Buffer.from(JSON.stringify({ ...body, [key]: id }));
 }
 
 const QUOTE = 0x22;
@@ -54,18 +57,21 @@ function skipWhitespace(data: Buffer, i: number): number {
 }
 
 /**
- * Byte range of the top-level `id` value in a message `parseMessage` accepted, when it can be
- * found without a full parse: the object's first key is `"id"` and no other key later in the
- * text can decode to `id` (no `"id"` and no `\u` escape anywhere after the value). Otherwise
+ * Byte range of the top-level `key` value in a message `parseMessage` accepted, when it can be
+ * found without a full parse: the object's first key is `"<key>"` and no other key later in the
+ * text can decode to it (no `"<key>"` and no `\u` escape anywhere after the value). Otherwise
  * null, and the caller re-serialises. Works on the bytes: UTF-8 continuation bytes never
  * equal `"` or `\`, so scanning bytes for them is safe.
  */
-export function idSpan(data: Buffer): { start: number; end: number } | null {
+const QUOTED_KEYS: Record<IdKey, Buffer> = { id: Buffer.from('"id"'), request_id: Buffer.from('"request_id"') };
+
+export function idSpan(data: Buffer, key: IdKey = 'id'): { start: number; end: number } | null {
+  const quoted = QUOTED_KEYS[key];
   let i = skipWhitespace(data, 0);
   if (data[i] !== 0x7b) return null; // {
   i = skipWhitespace(data, i + 1);
-  if (data[i] !== QUOTE || data[i + 1] !== 0x69 || data[i + 2] !== 0x64 || data[i + 3] !== QUOTE) return null; // "id"
-  i = skipWhitespace(data, i + 4);
+  if (i + quoted.length > data.length || data.compare(quoted, 0, quoted.length, i, i + quoted.length) !== 0) return null; // "<key>"
+  i = skipWhitespace(data, i + quoted.length);
   if (data[i] !== 0x3a) return null; // :
   const start = skipWhitespace(data, i + 1);
   let end: number;
@@ -92,7 +98,7 @@ export function idSpan(data: Buffer): { start: number; end: number } | null {
   } else {
     return null;
   }
-  if (data.indexOf('"id"', end) !== -1 || data.indexOf('\\u', end) !== -1) return null;
+  if (data.indexOf(quoted, end) !== -1 || data.indexOf('\\u', end) !== -1) return null;
   return { start, end };
 }
 
@@ -103,9 +109,9 @@ export function idSpan(data: Buffer): { start: number; end: number } | null {
  * which dominated the relay's CPU for 16 KiB messages). The result parses to the same value
  * either way.
  */
-export function renameId(data: Buffer, body: JsonObject, id: MessageId): Buffer {
-  const span = idSpan(data);
-  if (span === null) return withId(body, id);
+export function renameId(data: Buffer, body: JsonObject, id: MessageId, key: IdKey = 'id'): Buffer {
+  const span = idSpan(data, key);
+  if (span === null) return withId(body, id, key);
   const idText = JSON.stringify(id);
   const idBytes = Buffer.byteLength(idText);
   const out = Buffer.allocUnsafe(span.start + idBytes + (data.length - span.end));
@@ -115,7 +121,9 @@ export function renameId(data: Buffer, body: JsonObject, id: MessageId): Buffer 
   return out;
 }
 
-export function errorReply(id: MessageId | null, code: RelayErrorCode, message: string): Buffer {
+/** `{ <key>: id, error: { code, message } }`: the error carries the id under the profile's own key. */
+export function errorReply(id: MessageId | null, code: RelayErrorCode, message: string, key: IdKey = 'id'): Buffer {
   const reply: RelayErrorReply = { id, error: { code, message } };
-  return Buffer.from(JSON.stringify(reply));
+  if (key === 'id') return Buffer.from(JSON.stringify(reply));
+  return Buffer.from(JSON.stringify({ [key]: id, error: reply.error }));
 }

@@ -12,6 +12,8 @@ import { admit } from './admission';
 import { announceRelay } from './announce';
 import type { LiveHandle } from '../live/registry';
 import { Dispatcher } from './dispatcher';
+import { HandshakeGuard } from './handshake-guard';
+import { resolveProtocol } from './protocol-profile';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 import { Session, type SessionHost } from './session';
 import {
@@ -36,8 +38,19 @@ export function isValidCloseCode(code: number): boolean {
 }
 
 function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  return { ...RELAY_DEFAULTS, ...defined, token: options.token ?? null };
+  const { profile, providerPath, clientPath, routingKey, ...rest } = options;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  const protocol = resolveProtocol({
+    ...(profile !== undefined ? { profile } : {}),
+    ...(providerPath !== undefined ? { providerPath } : {}),
+    ...(clientPath !== undefined ? { clientPath } : {}),
+    ...(routingKey !== undefined ? { routingKey } : {}),
+  });
+  const resolved = { ...RELAY_DEFAULTS, ...defined, ...protocol, token: options.token ?? null };
+  if (!Number.isFinite(resolved.handshakeTimeoutMs) || resolved.handshakeTimeoutMs <= 0) {
+    throw new RangeError(`handshakeTimeoutMs must be a positive number of milliseconds (got ${String(options.handshakeTimeoutMs)})`);
+  }
+  return resolved;
 }
 
 function formatUrl(host: string, port: number): string {
@@ -59,6 +72,7 @@ export class Relay extends EventEmitter<RelayEvents> {
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly dispatcher: Dispatcher;
+  private readonly handshakes: HandshakeGuard;
   private readonly live = new Map<string, Session>();
   private readonly recentlyClosed: ClosedSessionRecord[] = [];
   private readonly host: SessionHost;
@@ -77,7 +91,7 @@ export class Relay extends EventEmitter<RelayEvents> {
     this.options = resolveOptions(options);
     this.scheduler = scheduler;
     this.startedAt = Date.now();
-    this.dispatcher = new Dispatcher(() => scheduler.now());
+    this.dispatcher = new Dispatcher(() => scheduler.now(), this.options.routingKey);
     this.wss = new WebSocketServer({
       noServer: true,
       // PONG replies go through each session's queue (see session.ts); ws must not write its own.
@@ -86,10 +100,13 @@ export class Relay extends EventEmitter<RelayEvents> {
       perMessageDeflate: false,
       clientTracking: false,
     });
-    this.server = createServer((_req, res) => {
+    this.handshakes = new HandshakeGuard(this.options.handshakeTimeoutMs, scheduler, () => this.changed());
+    this.server = createServer((req, res) => {
+      this.handshakes.settle(req.socket);
       res.writeHead(426, { 'Content-Type': 'text/plain' });
-      res.end('WebSocket relay: connect to /provider or /client\n');
+      res.end(`WebSocket relay: connect to ${this.options.providerPath} or ${this.options.clientPath}\n`);
     });
+    this.server.on('connection', (socket: Socket) => this.handshakes.watch(socket));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.host = {
       options: this.options,
@@ -117,11 +134,11 @@ export class Relay extends EventEmitter<RelayEvents> {
   }
 
   get providerUrl(): string {
-    return `${this.url}/provider`;
+    return `${this.url}${this.options.providerPath}`;
   }
 
   get clientUrl(): string {
-    return `${this.url}/client`;
+    return `${this.url}${this.options.clientPath}`;
   }
 
   async listen(): Promise<void> {
@@ -149,6 +166,13 @@ export class Relay extends EventEmitter<RelayEvents> {
       sessions: this.sessions(),
       recentlyClosed: this.recentlyClosed.map((record) => ({ ...record })),
       requests: { inFlight: this.dispatcher.inFlight, completed: this.dispatcher.completed, failed: this.dispatcher.failed },
+      handshakes: this.handshakes.counts(),
+      protocol: {
+        profile: this.options.profile,
+        providerPath: this.options.providerPath,
+        clientPath: this.options.clientPath,
+        routingKey: this.options.routingKey,
+      },
     };
   }
 
@@ -246,16 +270,19 @@ export class Relay extends EventEmitter<RelayEvents> {
       // caller is closing in parallel. Idle HTTP keep-alive sockets would hold it forever.
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
+      // Connections still in their handshake are neither idle nor sessions: cut them too.
+      this.handshakes.destroyAll();
     });
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.handshakes.settle(socket as Socket);
     socket.on('error', () => socket.destroy());
     if (this.state !== 'listening') {
       rejectUpgrade(socket, 503, `relay is ${this.state}`);
       return;
     }
-    const admission = admit(req.url, req.headers.authorization, this.options.token);
+    const admission = admit(req.url, req.headers.authorization, this.options.token, this.options);
     if (!admission.ok) {
       rejectUpgrade(socket, admission.status, admission.message);
       return;

@@ -2,6 +2,8 @@
 // that every front end (VS Code view, status bar, CLI) renders. Keeping them in one file
 // lets a renderer import types without pulling in `ws`.
 
+import type { RelayProfile, RelayProtocol, RoutingKey } from './protocol-profile';
+
 export type SessionRole = 'provider' | 'client';
 
 export interface RelayOptions {
@@ -38,11 +40,29 @@ export interface RelayOptions {
   token?: string;
   /** Minimum spacing of `change` events, so a busy relay does not flood its renderers. */
   changeCoalesceMs?: number;
+  /**
+   * A connection must complete its upgrade request within this many ms, or it is cut and
+   * counted (slowloris). Node's own bound is ~60–90 s.
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * Protocol preset: `flake-doctor` (/provider, /client, routed on `id`) or `origin` (providers
+   * on /ws/provider, routed on `request_id`, as the origin coordinator's providers speak).
+   */
+  profile?: RelayProfile;
+  /** Path providers connect to; overrides the profile's. */
+  providerPath?: string;
+  /** Path clients connect to; overrides the profile's. */
+  clientPath?: string;
+  /** JSON field a request and its reply share; overrides the profile's. */
+  routingKey?: RoutingKey;
 }
 
-export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'token'>> & { token: string | null };
+type ProtocolKeys = 'profile' | 'providerPath' | 'clientPath' | 'routingKey';
 
-export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token'> = {
+export type ResolvedRelayOptions = Required<Omit<RelayOptions, 'token' | ProtocolKeys>> & RelayProtocol & { token: string | null };
+
+export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token' | ProtocolKeys> = {
   host: '127.0.0.1',
   port: 0,
   writeTimeoutMs: 10_000,
@@ -57,12 +77,20 @@ export const RELAY_DEFAULTS: Omit<ResolvedRelayOptions, 'token'> = {
   probeTimeoutMs: 10_000,
   maxPayload: 1024 * 1024,
   changeCoalesceMs: 50,
+  handshakeTimeoutMs: 5_000,
 };
 
 /**
- * Close codes the relay itself chooses. 1xxx codes are the RFC 6455 ones; the 4xxx range is
- * reserved for applications, so the relay's own failure reasons live there and are
- * distinguishable from anything a peer sends.
+ * The block of application close codes (RFC 6455: 4000–4999 are private) that belongs to the
+ * relay. It is clear of the origin coordinator's 4000–4013 and 4429, so an origin-style peer
+ * never mistakes a relay verdict for one of its own reasons; codes in it that are not yet
+ * used stay reserved for the relay.
+ */
+export const RELAY_CLOSE_CODE_BLOCK = { first: 4500, last: 4519 } as const;
+
+/**
+ * Close codes the relay itself chooses. 1xxx codes are the RFC 6455 ones; the relay's own
+ * reasons live in RELAY_CLOSE_CODE_BLOCK, distinguishable from anything a peer sends.
  */
 export const RelayCloseCode = {
   normal: 1000,
@@ -71,12 +99,14 @@ export const RelayCloseCode = {
   invalidPayload: 1007,
   messageTooBig: 1009,
   serviceRestart: 1012,
+  /** An operator closed the session (the extension's Break). */
+  closedByOperator: 4500,
   /** A frame handed to the socket was not flushed within `writeTimeoutMs`. */
-  writeTimeout: 4001,
+  writeTimeout: 4501,
   /** Nothing arrived for `readTimeoutMs`: the peer is presumed half-open. */
-  readTimeout: 4002,
+  readTimeout: 4502,
   /** The peer sent more PINGs than it read PONGs for; its control queue overflowed. */
-  controlQueueOverflow: 4003,
+  controlQueueOverflow: 4503,
 } as const;
 
 /** Error codes carried in `{ id, error: { code, message } }` replies to clients and providers. */
@@ -172,6 +202,10 @@ export interface RelaySnapshot {
   /** The most recent closes (newest first), so a renderer can say why a session went away. */
   recentlyClosed: ClosedSessionRecord[];
   requests: { inFlight: number; completed: number; failed: number };
+  /** Upgrade handshakes in progress and those cut for taking longer than `timeoutMs`. */
+  handshakes: { pending: number; timedOut: number; timeoutMs: number };
+  /** Where peers connect and which field routes replies. */
+  protocol: RelayProtocol;
 }
 
 export interface RelayEvents {

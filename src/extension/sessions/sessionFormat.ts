@@ -110,8 +110,14 @@ export function relayTooltipMarkdown(state: SessionsState, now: number): string 
     return lines.join('\n');
   }
   lines.push(`**${r.url}** — ${STATUS_TEXT[state.status]}\n`);
-  lines.push(`Providers connect to \`${r.url}/provider\`, clients to \`${r.url}/client\`${r.tokenRequired ? ' with `Authorization: Bearer <token>` or `?token=<token>`' : ''}.\n`);
+  const p = r.protocol;
+  lines.push(
+    `Providers connect to \`${r.url}${p.providerPath}\`, clients to \`${r.url}${p.clientPath}\`${r.tokenRequired ? ' with `Authorization: Bearer <token>` or `?token=<token>`' : ''}; ` +
+      `requests and replies are matched on \`${p.routingKey}\` (profile \`${p.profile}\`).\n`,
+  );
   lines.push(`Started ${formatDuration(now - r.startedAt)} ago, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}. Requests: ${r.requests.inFlight} in flight, ${r.requests.completed} completed, ${r.requests.failed} failed.`);
+  const h = r.handshakes;
+  lines.push(`\nHandshakes: ${h.pending} in progress, ${h.timedOut} cut for taking longer than ${formatDuration(h.timeoutMs)}.`);
   if (state.settingsPending) lines.push('\n$(info) Settings changed since the relay started: stop and start it to apply them.');
   if (r.recentlyClosed.length) {
     lines.push('\nRecently closed:\n');

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { RELAY_DEFAULTS, type RelayOptions } from '../../core/relay';
+import { RELAY_DEFAULTS, RELAY_PROFILES, type RelayOptions, type RelayProfile } from '../../core/relay';
 
 /**
  * `flakeDoctor.sessions.*` settings, validated. No `vscode` import: the caller passes a
@@ -8,7 +8,9 @@ import { RELAY_DEFAULTS, type RelayOptions } from '../../core/relay';
  */
 export interface SessionsSettings {
   /** What `startRelay` gets: only validated values, the token omitted when empty. */
-  relay: Required<Pick<RelayOptions, 'host' | 'port' | 'writeTimeoutMs' | 'heartbeatIntervalMs' | 'readTimeoutMs' | 'queueLimit' | 'closeDrainMs'>> & { token?: string };
+  relay: Required<Pick<RelayOptions, 'host' | 'port' | 'writeTimeoutMs' | 'heartbeatIntervalMs' | 'readTimeoutMs' | 'queueLimit' | 'closeDrainMs' | 'handshakeTimeoutMs' | 'profile'>> & {
+    token?: string;
+  };
   autostart: boolean;
   /** Queued plus socket-buffered bytes above which a session is flagged as backlogged. */
   backlogWarningBytes: number;
@@ -26,6 +28,8 @@ export const SESSIONS_DEFAULTS = {
   readTimeoutMs: RELAY_DEFAULTS.readTimeoutMs,
   queueLimit: RELAY_DEFAULTS.queueLimit,
   closeDrainMs: RELAY_DEFAULTS.closeDrainMs,
+  handshakeTimeoutMs: RELAY_DEFAULTS.handshakeTimeoutMs,
+  profile: 'flake-doctor' as RelayProfile,
   backlogWarningBytes: 1024 * 1024,
 } as const;
 
@@ -94,6 +98,13 @@ export function readSessionsSettings(get: SettingGetter): { settings: SessionsSe
     else errors.push(`${key('token')} must be up to 256 visible ASCII characters without spaces; the relay starts without a token`);
   }
 
+  let profile: RelayProfile = SESSIONS_DEFAULTS.profile;
+  const rawProfile = get('profile');
+  if (rawProfile !== undefined && rawProfile !== null) {
+    if (typeof rawProfile === 'string' && Object.hasOwn(RELAY_PROFILES, rawProfile)) profile = rawProfile as RelayProfile;
+    else errors.push(`${key('profile')} must be one of ${Object.keys(RELAY_PROFILES).map((p) => JSON.stringify(p)).join(', ')} (got ${JSON.stringify(rawProfile)}); using "${SESSIONS_DEFAULTS.profile}"`);
+  }
+
   return {
     settings: {
       relay: {
@@ -104,6 +115,8 @@ export function readSessionsSettings(get: SettingGetter): { settings: SessionsSe
         readTimeoutMs,
         queueLimit: int('queueLimit', SESSIONS_DEFAULTS.queueLimit, 1, 1_000_000),
         closeDrainMs: int('closeDrainMs', SESSIONS_DEFAULTS.closeDrainMs, 0, 60_000),
+        handshakeTimeoutMs: int('handshakeTimeoutMs', SESSIONS_DEFAULTS.handshakeTimeoutMs, 100, 600_000),
+        profile,
         ...(token !== undefined ? { token } : {}),
       },
       autostart: bool('autostart', false),

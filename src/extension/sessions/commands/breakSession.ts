@@ -1,4 +1,4 @@
-import { isValidCloseCode } from '../../../core/relay';
+import { isValidCloseCode, RelayCloseCode } from '../../../core/relay';
 import { requireTrust, type Host } from '../../common/host';
 import type { Log } from '../../log';
 import { remoteOf } from '../sessionFormat';
@@ -8,10 +8,11 @@ import { resolveSession } from './pickSession';
 export const BREAK_SESSION_COMMAND = 'flakeDoctor.sessions.break';
 
 /**
- * 4000: the first application close code. The relay's own failure codes are 4001–4003, so a
+ * 4500: the relay's "closed by operator", in the relay's own close-code block (clear of the
+ * origin coordinator's 4000–4013 and 4429), distinct from its failure verdicts 4501–4503, so a
  * peer (and its logs) can tell an operator's Break from a relay verdict or a normal close.
  */
-export const BREAK_CLOSE_CODE = 4000;
+export const BREAK_CLOSE_CODE: number = RelayCloseCode.closedByOperator;
 export const BREAK_CLOSE_REASON = 'closed by operator (Flake Doctor Break)';
 
 /**
