@@ -180,7 +180,7 @@ describe('Break on a call in an attached process', () => {
     expect(host.asked[0].detail).toContain(`pid ${child.child.pid}: `);
     expect(host.asked[0].detail).toContain('scenario.cjs');
     expect(child.child.exitCode).toBeNull();
-    expect((await eventually(() => model.process(p.key)?.snapshot, 'snapshot')).httpCalls).toHaveLength(1);
+    expect((await eventually(() => model.process(p.key)?.snapshot ?? undefined, 'snapshot')).httpCalls).toHaveLength(1);
   });
 
   it('is refused in an untrusted workspace without asking', async () => {

@@ -64,7 +64,7 @@ export async function performAction(request: BridgeActRequest, tracker: CallTrac
     }
     if (action === 'break') {
       await failing(`closing ${target}`, () => relay.closeSession(childId));
-      return done(`closed ${target} (1000)`);
+      return done(`closed ${target} (close code 4500, closed by operator)`);
     }
     unsupported(target, action, 'relay session', 'probe and break');
   }

@@ -2,6 +2,7 @@
 // sessions and route Probe/Break/Restart back to it.
 import { liveRegistry, type LiveHandle } from '../live/registry';
 import type { Relay } from './server';
+import { RelayCloseCode } from './types';
 
 export function announceRelay(relay: Relay): LiveHandle<'relay'> {
   return liveRegistry().add('relay', {
@@ -11,7 +12,7 @@ export function announceRelay(relay: Relay): LiveHandle<'relay'> {
       return () => relay.off('change', listener);
     },
     probeSession: (id) => relay.probeSession(id),
-    closeSession: (id) => relay.closeSession(id, 1000, 'closed through the Flake Doctor bridge'),
+    closeSession: (id) => relay.closeSession(id, RelayCloseCode.closedByOperator, 'closed through the Flake Doctor bridge'),
     restart: () => relay.restart(),
   });
 }
