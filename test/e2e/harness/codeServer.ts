@@ -44,7 +44,7 @@ async function waitForHttp(url: string, child: ChildProcess, logs: () => string,
  * holding `settings` in `.vscode/settings.json`. Runs in its own process group so its helper
  * processes (extension host, file watcher) stop with it.
  */
-export async function startCodeServer(options: { settings: Record<string, unknown>; files?: Record<string, string> }): Promise<CodeServer> {
+export async function startCodeServer(options: { settings: Record<string, unknown>; files?: Record<string, string>; env?: NodeJS.ProcessEnv; userSettings?: Record<string, unknown> }): Promise<CodeServer> {
   const base = mkdtempSync(join(tmpdir(), 'fd-e2e-'));
   const userData = join(base, 'user-data');
   const extensions = join(base, 'extensions');
@@ -62,6 +62,7 @@ export async function startCodeServer(options: { settings: Record<string, unknow
       'extensions.autoUpdate': false,
       'update.mode': 'none',
       'workbench.enableExperiments': false,
+      ...options.userSettings,
     }),
   );
   writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify(options.settings, null, 2));
@@ -76,7 +77,7 @@ export async function startCodeServer(options: { settings: Record<string, unknow
   const child = spawn(
     CODE_SERVER_BIN,
     [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-workspace-trust', '--disable-telemetry', '--disable-update-check', workspace],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_CLI: undefined } },
+    { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_CLI: undefined, ...options.env } },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
