@@ -58,7 +58,10 @@ async function watch(config: DoctorConfig, args: CliArgs, io: CliIo): Promise<nu
     if (clear) io.stdout.write('\u001b[2J\u001b[H');
     print(report, args, io);
     if (!args.json) io.stdout.write(`\n${new Date().toLocaleTimeString()} · every ${args.intervalMs} ms · Ctrl-C to stop\n`);
-    await Promise.race([io.interrupted, new Promise((r) => setTimeout(r, args.intervalMs).unref?.())]);
+    // The timer keeps the process alive between passes; Ctrl-C cuts the wait short.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([io.interrupted, new Promise((r) => (timer = setTimeout(r, args.intervalMs)))]);
+    clearTimeout(timer);
   }
   return last;
 }
