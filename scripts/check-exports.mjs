@@ -10,6 +10,9 @@ const contract = {
   lock: ['acquireRestartLock', 'restartLockPath', 'RESTART_LOCK_STALE_MS', 'RESTART_LOCK_MAX_WAIT_MS', 'RESTART_LOCK_POLL_INTERVAL_MS', 'inspectRestartLock', 'breakRestartLock'],
   relay: ['startRelay'],
   listener: ['BrokerListener', 'startFakeBroker'],
+  bridge: ['listBridgeProcesses', 'connectBridge', 'startBridge'],
+  doctor: ['runDoctor', 'bridgeProblems', 'loopbackProblems', 'lockProblems', 'DOCTOR_REPORT_SCHEMA_VERSION'],
+  vitest: ['flakeDoctor', 'loopbackAddress'],
 };
 const require = createRequire(join(ROOT, 'package.json'));
 const problems = [];
@@ -21,8 +24,25 @@ for (const [core, names] of Object.entries(contract)) {
     if (viaImport[name] === undefined) problems.push(`import('flake-doctor/${core}').${name} is missing`);
   }
 }
+// The vitest plugin must yield a plugin object through both module systems.
+for (const plugin of [require('flake-doctor/vitest').flakeDoctor(), (await import('flake-doctor/vitest')).flakeDoctor()]) {
+  if (plugin?.name !== 'flake-doctor' || typeof plugin.configureVitest !== 'function') problems.push('flakeDoctor() did not return the vitest plugin');
+}
+// The `flake-doctor` bin: declared, executable, with a node shebang, and it answers --version.
+const { existsSync, readFileSync, statSync } = await import('node:fs');
+const { execFileSync } = await import('node:child_process');
+const bin = require('flake-doctor/package.json').bin?.['flake-doctor'];
+const binPath = bin ? join(ROOT, bin) : null;
+if (!binPath || !existsSync(binPath)) problems.push(`package bin flake-doctor (${bin}) is missing`);
+else {
+  if (!readFileSync(binPath, 'utf8').startsWith('#!/usr/bin/env node')) problems.push(`${bin} has no node shebang`);
+  if ((statSync(binPath).mode & 0o111) === 0) problems.push(`${bin} is not executable`);
+  const version = execFileSync(binPath, ['--version'], { encoding: 'utf8' }).trim();
+  if (version !== require('flake-doctor/package.json').version) problems.push(`flake-doctor --version printed ${JSON.stringify(version)}`);
+}
+if (!existsSync(join(ROOT, 'schema/doctor-report.schema.json'))) problems.push('schema/doctor-report.schema.json is missing');
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-console.log(`library entry points ok: ${Object.keys(contract).map((c) => `flake-doctor/${c}`).join(', ')} (require + import)`);
+console.log(`library entry points ok: ${Object.keys(contract).map((c) => `flake-doctor/${c}`).join(', ')} (require + import); bin flake-doctor ok`);

@@ -10,12 +10,31 @@ const FAILING_RUNS = 3;
 
 export const DEFAULT_HEALTH: HealthThresholds = { backlogWarningBytes: 1024 * 1024 };
 
-export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: HealthThresholds = DEFAULT_HEALTH): DoctorProblem[] {
+export interface BridgeJudgement extends HealthThresholds {
+  /**
+   * The observer's own stall threshold (`flakeDoctor.calls.stallThresholdMs`). Unset or null:
+   * trust the publishing process's verdict (its FLAKE_DOCTOR_STALL_MS, default 10 s). Set: a
+   * call is stalled when older than this at the snapshot's time; long polls keep their own
+   * verdict, since a broker legitimately holds them open.
+   */
+  stallThresholdMs?: number | null;
+  /** Names the process serving a call's URL (the server that does not answer), when known. */
+  serverOf?: (url: string) => ProcessRef | null;
+}
+
+function isStalled(call: { stalled: boolean; startedAt: number; kind?: string }, takenAt: number, thresholdMs: number | null | undefined): boolean {
+  if (thresholdMs === null || thresholdMs === undefined || call.kind === 'long-poll') return call.stalled;
+  return takenAt - call.startedAt >= thresholdMs;
+}
+
+export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: BridgeJudgement = DEFAULT_HEALTH): DoctorProblem[] {
   const proc: ProcessRef = { pid: snapshot.process.pid, command: snapshot.process.command };
+  const server = (url: string): ProcessRef | null => thresholds.serverOf?.(url) ?? null;
+  const age = (startedAt: number): string => `${((snapshot.takenAt - startedAt) / 1000).toFixed(1)} s`;
   const key = `${snapshot.process.pid}${snapshot.process.threadId ? `-t${snapshot.process.threadId}` : ''}`;
   const out: DoctorProblem[] = [];
   for (const call of snapshot.httpCalls) {
-    if (!call.stalled) continue;
+    if (!isStalled(call, snapshot.takenAt, thresholds.stallThresholdMs)) continue;
     const waiting = call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete';
     out.push(
       problem({
@@ -23,8 +42,8 @@ export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: HealthThres
         area: 'calls',
         state: 'stalled',
         subject: `${call.method} ${call.url}`,
-        message: `stalled (${waiting}) in pid ${snapshot.process.pid}: ${call.method} ${call.url}${call.deadlineAt === null ? ', no deadline' : ''}`,
-        culprit: null,
+        message: `stalled (${waiting} after ${age(call.startedAt)}) in pid ${snapshot.process.pid}: ${call.method} ${call.url}${call.deadlineAt === null ? ', no deadline' : ''}`,
+        culprit: server(call.url),
         process: proc,
         target: call.id,
       }),
@@ -32,15 +51,15 @@ export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: HealthThres
   }
   for (const listener of snapshot.listeners) {
     for (const call of listener.calls.inFlight) {
-      if (!call.stalled || call.outcome !== null) continue;
+      if (!isStalled(call, snapshot.takenAt, thresholds.stallThresholdMs) || call.outcome !== null) continue;
       out.push(
         problem({
           id: `calls:${key}:${call.id}`,
           area: 'calls',
           state: 'stalled',
           subject: `${call.method} ${call.url}`,
-          message: `${call.name} stalled in pid ${snapshot.process.pid} (${call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete'}) against ${listener.brokerUrl}`,
-          culprit: null,
+          message: `${call.name} stalled in pid ${snapshot.process.pid} (${call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete'} after ${age(call.startedAt)}) against ${listener.brokerUrl}`,
+          culprit: server(call.url),
           process: proc,
           target: call.id,
         }),

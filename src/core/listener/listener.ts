@@ -29,8 +29,8 @@ import type {
   SleepFn,
 } from './types';
 
-export const DEFAULT_CONTROL_PLANE_TIMEOUT_MS = 30_000;
-export const DEFAULT_LONG_POLL_TIMEOUT_MS = 60_000;
+import { DEFAULT_CONTROL_PLANE_TIMEOUT_MS, DEFAULT_LONG_POLL_TIMEOUT_MS } from './defaults';
+export { DEFAULT_CONTROL_PLANE_TIMEOUT_MS, DEFAULT_LONG_POLL_TIMEOUT_MS };
 
 /**
  * Where to listen, as GitHub's client is configured: either an Actions service URL and an admin

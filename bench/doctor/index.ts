@@ -1,0 +1,97 @@
+// Doctor benchmark: one full `flake-doctor doctor` pass against what a person would run by
+// hand instead — `ss -tlnp` plus one read of each configured lock file — measured in the same
+// run, paired round by round. Prints figures and ratios; asserts nothing about speed.
+//
+//   npx tsx bench/doctor/index.ts        (BENCH_ROUNDS, BENCH_LOCKS tune it)
+//
+// 1. In process: runDoctor() (pool files, the socket table with owners, every lock, the bridge
+//    directory) against spawning `ss -tlnp` and reading the locks. This is the doctor's own cost.
+// 2. As a command: `node dist/cli.cjs doctor --json` (esbuild bundle built here first) against
+//    the same peer, so Node's own start-up (tens of ms) is in the figure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+import { DEFAULT_PROBE_PORTS } from '../../src/core/allocator/config';
+import { defaultPoolFile } from '../../src/core/allocator/pool';
+import { runDoctor } from '../../src/core/doctor/runDoctor';
+import { writeLockForTesting } from '../../src/core/lock/testing';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const LOCKS = Number(process.env.BENCH_LOCKS ?? 3);
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function spawnTimed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'ignore'], env });
+    child.once('error', reject);
+    child.once('exit', () => resolve(performance.now() - started));
+  });
+}
+
+async function peer(locks: string[]): Promise<number> {
+  const started = performance.now();
+  await spawnTimed('ss', ['-tlnp']);
+  for (const l of locks) readFileSync(l, 'utf8');
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fd-bench-doctor-'));
+  const bridge = mkdtempSync(join(tmpdir(), 'fdb-'));
+  try {
+    const locks = Array.from({ length: LOCKS }, (_, i) => join(dir, `l${i}.restart.lock`));
+    for (const l of locks) writeLockForTesting(l);
+    const cli = join(dir, 'cli.cjs');
+    await build({ entryPoints: ['src/cli/cli.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: cli, logLevel: 'warning' });
+    const config = {
+      loopback: { config: { start: 2, count: 32, probePorts: [...DEFAULT_PROBE_PORTS] }, poolFiles: [defaultPoolFile()] },
+      locks: { paths: locks, staleMs: 30_000, mutexStaleMs: 5_000 },
+      sessions: { backlogWarningBytes: 1 << 20 },
+      calls: { stallThresholdMs: null },
+      bridgeDir: bridge,
+    };
+    const cliArgs = [cli, 'doctor', '--json', '--no-settings', '--locks.paths', locks.join(',')];
+    const env = { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: bridge };
+    // Warm-up: page cache, the socket-owner index, Node's compile cache.
+    await runDoctor(config);
+    await peer(locks);
+    await spawnTimed(process.execPath, cliArgs, env);
+
+    const inProc: number[] = [];
+    const asCmd: number[] = [];
+    const peers: number[] = [];
+    const ratioIn: number[] = [];
+    const ratioCmd: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const p = await peer(locks);
+      const t0 = performance.now();
+      await runDoctor(config);
+      const d = performance.now() - t0;
+      const c = await spawnTimed(process.execPath, cliArgs, env);
+      peers.push(p);
+      inProc.push(d);
+      asCmd.push(c);
+      ratioIn.push(d / p);
+      ratioCmd.push(c / p);
+    }
+    const f = (n: number) => `${n.toFixed(1)} ms`;
+    console.log(`rounds ${ROUNDS}, ${LOCKS} configured locks, no attached processes`);
+    console.log(`peer: ss -tlnp + ${LOCKS} lock reads        median ${f(median(peers))}`);
+    console.log(`flake-doctor doctor pass (in process)      median ${f(median(inProc))}   ratio ${median(ratioIn).toFixed(2)}x (goal: within 2x)`);
+    console.log(`flake-doctor doctor --json (new process)   median ${f(median(asCmd))}   ratio ${median(ratioCmd).toFixed(2)}x (includes Node start-up)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(bridge, { recursive: true, force: true });
+  }
+}
+
+void main();
