@@ -139,11 +139,15 @@ export class PoolLock {
       }
       const observed = readText(this.path);
       if (observed !== null && this.isStale(observed, this.path)) {
-        this.underReclaim(() => {
+        const reclaimed = this.underReclaim(() => {
           // Re-check while holding .reclaim: only the exact lock we judged stale goes.
           if (readText(this.path) === observed) rmSync(this.path, { force: true });
         });
-        continue;
+        // Retry at once only when the reclaim was ours (the stale lock is gone or changed).
+        // A busy or orphaned `.reclaim` (an empty one stays "fresh" by mtime for staleMs)
+        // is waited for like a busy lock: retrying without sleeping spun this synchronous
+        // loop for seconds and froze the event loop.
+        if (reclaimed) continue;
       }
       if (this.now() > deadline) throw new Error(`timed out after ${this.timeoutMs} ms waiting for pool lock ${this.path}`);
       await this.sleep(Math.min(1 + attempt, 10) + Math.random() * 2);
