@@ -26,3 +26,4 @@ export {
 export { buildLoopbackSnapshot, addressesWithProblems, type LoopbackSnapshot, type AddressEntry, type AddressState, type PortEntry, type HolderEntry, type PoolSource } from './snapshot';
 export { inspectLoopback, readPoolSource, type InspectOptions } from './inspect';
 export { osProcessFacts, type ProcessFacts } from '../process';
+export { NotARegularFileError } from '../files/regularFile';

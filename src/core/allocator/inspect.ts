@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { NotARegularFileError, readRegularFile } from '../files/regularFile';
 import { osProcessFacts, type ProcessFacts } from '../process';
 import { type PoolConfig } from './config';
 import { parsePoolFile } from './poolFile';
@@ -9,10 +9,13 @@ import { buildLoopbackSnapshot, type LoopbackSnapshot, type PoolSource } from '.
 export async function readPoolSource(file: string, originStart: number): Promise<PoolSource> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    // Never readFile: on a FIFO it would wait for a writer forever.
+    const read = await readRegularFile(file, { what: 'pool file' });
+    if (read === null) return { file, content: null, error: null };
+    text = read.text;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { file, content: null, error: null };
-    return { file, content: null, error: `cannot read: ${(err as Error).message}` };
+    if (err instanceof NotARegularFileError) return { file, content: null, error: err.message };
+    return { file, content: null, error: `cannot read pool file ${file}: ${(err as Error).message}` };
   }
   try {
     return { file, content: parsePoolFile(text, file, originStart), error: null };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, promises as fs, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readRegularFile, readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
 import { addressForIndex, POOL_ENV, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
@@ -284,20 +285,12 @@ export class LoopbackPool {
   }
 }
 
+// Through the regular-file reader: a FIFO or a directory at the pool path is a clear error
+// naming it, never a blocked process or a bare EISDIR.
 function readIfExistsSync(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readRegularFileSync(path, { what: 'pool file' })?.text ?? null;
 }
 
 async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await fs.readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return (await readRegularFile(path, { what: 'pool file' }))?.text ?? null;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 
 /**
@@ -48,13 +49,10 @@ function parseContent(text: string): LockContent | null {
   return content;
 }
 
+// Lock content is four short lines; a bounded read keeps a junk-filled lock file from
+// stretching the critical section, and a FIFO or directory in the way is a clear error.
 function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readRegularFileSync(path, { what: 'pool lock file', maxBytes: 4096 })?.text ?? null;
 }
 
 export class PoolLock {
