@@ -8,7 +8,9 @@ export { scanLoopbackListeners, ScanUnavailableError, type LoopbackListener } fr
 export { parseProcNetTcp, decodeProcNetAddress, isLoopbackAddress, isWildcardAddress, TCP_LISTEN, type ProcNetSocket } from './procNet';
 export { parseLsofListeners } from './lsofOutput';
 export { waitForPortsFree, stopProcess, type StopTarget, type StopOutcome, type StopOptions } from './teardown';
-export { parsePoolFile, serializePoolFile, PoolFileCorruptError, type PoolFileContent, type PoolSlot, type LeasedSlot, type ParkedSlot } from './poolFile';
+export { PoolFileRefusedError, alternativePoolFile } from './ownPoolFile';
+export { readSettled, readPoolFileSettled, POOL_REREAD_INTERVAL_MS, POOL_MAX_READS, type StableReadOptions, type StableText } from './poolRead';
+export { parsePoolFile, serializePoolFile, isDamagedOwnPoolFile, PoolFileCorruptError, type PoolFileContent, type PoolSlot, type LeasedSlot, type ParkedSlot } from './poolFile';
 export { PoolLock, POOL_LOCK_STALE_MS } from './poolLock';
 export {
   resolvePoolConfig,

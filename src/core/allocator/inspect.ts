@@ -1,17 +1,22 @@
-import { NotARegularFileError, readRegularFile } from '../files/regularFile';
+import { NotARegularFileError } from '../files/regularFile';
 import { osProcessFacts, type ProcessFacts } from '../process';
 import { type PoolConfig } from './config';
 import { parsePoolFile } from './poolFile';
+import { readPoolFileSettled, type StableReadOptions } from './poolRead';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
 import { buildLoopbackSnapshot, type LoopbackSnapshot, type PoolSource } from './snapshot';
 
-/** Reads one pool file for display: never modifies it, and reports (not hides) corruption. */
-export async function readPoolSource(file: string, originStart: number): Promise<PoolSource> {
+/**
+ * Reads one pool file for display: never modifies it, and reports (not hides) corruption.
+ * A read caught in the middle of an in-place write (the origin helper truncates, then
+ * writes) is re-read until it settles, so a healthy foreign file is not shown as corrupt.
+ */
+export async function readPoolSource(file: string, originStart: number, options: StableReadOptions = {}): Promise<PoolSource> {
   let text: string;
   try {
     // Never readFile: on a FIFO it would wait for a writer forever.
-    const read = await readRegularFile(file, { what: 'pool file' });
-    if (read === null) return { file, content: null, error: null };
+    const read = await readPoolFileSettled(file, options);
+    if (read.text === null) return { file, content: null, error: null };
     text = read.text;
   } catch (err) {
     if (err instanceof NotARegularFileError) return { file, content: null, error: err.message };

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRegularFile, readRegularFileSync } from '../files/regularFile';
+import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
 import { addressForIndex, POOL_ENV, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
-import { emptySlots, parsePoolFile, PoolFileCorruptError, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
+import { alternativePoolFile, decideOwnPoolFile } from './ownPoolFile';
+import { emptySlots, parsePoolFile, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
+import { defaultSleep, readPoolFileSettled, readSettled } from './poolRead';
 import { PoolLock, type PoolLockOptions } from './poolLock';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
 import { stopProcess, waitForPortsFree, type StopOutcome } from './teardown';
@@ -40,6 +42,8 @@ export interface LoopbackPoolOptions {
   lock?: PoolLockOptions;
   /** Used to name the holder of a conflicting port in the warning. */
   scan?: () => Promise<LoopbackListener[]>;
+  /** Waits between re-reads of a pool file caught mid-write by an in-place writer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface SkippedAddress {
@@ -90,6 +94,9 @@ export class LoopbackPool {
   private readonly facts: ProcessFacts;
   private readonly connectProbe: boolean;
   private readonly scan: () => Promise<LoopbackListener[]>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Named in refusals: where this pool could keep its own leases instead. */
+  private readonly suggestedPoolFile: string;
 
   constructor(options: LoopbackPoolOptions = {}) {
     const env = options.env ?? process.env;
@@ -100,6 +107,8 @@ export class LoopbackPool {
     this.lock = new PoolLock(`${this.poolFile}.lock`, { facts: this.facts, ...options.lock });
     this.connectProbe = options.connectProbe ?? false;
     this.scan = options.scan ?? (() => scanLoopbackListeners());
+    this.sleep = options.sleep ?? defaultSleep;
+    this.suggestedPoolFile = alternativePoolFile(this.poolFile, defaultPoolFile(env));
   }
 
   async acquire(): Promise<LoopbackLease> {
@@ -231,7 +240,7 @@ export class LoopbackPool {
 
   /** The pool as it is on disk now (read without the lock: a consistent file, maybe a moment old). */
   async read(): Promise<PoolFileContent> {
-    const text = await readIfExists(this.poolFile);
+    const { text } = await readPoolFileSettled(this.poolFile, { sleep: this.sleep });
     if (text === null) return { format: 'flake-doctor', start: this.config.start, count: this.config.count, slots: emptySlots(this.config.count) };
     return parsePoolFile(text, this.poolFile, this.config.start);
   }
@@ -243,7 +252,7 @@ export class LoopbackPool {
   private async update<T>(change: (slots: PoolSlot[]) => T): Promise<T> {
     const held = await this.lock.acquire();
     try {
-      const slots = this.loadForUpdate();
+      const slots = await this.loadForUpdate();
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];
         if (slot?.state === 'leased' && !isSameProcessAlive(this.facts, slot.pid, slot.startTime)) slots[i] = null;
@@ -259,29 +268,17 @@ export class LoopbackPool {
     }
   }
 
-  private loadForUpdate(): PoolSlot[] {
-    const text = readIfExistsSync(this.poolFile);
-    if (text === null) return emptySlots(this.config.count);
-    let content: PoolFileContent;
-    try {
-      content = parsePoolFile(text, this.poolFile, this.config.start);
-    } catch (err) {
-      if (!(err instanceof PoolFileCorruptError)) throw err;
-      const kept = `${this.poolFile}.corrupt-${Date.now()}`;
-      renameSync(this.poolFile, kept);
-      this.warn(`${err.message}; reinitialised it and kept the corrupt copy as ${kept}`);
-      return emptySlots(this.config.count);
-    }
-    if (content.format === 'origin') {
-      // The origin helper could not read our format back; sharing its file would break it.
-      throw new Error(`pool file ${this.poolFile} is in the origin helper's format (an array of pids); flake-doctor can show it but will not rewrite it — give LoopbackPool its own poolFile`);
-    }
-    if (content.start !== this.config.start || content.count !== this.config.count) {
-      throw new Error(
-        `pool file ${this.poolFile} covers 127.0.0.${content.start}–127.0.0.${content.start + content.count - 1} but this pool is configured for 127.0.0.${this.config.start}–127.0.0.${this.config.start + this.config.count - 1}; use another poolFile or the same range`,
-      );
-    }
-    return content.slots;
+  private async loadForUpdate(): Promise<PoolSlot[]> {
+    // A read that parses is taken at once (our own writes are atomic renames); anything else
+    // may be an in-place writer caught mid-write and is re-read until it settles.
+    const read = await readSettled(() => readIfExistsSync(this.poolFile), { sleep: this.sleep });
+    const decision = decideOwnPoolFile(read, this.poolFile, this.config, this.suggestedPoolFile);
+    if (decision.kind === 'slots') return decision.slots;
+    // Provably ours and damaged: keep the damaged copy beside it, start afresh.
+    const kept = `${this.poolFile}.corrupt-${Date.now()}`;
+    renameSync(this.poolFile, kept);
+    this.warn(`${decision.why}; reinitialised it and kept the corrupt copy as ${kept}`);
+    return emptySlots(this.config.count);
   }
 }
 
@@ -291,6 +288,3 @@ function readIfExistsSync(path: string): string | null {
   return readRegularFileSync(path, { what: 'pool file' })?.text ?? null;
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  return (await readRegularFile(path, { what: 'pool file' }))?.text ?? null;
-}
