@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { NotARegularFileError } from '../files/regularFile';
 import { osProcessFacts, type ProcessFacts } from '../process';
 import { type PoolConfig } from './config';
+import { DEFAULT_ORIGIN_START } from './foreignPools';
 import { parsePoolFile } from './poolFile';
 import { readPoolFileSettled, type StableReadOptions } from './poolRead';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
@@ -32,13 +34,23 @@ export async function readPoolSource(file: string, originStart: number, options:
 export interface InspectOptions {
   config: PoolConfig;
   poolFiles: string[];
+  /** Other pools' files: shown with their holders (ours never leases what they hold). */
+  foreignPoolFiles?: string[];
+  /** Last octet of index 0 in origin-format files (they record no range). Default 2. */
+  originStart?: number;
   facts?: ProcessFacts;
   scan?: () => Promise<LoopbackListener[]>;
 }
 
 /** Reads the pool files and the socket table and builds the snapshot the views render. */
 export async function inspectLoopback(options: InspectOptions): Promise<LoopbackSnapshot> {
-  const pools = await Promise.all(options.poolFiles.map((f) => readPoolSource(f, options.config.start)));
+  const originStart = options.originStart ?? DEFAULT_ORIGIN_START;
+  const own = new Set(options.poolFiles.map((f) => resolve(f)));
+  const foreign = [...new Set((options.foreignPoolFiles ?? []).filter((f) => !own.has(resolve(f))))];
+  const pools = await Promise.all([
+    ...options.poolFiles.map(async (f) => ({ ...(await readPoolSource(f, originStart)), role: 'own' as const })),
+    ...foreign.map(async (f) => ({ ...(await readPoolSource(f, originStart)), role: 'foreign' as const })),
+  ]);
   let listeners: LoopbackListener[] | null = null;
   let scanError: string | null = null;
   try {

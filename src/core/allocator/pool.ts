@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
-import { addressForIndex, POOL_ENV, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
+import { addressForIndex, POOL_ENV, rangeError, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
+import { DEFAULT_ORIGIN_START, effectiveForeignPoolFiles, readForeignLeases, type ForeignLease } from './foreignPools';
 import { alternativePoolFile, decideOwnPoolFile } from './ownPoolFile';
 import { emptySlots, parsePoolFile, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
 import { defaultSleep, readPoolFileSettled, readSettled } from './poolRead';
@@ -44,6 +45,15 @@ export interface LoopbackPoolOptions {
   scan?: () => Promise<LoopbackListener[]>;
   /** Waits between re-reads of a pool file caught mid-write by an in-place writer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Pool files of other pools on this machine (the origin helper's format or ours): their
+   * live leases and parked addresses are never leased here. They are only read.
+   */
+  foreignPoolFiles?: readonly string[];
+  /** Also honour the origin helper's default file (`<tmp>/harper-integration-test-loopback-pool.json`) when present. Default `true`. */
+  honourOriginDefaultFile?: boolean;
+  /** Last octet of index 0 in origin-format files, which record no range. Default 2 (older origin versions: 1). */
+  originStart?: number;
 }
 
 export interface SkippedAddress {
@@ -71,9 +81,15 @@ export interface LoopbackLease {
 }
 
 export class PoolExhaustedError extends Error {
-  constructor(readonly skipped: SkippedAddress[], config: PoolConfig) {
+  constructor(
+    readonly skipped: SkippedAddress[],
+    config: PoolConfig,
+    /** Addresses of the range held through foreign pool files when the pool gave up. */
+    readonly foreignHeld: ForeignLease[] = [],
+  ) {
     const detail = skipped.length ? `; skipped for conflicts: ${skipped.map((s) => `${s.address}:${s.port}${s.pid ? ` (pid ${s.pid})` : ''}`).join(', ')}` : '';
-    super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}`);
+    const foreign = foreignHeld.length ? `; leased in foreign pool files: ${foreignHeld.map((f) => `${f.address}${f.pid ? ` (pid ${f.pid})` : ' (parked)'} in ${f.file}`).join(', ')}` : '';
+    super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}${foreign}`);
     this.name = 'PoolExhaustedError';
   }
 }
@@ -97,6 +113,10 @@ export class LoopbackPool {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Named in refusals: where this pool could keep its own leases instead. */
   private readonly suggestedPoolFile: string;
+  /** The foreign pool files honoured (see {@link LoopbackPoolOptions.foreignPoolFiles}). */
+  readonly foreignPoolFiles: readonly string[];
+  readonly originStart: number;
+  private readonly reportedUnreadable = new Set<string>();
 
   constructor(options: LoopbackPoolOptions = {}) {
     const env = options.env ?? process.env;
@@ -109,6 +129,22 @@ export class LoopbackPool {
     this.scan = options.scan ?? (() => scanLoopbackListeners());
     this.sleep = options.sleep ?? defaultSleep;
     this.suggestedPoolFile = alternativePoolFile(this.poolFile, defaultPoolFile(env));
+    this.originStart = options.originStart ?? DEFAULT_ORIGIN_START;
+    const originError = rangeError(this.originStart, 1);
+    if (originError) throw new RangeError(`LoopbackPool: originStart: ${originError.replace(/^start /, '')}`);
+    this.foreignPoolFiles = effectiveForeignPoolFiles(this.poolFile, options.foreignPoolFiles ?? [], options.honourOriginDefaultFile ?? true, env);
+  }
+
+  /** Addresses held in the foreign pool files right now. An unreadable one is warned about once. */
+  private async foreignLeases(): Promise<Map<string, ForeignLease>> {
+    if (this.foreignPoolFiles.length === 0) return new Map();
+    const { leases, unreadable } = await readForeignLeases(this.foreignPoolFiles, this.originStart, this.facts, this.sleep);
+    for (const why of unreadable) {
+      if (this.reportedUnreadable.has(why)) continue;
+      this.reportedUnreadable.add(why);
+      this.warn(`cannot honour the leases of a foreign pool file: ${why}`);
+    }
+    return leases;
   }
 
   async acquire(): Promise<LoopbackLease> {
@@ -116,13 +152,15 @@ export class LoopbackPool {
     const skip = new Set<number>();
     let unparkTried = false;
     for (;;) {
-      const taken = await this.update((slots) => this.takeFirstFree(slots, skip));
+      const foreign = await this.foreignLeases();
+      const taken = await this.update((slots) => this.takeFirstFree(slots, skip, foreign));
       if (taken === null) {
         if (!unparkTried && (await this.unparkFreed()) > 0) {
           unparkTried = true;
           continue;
         }
-        throw new PoolExhaustedError(skipped, this.config);
+        const inRange = [...foreign.values()].filter((f) => this.indexOf(f.address) !== null);
+        throw new PoolExhaustedError(skipped, this.config, inRange);
       }
       const address = addressForIndex(this.config.start, taken.index);
       let port: number | null;
@@ -132,7 +170,16 @@ export class LoopbackPool {
         await this.releaseSlot(taken.index, taken.token);
         throw err;
       }
-      if (port === null) return this.leaseHandle(address, taken.index, taken.token);
+      if (port === null) {
+        // A foreign pool may have leased the address while the canary ran (it cannot see our
+        // file): look once more, so the window for a double lease is the canary's, not ours.
+        const late = (await this.foreignLeases()).get(address);
+        if (!late) return this.leaseHandle(address, taken.index, taken.token);
+        await this.releaseSlot(taken.index, taken.token);
+        skip.add(taken.index);
+        this.warn(`skipping ${address}: just leased in foreign pool file ${late.file}${late.pid ? ` by pid ${late.pid}` : ''}`);
+        continue;
+      }
       await this.releaseSlot(taken.index, taken.token);
       skip.add(taken.index);
       const holder = await this.holderOf(address, port);
@@ -141,8 +188,13 @@ export class LoopbackPool {
     }
   }
 
-  private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>): { index: number; token: string } | null {
-    const index = slots.findIndex((slot, i) => slot === null && !skip.has(i));
+  private indexOf(address: string): number | null {
+    const index = Number(address.split('.')[3]) - this.config.start;
+    return address.startsWith('127.0.0.') && index >= 0 && index < this.config.count ? index : null;
+  }
+
+  private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>, foreign: ReadonlyMap<string, ForeignLease>): { index: number; token: string } | null {
+    const index = slots.findIndex((slot, i) => slot === null && !skip.has(i) && !foreign.has(addressForIndex(this.config.start, i)));
     if (index < 0) return null;
     const token = randomBytes(12).toString('hex');
     slots[index] = { state: 'leased', pid: process.pid, startTime: this.facts.startTime(process.pid), token, leasedAt: Date.now() };
