@@ -19,3 +19,5 @@ export { judgeLock, assessHolder, isProvablyDead, type LockState, type HolderLiv
 export { mutexPath, reclaimPath, type ReapEvent } from './mutex';
 export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type ProcessFacts, type PidProbe } from './process-facts';
 export { writeLockForTesting, plantDeadHolderLock, type DeadHolderLock } from './testing';
+export { NotARegularFileError } from '../files/regularFile';
+export { LOCK_READ_LIMIT_BYTES } from './files';

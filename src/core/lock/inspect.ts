@@ -2,7 +2,7 @@
 // The view (and any other front end) renders this and nothing else. Inspecting never writes
 // and never takes the mutex: it must be safe to run at any time, from any process.
 import { parseLockContent, parseMutexContent } from './content';
-import { readOrNull, statOrNull } from './files';
+import { readOrNull, statRegularOrNull, type LockFileRole } from './files';
 import { assessHolder, isProvablyDead, judgeLock, type HolderLiveness, type LockState } from './judge';
 import { mutexPath, reclaimPath } from './mutex';
 import { resolveOptions, type LockOptions, type ResolvedOptions } from './options';
@@ -94,20 +94,21 @@ export function inspectLockSync(lockPath: string, options: ResolvedOptions): Res
     holder,
     corruptReason: judgement.corruptReason,
     rawContent: judgement.state === 'corrupt' && content !== null ? content.slice(0, 512) : null,
-    mutex: inspectAux(mutexPath(lockPath), inspectedAt, options),
-    reclaim: inspectAux(reclaimPath(lockPath), inspectedAt, options),
+    mutex: inspectAux(mutexPath(lockPath), 'lock mutex', inspectedAt, options),
+    reclaim: inspectAux(reclaimPath(lockPath), 'lock mutex reclaim', inspectedAt, options),
     thresholds: { staleMs: options.staleMs, mutexStaleMs: options.mutexStaleMs },
   };
   snapshot.summary = summarise(snapshot);
   return snapshot;
 }
 
-function inspectAux(path: string, now: number, options: ResolvedOptions): AuxFileSnapshot | null {
-  const stats = statOrNull(path);
+function inspectAux(path: string, role: LockFileRole, now: number, options: ResolvedOptions): AuxFileSnapshot | null {
+  // A directory (or FIFO…) in the way is an error naming it: every transition would fail on it.
+  const stats = statRegularOrNull(path, role);
   if (stats === null) return null;
   let holder: { pid: number } | null = null;
   try {
-    holder = parseMutexContent(readOrNull(path) ?? '');
+    holder = parseMutexContent(readOrNull(path, role) ?? '');
   } catch {
     holder = null;
   }
