@@ -18,6 +18,9 @@ export interface HolderSnapshot {
   startTime: string | null;
   bootId: string | null;
   liveness: HolderLiveness;
+  /** Origin-format content (no host) judged as a holder on this machine because the lock is
+   * on a local file system. */
+  assumedLocal: boolean;
   /** true: running; false: provably gone; null: cannot tell (another host). For
    * origin-format content this is whether the pid runs here, which is only a hint. */
   alive: boolean | null;
@@ -53,7 +56,7 @@ export interface RestartLockSnapshot {
   thresholds: { staleMs: number; mutexStaleMs: number };
 }
 
-export type InspectOptions = Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'now' | 'processFacts'>;
+export type InspectOptions = Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'now' | 'processFacts' | 'localFileSystem'>;
 
 export async function inspectRestartLock(lockPath: string, options?: InspectOptions): Promise<RestartLockSnapshot> {
   return inspectLockSync(lockPath, resolveOptions(options));
@@ -62,13 +65,14 @@ export async function inspectRestartLock(lockPath: string, options?: InspectOpti
 export function inspectLockSync(lockPath: string, options: ResolvedOptions): RestartLockSnapshot {
   const inspectedAt = options.now();
   const content = readOrNull(lockPath);
-  const judgement = judgeLock(content, inspectedAt, options.staleMs, options.processFacts);
+  const originIsLocal = () => options.localFileSystem(lockPath);
+  const judgement = judgeLock(content, inspectedAt, options.staleMs, options.processFacts, originIsLocal);
   // A future-timestamped lock is corrupt but still names a holder worth showing.
   const parsed = content === null ? null : parseLockContent(content);
   const record = judgement.record ?? (parsed?.ok ? parsed.record : null);
   let holder: HolderSnapshot | null = null;
   if (record !== null) {
-    const assessment = judgement.holder ?? assessHolder(record, options.processFacts);
+    const assessment = judgement.holder ?? assessHolder(record, options.processFacts, originIsLocal);
     const alive =
       assessment.liveness === 'alive' ? true : isProvablyDead(assessment.liveness) ? false : assessment.pidRunning;
     const live = assessment.liveness === 'alive' ? options.processFacts.commandLine(record.pid) : null;
@@ -81,6 +85,7 @@ export function inspectLockSync(lockPath: string, options: ResolvedOptions): Res
       startTime: record.startTime,
       bootId: record.bootId,
       liveness: assessment.liveness,
+      assumedLocal: assessment.assumedLocal,
       alive,
       commandLine: live ?? record.command,
       recordedCommand: record.command,
