@@ -79,6 +79,6 @@ describe('buildLoopbackSnapshot', () => {
   it('carries a scan error instead of pretending there are no listeners', () => {
     const s = buildLoopbackSnapshot({ config, facts, now: 0, scanError: 'no /proc', pools: [{ file: 'bad', error: 'corrupt', content: null }], listeners: null });
     expect(s.scanError).toBe('no /proc');
-    expect(s.pools).toEqual([{ file: 'bad', format: null, error: 'corrupt' }]);
+    expect(s.pools).toEqual([{ file: 'bad', role: 'own', format: null, error: 'corrupt' }]);
   });
 });

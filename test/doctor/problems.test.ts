@@ -49,7 +49,7 @@ describe('lockProblems', () => {
     inspectedAt: 0,
     state: 'held',
     summary: 'held',
-    holder: { pid: 9, token: 't', timestamp: 0, ageMs: 0, host: 'h', startTime: null, bootId: null, liveness: 'alive', alive: true, commandLine: 'node holder', recordedCommand: null },
+    holder: { pid: 9, token: 't', timestamp: 0, ageMs: 0, host: 'h', startTime: null, bootId: null, liveness: 'alive', alive: true, commandLine: 'node holder', recordedCommand: null, assumedLocal: false },
     corruptReason: null,
     rawContent: null,
     mutex: null,

@@ -18,6 +18,7 @@ function holder(fields: Partial<HolderSnapshot> = {}): HolderSnapshot {
     startTime: '123',
     bootId: 'b',
     liveness: 'alive',
+    assumedLocal: false,
     alive: true,
     commandLine: 'node restart.js --fleet',
     recordedCommand: 'node restart.js --fleet',
@@ -70,6 +71,13 @@ describe('Restart Locks row text', () => {
     for (const fact of ['**fleet/restart.lock** — dead holder', '| holder pid | 4242 |', 'the pid now belongs to another process', '`node restart.js --fleet`', '`tok-1`', '12 s ago', '`box`', '`/ws/fleet/restart.lock`']) {
       expect(md).toContain(fact);
     }
+  });
+
+  it('the tooltip says when an origin-format holder was taken to be local, and why', () => {
+    const origin = holder({ host: null, startTime: null, bootId: null, liveness: 'dead', assumedLocal: true, alive: false });
+    const md = lockTooltipMarkdown('fleet/restart.lock', snap({ state: 'dead-holder', holder: origin }), NOW);
+    expect(md).toContain('gone: no process has this pid (origin-format lock: no host recorded, taken to be this machine');
+    expect(md).toContain('| host | not recorded (origin format); this machine, since the lock is on a local file system |');
   });
 
   it('probe report is one line with the summary, liveness and token', () => {

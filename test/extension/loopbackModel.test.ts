@@ -10,7 +10,7 @@ describe('LoopbackModel (real files, chokidar)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fd-model-'));
     const poolFile = join(dir, 'pool.json');
     // No socket scan: only the pool file drives this test.
-    const model = new LoopbackModel({ config: { start: 2, count: 2, probePorts: [9925] }, poolFiles: [poolFile], minScanIntervalMs: 1000, breakGraceMs: 0, connectProbe: false }, async () => []);
+    const model = new LoopbackModel({ config: { start: 2, count: 2, probePorts: [9925] }, poolFiles: [poolFile], foreignPoolFiles: [], originStart: 2, minScanIntervalMs: 1000, breakGraceMs: 0, connectProbe: false }, async () => []);
     const seen: LoopbackSnapshot[] = [];
     model.on('change', (s) => seen.push(s));
     try {

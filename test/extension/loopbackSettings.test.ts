@@ -32,3 +32,21 @@ describe('flakeDoctor.loopback settings', () => {
     expect(settings.poolFiles).toEqual(['/ws/a.json', '/ws/b.json', '/abs/c.json']);
   });
 });
+
+describe('flakeDoctor.loopback coexistence settings', () => {
+  it("foreign pool files are expanded, and the origin helper's default file is always among them", () => {
+    const { settings, errors } = read({ foreignPoolFiles: ['${workspaceFolder}/other.json', '/abs/origin.json'] }, { TMPDIR: '/t' });
+    expect(errors).toEqual([]);
+    expect(settings.foreignPoolFiles).toEqual(['/ws/other.json', '/abs/origin.json', '/t/harper-integration-test-loopback-pool.json']);
+    expect(read({}, { TMPDIR: '/t' }).settings.foreignPoolFiles).toEqual(['/t/harper-integration-test-loopback-pool.json']);
+  });
+
+  it('originStart defaults to 2 (newer origin versions) and rejects values outside 1–254', () => {
+    expect(read({}).settings.originStart).toBe(2);
+    expect(read({ originStart: 1 }).settings.originStart).toBe(1);
+    const { settings, errors } = read({ originStart: 0, foreignPoolFiles: [''] });
+    expect(settings.originStart).toBe(2);
+    expect(errors.join('\n')).toMatch(/originStart must be an integer from 1 to 254 \(got 0\)/);
+    expect(errors.join('\n')).toMatch(/foreignPoolFiles must be a list of file paths/);
+  });
+});

@@ -78,6 +78,15 @@ describe('judgeLock', () => {
     expect(judgeLock(`100\n${NOW - STALE - 1}\nt\n`, NOW, STALE, facts()).state).toBe('stale');
   });
 
+  it('origin-format content on a local file system is judged as a local holder', () => {
+    const origin = `100\n${NOW - 1_000}\nt\n`;
+    const local = () => true;
+    expect(judgeLock(origin, NOW, STALE, facts({ running: [] }), local)).toMatchObject({ state: 'dead-holder', holder: { liveness: 'dead', assumedLocal: true } });
+    expect(judgeLock(origin, NOW, STALE, facts(), local)).toMatchObject({ state: 'held', holder: { liveness: 'alive', assumedLocal: true } });
+    // Not known to be local: unverifiable, as before.
+    expect(judgeLock(origin, NOW, STALE, facts({ running: [] }), () => false).holder).toMatchObject({ liveness: 'unverifiable', assumedLocal: false });
+  });
+
   it('a timestamp further in the future than the threshold is corrupt; a small lead is age 0', () => {
     const far = judgeLock(lock({ timestamp: NOW + STALE + 1 }), NOW, STALE, facts());
     expect(far.state).toBe('corrupt');

@@ -22,6 +22,7 @@ const invalid: [string, unknown, RegExp][] = [
   ['mutexRetryMs', 0, /mutexRetryMs must be at least 1 ms/],
   ['now', 12, /now must be a function/],
   ['sleepFn', 'soon', /sleepFn must be a function/],
+  ['localFileSystem', true, /localFileSystem must be a function/],
 ];
 
 describe('invalid options', () => {

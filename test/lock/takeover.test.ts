@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { acquireLockFile, inspectRestartLock, systemProcessFacts, writeLockForTesting } from '../../src/core/lock/index';
+import { acquireLockFile, inspectRestartLock, isOnLocalFileSystem, systemProcessFacts, writeLockForTesting } from '../../src/core/lock/index';
 import { makeTempDir, startLiveChild } from './helpers';
 
 function tempLock(): string {
@@ -73,14 +73,37 @@ describe('PID reuse', () => {
     expect(await handle.release()).toBe(true);
   });
 
-  it('an origin-format lock (no host) whose pid is gone still waits for its age: the host is unknown', async () => {
+  it('an origin-format lock (no host) on a local file system whose pid is gone is taken over at once', async () => {
     const lockPath = tempLock();
+    expect(isOnLocalFileSystem(lockPath)).toBe(true); // the temp directory is a local disk or tmpfs
     const child = await startLiveChild();
     const pid = child.pid;
     await child.kill();
     expect(systemProcessFacts.probePid(pid)).toBe('not-running');
     writeFileSync(lockPath, `${pid}\n${Date.now()}\norigin-token\n`);
-    expect((await inspectRestartLock(lockPath, HUGE)).holder).toMatchObject({ liveness: 'unverifiable', alive: false });
+    const snapshot = await inspectRestartLock(lockPath, HUGE);
+    expect(snapshot).toMatchObject({ state: 'dead-holder', holder: { liveness: 'dead', assumedLocal: true, alive: false } });
+    const handle = await acquireLockFile(lockPath, { ...HUGE, sleepFn: never });
+    expect(handle.acquisition).toMatchObject({ how: 'dead-holder', previous: { pid, token: 'origin-token' } });
+    expect(await handle.release()).toBe(true);
+  });
+
+  it('an origin-format lock on a local file system whose pid runs is held by that local process', async () => {
+    const lockPath = tempLock();
+    const pid = await liveChild();
+    writeFileSync(lockPath, `${pid}\n${Date.now()}\norigin-token\n`);
+    expect(await inspectRestartLock(lockPath, HUGE)).toMatchObject({ state: 'held', holder: { liveness: 'alive', assumedLocal: true, alive: true } });
     await expect(acquireLockFile(lockPath, { ...HUGE, sleepFn: stopWaiting })).rejects.toThrow('waited');
+  });
+
+  it('an origin-format lock on storage not known to be local still waits for its age: the host is unknown', async () => {
+    const lockPath = tempLock();
+    const child = await startLiveChild();
+    const pid = child.pid;
+    await child.kill();
+    writeFileSync(lockPath, `${pid}\n${Date.now()}\norigin-token\n`);
+    const shared = { ...HUGE, localFileSystem: () => false };
+    expect((await inspectRestartLock(lockPath, shared)).holder).toMatchObject({ liveness: 'unverifiable', assumedLocal: false, alive: false });
+    await expect(acquireLockFile(lockPath, { ...shared, sleepFn: stopWaiting })).rejects.toThrow('waited');
   });
 });

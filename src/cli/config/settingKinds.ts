@@ -14,6 +14,8 @@ export const SETTING_KINDS: Record<SettingArea, Record<string, SettingKind>> = {
     count: 'integer',
     probePorts: 'integer[]',
     poolFiles: 'string[]',
+    foreignPoolFiles: 'string[]',
+    originStart: 'integer',
     connectProbe: 'boolean',
     minScanIntervalMs: 'integer',
     breakGraceMs: 'integer',

@@ -1,5 +1,5 @@
 import { createConnection, createServer } from 'node:net';
-import { DEFAULT_PROBE_PORTS, dedupePorts } from './config';
+import { DEFAULT_PROBE_PORTS, dedupePorts, isValidPort } from './config';
 
 /**
  * The conflict canary: a plain bind (no SO_REUSEPORT; Node 20 never sets it) on `port` at
@@ -10,6 +10,9 @@ import { DEFAULT_PROBE_PORTS, dedupePorts } from './config';
  * broken probe for a free port.
  */
 export function isPortInUseOnAddress(port: number, address: string): Promise<boolean> {
+  // Port 0 would bind an ephemeral port and always "succeed": a free answer for a port nobody
+  // can probe. Refuse it (and every other non-port) as the pool constructor does.
+  if (!isValidPort(port)) return Promise.reject(new RangeError(`canary: port must be an integer from 1 to 65535 (got ${JSON.stringify(port)})`));
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -24,6 +27,9 @@ export function isPortInUseOnAddress(port: number, address: string): Promise<boo
 
 /** First probe port (de-duplicated, in order) that is in use on `address`, or `null`. */
 export async function findConflictingPort(address: string, ports: readonly number[] = DEFAULT_PROBE_PORTS): Promise<number | null> {
+  // Validate all ports before probing any, so a bad list fails whole rather than half-probed.
+  const bad = ports.filter((p) => !isValidPort(p));
+  if (bad.length > 0) throw new RangeError(`canary: ports must be integers from 1 to 65535 (got ${JSON.stringify(bad)})`);
   for (const port of dedupePorts(ports)) {
     if (await isPortInUseOnAddress(port, address)) return port;
   }

@@ -10,7 +10,10 @@ export { scanLoopbackListeners, ScanUnavailableError, type LoopbackListener } fr
 export { parseProcNetTcp, decodeProcNetAddress, isLoopbackAddress, isWildcardAddress, TCP_LISTEN, type ProcNetSocket } from './procNet';
 export { parseLsofListeners } from './lsofOutput';
 export { waitForPortsFree, stopProcess, type StopTarget, type StopOutcome, type StopOptions } from './teardown';
-export { parsePoolFile, serializePoolFile, PoolFileCorruptError, type PoolFileContent, type PoolSlot, type LeasedSlot, type ParkedSlot } from './poolFile';
+export { ORIGIN_POOL_FILE_NAME, DEFAULT_ORIGIN_START, originDefaultPoolFile, effectiveForeignPoolFiles, readForeignLeases, type ForeignLease, type ForeignLeases } from './foreignPools';
+export { PoolFileRefusedError, alternativePoolFile } from './ownPoolFile';
+export { readSettled, readPoolFileSettled, POOL_REREAD_INTERVAL_MS, POOL_MAX_READS, type StableReadOptions, type StableText } from './poolRead';
+export { parsePoolFile, serializePoolFile, isDamagedOwnPoolFile, PoolFileCorruptError, type PoolFileContent, type PoolSlot, type LeasedSlot, type ParkedSlot } from './poolFile';
 export { PoolLock, POOL_LOCK_STALE_MS } from './poolLock';
 export {
   resolvePoolConfig,
@@ -28,3 +31,4 @@ export {
 export { buildLoopbackSnapshot, addressesWithProblems, type LoopbackSnapshot, type AddressEntry, type AddressState, type PortEntry, type HolderEntry, type PoolSource } from './snapshot';
 export { inspectLoopback, readPoolSource, type InspectOptions } from './inspect';
 export { osProcessFacts, type ProcessFacts } from '../process';
+export { NotARegularFileError } from '../files/regularFile';

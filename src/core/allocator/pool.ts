@@ -1,12 +1,16 @@
 import { announceLease } from './announce';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, promises as fs, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
-import { addressForIndex, POOL_ENV, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
-import { emptySlots, parsePoolFile, PoolFileCorruptError, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
+import { addressForIndex, POOL_ENV, rangeError, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
+import { DEFAULT_ORIGIN_START, effectiveForeignPoolFiles, readForeignLeases, type ForeignLease } from './foreignPools';
+import { alternativePoolFile, decideOwnPoolFile } from './ownPoolFile';
+import { emptySlots, parsePoolFile, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
+import { defaultSleep, readPoolFileSettled, readSettled } from './poolRead';
 import { PoolLock, type PoolLockOptions } from './poolLock';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
 import { stopProcess, waitForPortsFree, type StopOutcome } from './teardown';
@@ -40,6 +44,17 @@ export interface LoopbackPoolOptions {
   lock?: PoolLockOptions;
   /** Used to name the holder of a conflicting port in the warning. */
   scan?: () => Promise<LoopbackListener[]>;
+  /** Waits between re-reads of a pool file caught mid-write by an in-place writer. */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Pool files of other pools on this machine (the origin helper's format or ours): their
+   * live leases and parked addresses are never leased here. They are only read.
+   */
+  foreignPoolFiles?: readonly string[];
+  /** Also honour the origin helper's default file (`<tmp>/harper-integration-test-loopback-pool.json`) when present. Default `true`. */
+  honourOriginDefaultFile?: boolean;
+  /** Last octet of index 0 in origin-format files, which record no range. Default 2 (older origin versions: 1). */
+  originStart?: number;
 }
 
 export interface SkippedAddress {
@@ -67,9 +82,15 @@ export interface LoopbackLease {
 }
 
 export class PoolExhaustedError extends Error {
-  constructor(readonly skipped: SkippedAddress[], config: PoolConfig) {
+  constructor(
+    readonly skipped: SkippedAddress[],
+    config: PoolConfig,
+    /** Addresses of the range held through foreign pool files when the pool gave up. */
+    readonly foreignHeld: ForeignLease[] = [],
+  ) {
     const detail = skipped.length ? `; skipped for conflicts: ${skipped.map((s) => `${s.address}:${s.port}${s.pid ? ` (pid ${s.pid})` : ''}`).join(', ')}` : '';
-    super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}`);
+    const foreign = foreignHeld.length ? `; leased in foreign pool files: ${foreignHeld.map((f) => `${f.address}${f.pid ? ` (pid ${f.pid})` : ' (parked)'} in ${f.file}`).join(', ')}` : '';
+    super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}${foreign}`);
     this.name = 'PoolExhaustedError';
   }
 }
@@ -90,6 +111,13 @@ export class LoopbackPool {
   private readonly facts: ProcessFacts;
   private readonly connectProbe: boolean;
   private readonly scan: () => Promise<LoopbackListener[]>;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** Named in refusals: where this pool could keep its own leases instead. */
+  private readonly suggestedPoolFile: string;
+  /** The foreign pool files honoured (see {@link LoopbackPoolOptions.foreignPoolFiles}). */
+  readonly foreignPoolFiles: readonly string[];
+  readonly originStart: number;
+  private readonly reportedUnreadable = new Set<string>();
 
   constructor(options: LoopbackPoolOptions = {}) {
     const env = options.env ?? process.env;
@@ -100,6 +128,24 @@ export class LoopbackPool {
     this.lock = new PoolLock(`${this.poolFile}.lock`, { facts: this.facts, ...options.lock });
     this.connectProbe = options.connectProbe ?? false;
     this.scan = options.scan ?? (() => scanLoopbackListeners());
+    this.sleep = options.sleep ?? defaultSleep;
+    this.suggestedPoolFile = alternativePoolFile(this.poolFile, defaultPoolFile(env));
+    this.originStart = options.originStart ?? DEFAULT_ORIGIN_START;
+    const originError = rangeError(this.originStart, 1);
+    if (originError) throw new RangeError(`LoopbackPool: originStart: ${originError.replace(/^start /, '')}`);
+    this.foreignPoolFiles = effectiveForeignPoolFiles(this.poolFile, options.foreignPoolFiles ?? [], options.honourOriginDefaultFile ?? true, env);
+  }
+
+  /** Addresses held in the foreign pool files right now. An unreadable one is warned about once. */
+  private async foreignLeases(): Promise<Map<string, ForeignLease>> {
+    if (this.foreignPoolFiles.length === 0) return new Map();
+    const { leases, unreadable } = await readForeignLeases(this.foreignPoolFiles, this.originStart, this.facts, this.sleep);
+    for (const why of unreadable) {
+      if (this.reportedUnreadable.has(why)) continue;
+      this.reportedUnreadable.add(why);
+      this.warn(`cannot honour the leases of a foreign pool file: ${why}`);
+    }
+    return leases;
   }
 
   async acquire(): Promise<LoopbackLease> {
@@ -107,13 +153,15 @@ export class LoopbackPool {
     const skip = new Set<number>();
     let unparkTried = false;
     for (;;) {
-      const taken = await this.update((slots) => this.takeFirstFree(slots, skip));
+      const foreign = await this.foreignLeases();
+      const taken = await this.update((slots) => this.takeFirstFree(slots, skip, foreign));
       if (taken === null) {
         if (!unparkTried && (await this.unparkFreed()) > 0) {
           unparkTried = true;
           continue;
         }
-        throw new PoolExhaustedError(skipped, this.config);
+        const inRange = [...foreign.values()].filter((f) => this.indexOf(f.address) !== null);
+        throw new PoolExhaustedError(skipped, this.config, inRange);
       }
       const address = addressForIndex(this.config.start, taken.index);
       let port: number | null;
@@ -123,7 +171,16 @@ export class LoopbackPool {
         await this.releaseSlot(taken.index, taken.token);
         throw err;
       }
-      if (port === null) return announceLease(this.leaseHandle(address, taken.index, taken.token), this.poolFile);
+      if (port === null) {
+        // A foreign pool may have leased the address while the canary ran (it cannot see our
+        // file): look once more, so the window for a double lease is the canary's, not ours.
+        const late = (await this.foreignLeases()).get(address);
+        if (!late) return announceLease(this.leaseHandle(address, taken.index, taken.token), this.poolFile);
+        await this.releaseSlot(taken.index, taken.token);
+        skip.add(taken.index);
+        this.warn(`skipping ${address}: just leased in foreign pool file ${late.file}${late.pid ? ` by pid ${late.pid}` : ''}`);
+        continue;
+      }
       await this.releaseSlot(taken.index, taken.token);
       skip.add(taken.index);
       const holder = await this.holderOf(address, port);
@@ -132,8 +189,13 @@ export class LoopbackPool {
     }
   }
 
-  private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>): { index: number; token: string } | null {
-    const index = slots.findIndex((slot, i) => slot === null && !skip.has(i));
+  private indexOf(address: string): number | null {
+    const index = Number(address.split('.')[3]) - this.config.start;
+    return address.startsWith('127.0.0.') && index >= 0 && index < this.config.count ? index : null;
+  }
+
+  private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>, foreign: ReadonlyMap<string, ForeignLease>): { index: number; token: string } | null {
+    const index = slots.findIndex((slot, i) => slot === null && !skip.has(i) && !foreign.has(addressForIndex(this.config.start, i)));
     if (index < 0) return null;
     const token = randomBytes(12).toString('hex');
     slots[index] = { state: 'leased', pid: process.pid, startTime: this.facts.startTime(process.pid), token, leasedAt: Date.now() };
@@ -231,7 +293,7 @@ export class LoopbackPool {
 
   /** The pool as it is on disk now (read without the lock: a consistent file, maybe a moment old). */
   async read(): Promise<PoolFileContent> {
-    const text = await readIfExists(this.poolFile);
+    const { text } = await readPoolFileSettled(this.poolFile, { sleep: this.sleep });
     if (text === null) return { format: 'flake-doctor', start: this.config.start, count: this.config.count, slots: emptySlots(this.config.count) };
     return parsePoolFile(text, this.poolFile, this.config.start);
   }
@@ -243,7 +305,7 @@ export class LoopbackPool {
   private async update<T>(change: (slots: PoolSlot[]) => T): Promise<T> {
     const held = await this.lock.acquire();
     try {
-      const slots = this.loadForUpdate();
+      const slots = await this.loadForUpdate();
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];
         if (slot?.state === 'leased' && !isSameProcessAlive(this.facts, slot.pid, slot.startTime)) slots[i] = null;
@@ -259,46 +321,23 @@ export class LoopbackPool {
     }
   }
 
-  private loadForUpdate(): PoolSlot[] {
-    const text = readIfExistsSync(this.poolFile);
-    if (text === null) return emptySlots(this.config.count);
-    let content: PoolFileContent;
-    try {
-      content = parsePoolFile(text, this.poolFile, this.config.start);
-    } catch (err) {
-      if (!(err instanceof PoolFileCorruptError)) throw err;
-      const kept = `${this.poolFile}.corrupt-${Date.now()}`;
-      renameSync(this.poolFile, kept);
-      this.warn(`${err.message}; reinitialised it and kept the corrupt copy as ${kept}`);
-      return emptySlots(this.config.count);
-    }
-    if (content.format === 'origin') {
-      // The origin helper could not read our format back; sharing its file would break it.
-      throw new Error(`pool file ${this.poolFile} is in the origin helper's format (an array of pids); flake-doctor can show it but will not rewrite it — give LoopbackPool its own poolFile`);
-    }
-    if (content.start !== this.config.start || content.count !== this.config.count) {
-      throw new Error(
-        `pool file ${this.poolFile} covers 127.0.0.${content.start}–127.0.0.${content.start + content.count - 1} but this pool is configured for 127.0.0.${this.config.start}–127.0.0.${this.config.start + this.config.count - 1}; use another poolFile or the same range`,
-      );
-    }
-    return content.slots;
+  private async loadForUpdate(): Promise<PoolSlot[]> {
+    // A read that parses is taken at once (our own writes are atomic renames); anything else
+    // may be an in-place writer caught mid-write and is re-read until it settles.
+    const read = await readSettled(() => readIfExistsSync(this.poolFile), { sleep: this.sleep });
+    const decision = decideOwnPoolFile(read, this.poolFile, this.config, this.suggestedPoolFile);
+    if (decision.kind === 'slots') return decision.slots;
+    // Provably ours and damaged: keep the damaged copy beside it, start afresh.
+    const kept = `${this.poolFile}.corrupt-${Date.now()}`;
+    renameSync(this.poolFile, kept);
+    this.warn(`${decision.why}; reinitialised it and kept the corrupt copy as ${kept}`);
+    return emptySlots(this.config.count);
   }
 }
 
+// Through the regular-file reader: a FIFO or a directory at the pool path is a clear error
+// naming it, never a blocked process or a bare EISDIR.
 function readIfExistsSync(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readRegularFileSync(path, { what: 'pool file' })?.text ?? null;
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await fs.readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}

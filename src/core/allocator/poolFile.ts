@@ -110,3 +110,23 @@ export function serializePoolFile(content: { start: number; count: number; slots
 export function emptySlots(count: number): PoolSlot[] {
   return Array.from({ length: count }, () => null);
 }
+
+// Our serializer writes `format` first, so even a truncated file of ours starts like this.
+const OWN_HEAD = new RegExp(`^\\s*\\{\\s*"format"\\s*:\\s*"${POOL_FILE_FORMAT}"`);
+
+/**
+ * Whether text that does not parse is provably a *damaged file of ours* (and so ours to
+ * reinitialise): it starts with our format marker and is not another version's file. Empty
+ * text, an array (the origin's format), other JSON or garbage are not provably ours.
+ */
+export function isDamagedOwnPoolFile(text: string): boolean {
+  if (!OWN_HEAD.test(text)) return false;
+  try {
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    // Complete JSON with our marker: damaged only if it is our version (a newer flake-doctor's
+    // file is its own, not ours to overwrite).
+    return raw.version === POOL_FILE_VERSION;
+  } catch {
+    return true;
+  }
+}

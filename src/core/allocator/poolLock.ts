@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
 
 /**
@@ -48,13 +49,10 @@ function parseContent(text: string): LockContent | null {
   return content;
 }
 
+// Lock content is four short lines; a bounded read keeps a junk-filled lock file from
+// stretching the critical section, and a FIFO or directory in the way is a clear error.
 function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  return readRegularFileSync(path, { what: 'pool lock file', maxBytes: 4096 })?.text ?? null;
 }
 
 export class PoolLock {
@@ -139,11 +137,15 @@ export class PoolLock {
       }
       const observed = readText(this.path);
       if (observed !== null && this.isStale(observed, this.path)) {
-        this.underReclaim(() => {
+        const reclaimed = this.underReclaim(() => {
           // Re-check while holding .reclaim: only the exact lock we judged stale goes.
           if (readText(this.path) === observed) rmSync(this.path, { force: true });
         });
-        continue;
+        // Retry at once only when the reclaim was ours (the stale lock is gone or changed).
+        // A busy or orphaned `.reclaim` (an empty one stays "fresh" by mtime for staleMs)
+        // is waited for like a busy lock: retrying without sleeping spun this synchronous
+        // loop for seconds and froze the event loop.
+        if (reclaimed) continue;
       }
       if (this.now() > deadline) throw new Error(`timed out after ${this.timeoutMs} ms waiting for pool lock ${this.path}`);
       await this.sleep(Math.min(1 + attempt, 10) + Math.random() * 2);

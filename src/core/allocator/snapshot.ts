@@ -37,6 +37,12 @@ export interface AddressEntry {
   poolIndex: number | null;
   /** The pool file that records this slot, if any. */
   poolFile: string | null;
+  /** That file's format; for `origin` files the range is not recorded but assumed. */
+  poolFormat: PoolFileContent['format'] | null;
+  /** For a slot from an origin-format file: the last octet its index 0 was taken to be. */
+  originStart: number | null;
+  /** The slot comes from a foreign pool file (another pool, honoured, never written). */
+  foreignPool: boolean;
   state: AddressState;
   holder: HolderEntry | null;
   parked: { parkedAt: number; reason: string } | null;
@@ -47,6 +53,8 @@ export interface AddressEntry {
 
 export interface PoolSource {
   file: string;
+  /** `foreign`: another pool's file, whose leases ours honours. Default `own`. */
+  role?: 'own' | 'foreign';
   content: PoolFileContent | null;
   /** Why the file could not be read (corrupt, unreadable); `null` when read or absent. */
   error: string | null;
@@ -56,7 +64,7 @@ export interface LoopbackSnapshot {
   takenAt: number;
   range: { start: number; count: number; first: string; last: string };
   probePorts: number[];
-  pools: { file: string; format: PoolFileContent['format'] | null; error: string | null }[];
+  pools: { file: string; role: 'own' | 'foreign'; format: PoolFileContent['format'] | null; error: string | null }[];
   /** Why sockets could not be listed; when set, `ports` are unknown, not empty. */
   scanError: string | null;
   addresses: AddressEntry[];
@@ -98,7 +106,7 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
   const entryFor = (address: string, poolIndex: number | null): AddressEntry => {
     let entry = entries.get(address);
     if (!entry) {
-      entry = { address, poolIndex, poolFile: null, state: 'free', holder: null, parked: null, ports: [], problems: [] };
+      entry = { address, poolIndex, poolFile: null, poolFormat: null, originStart: null, foreignPool: false, state: 'free', holder: null, parked: null, ports: [], problems: [] };
       entries.set(address, entry);
     }
     return entry;
@@ -110,9 +118,19 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
     pool.content.slots.forEach((slot, i) => {
       if (slot === null) return;
       const entry = entries.get(addressForIndex(pool.content!.start, i));
-      // A slot outside the configured range, or one already described by an earlier file, is skipped.
-      if (!entry || entry.poolIndex === null || entry.holder || entry.parked) return;
+      if (!entry || entry.poolIndex === null) return; // outside the configured range
+      if (entry.holder || entry.parked) {
+        // Already described by an earlier file. A second live lease is two pools handing out
+        // one address: the double lease that coexistence exists to prevent.
+        if (slot.state === 'leased' && entry.holder?.alive && isSameProcessAlive(facts, slot.pid, slot.startTime) && slot.pid !== entry.holder.pid) {
+          entry.problems.push(`double lease: also leased by pid ${slot.pid}${facts.commandLine(slot.pid) ? ` (${facts.commandLine(slot.pid)})` : ''} in ${pool.file}`);
+        }
+        return;
+      }
       entry.poolFile = pool.file;
+      entry.poolFormat = pool.content!.format;
+      entry.originStart = pool.content!.format === 'origin' ? pool.content!.start : null;
+      entry.foreignPool = pool.role === 'foreign';
       if (slot.state === 'parked') {
         entry.parked = { parkedAt: slot.parkedAt, reason: slot.reason };
       } else {
@@ -156,7 +174,7 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
       entry.problems.push(`probe port ${p.port} is held by ${who}${where}${holderPid ? `, not by the lease holder ${holderPid}` : ' while the address is not leased'}`);
     }
     if (entry.holder && !entry.holder.alive) entry.problems.push(`lease holder pid ${entry.holder.pid} is no longer running`);
-    entry.state = entry.problems.some((p) => p.startsWith('probe port'))
+    entry.state = entry.problems.some((p) => p.startsWith('probe port') || p.startsWith('double lease'))
       ? 'conflict'
       : entry.holder && !entry.holder.alive
         ? 'dead-holder'
@@ -175,7 +193,7 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
     takenAt: input.now,
     range: { start: config.start, count: config.count, first: addressForIndex(config.start, 0), last: addressForIndex(config.start, config.count - 1) },
     probePorts: [...config.probePorts],
-    pools: input.pools.map((p) => ({ file: p.file, format: p.content?.format ?? null, error: p.error })),
+    pools: input.pools.map((p) => ({ file: p.file, role: p.role ?? 'own', format: p.content?.format ?? null, error: p.error })),
     scanError: input.scanError,
     addresses,
   };

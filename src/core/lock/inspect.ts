@@ -2,7 +2,7 @@
 // The view (and any other front end) renders this and nothing else. Inspecting never writes
 // and never takes the mutex: it must be safe to run at any time, from any process.
 import { parseLockContent, parseMutexContent } from './content';
-import { readOrNull, statOrNull } from './files';
+import { readOrNull, statRegularOrNull, type LockFileRole } from './files';
 import { assessHolder, isProvablyDead, judgeLock, type HolderLiveness, type LockState } from './judge';
 import { mutexPath, reclaimPath } from './mutex';
 import { resolveOptions, type LockOptions, type ResolvedOptions } from './options';
@@ -18,6 +18,9 @@ export interface HolderSnapshot {
   startTime: string | null;
   bootId: string | null;
   liveness: HolderLiveness;
+  /** Origin-format content (no host) judged as a holder on this machine because the lock is
+   * on a local file system. */
+  assumedLocal: boolean;
   /** true: running; false: provably gone; null: cannot tell (another host). For
    * origin-format content this is whether the pid runs here, which is only a hint. */
   alive: boolean | null;
@@ -53,7 +56,7 @@ export interface RestartLockSnapshot {
   thresholds: { staleMs: number; mutexStaleMs: number };
 }
 
-export type InspectOptions = Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'now' | 'processFacts'>;
+export type InspectOptions = Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'now' | 'processFacts' | 'localFileSystem'>;
 
 export async function inspectRestartLock(lockPath: string, options?: InspectOptions): Promise<RestartLockSnapshot> {
   return inspectLockSync(lockPath, resolveOptions(options));
@@ -62,13 +65,14 @@ export async function inspectRestartLock(lockPath: string, options?: InspectOpti
 export function inspectLockSync(lockPath: string, options: ResolvedOptions): RestartLockSnapshot {
   const inspectedAt = options.now();
   const content = readOrNull(lockPath);
-  const judgement = judgeLock(content, inspectedAt, options.staleMs, options.processFacts);
+  const originIsLocal = () => options.localFileSystem(lockPath);
+  const judgement = judgeLock(content, inspectedAt, options.staleMs, options.processFacts, originIsLocal);
   // A future-timestamped lock is corrupt but still names a holder worth showing.
   const parsed = content === null ? null : parseLockContent(content);
   const record = judgement.record ?? (parsed?.ok ? parsed.record : null);
   let holder: HolderSnapshot | null = null;
   if (record !== null) {
-    const assessment = judgement.holder ?? assessHolder(record, options.processFacts);
+    const assessment = judgement.holder ?? assessHolder(record, options.processFacts, originIsLocal);
     const alive =
       assessment.liveness === 'alive' ? true : isProvablyDead(assessment.liveness) ? false : assessment.pidRunning;
     const live = assessment.liveness === 'alive' ? options.processFacts.commandLine(record.pid) : null;
@@ -81,6 +85,7 @@ export function inspectLockSync(lockPath: string, options: ResolvedOptions): Res
       startTime: record.startTime,
       bootId: record.bootId,
       liveness: assessment.liveness,
+      assumedLocal: assessment.assumedLocal,
       alive,
       commandLine: live ?? record.command,
       recordedCommand: record.command,
@@ -94,20 +99,21 @@ export function inspectLockSync(lockPath: string, options: ResolvedOptions): Res
     holder,
     corruptReason: judgement.corruptReason,
     rawContent: judgement.state === 'corrupt' && content !== null ? content.slice(0, 512) : null,
-    mutex: inspectAux(mutexPath(lockPath), inspectedAt, options),
-    reclaim: inspectAux(reclaimPath(lockPath), inspectedAt, options),
+    mutex: inspectAux(mutexPath(lockPath), 'lock mutex', inspectedAt, options),
+    reclaim: inspectAux(reclaimPath(lockPath), 'lock mutex reclaim', inspectedAt, options),
     thresholds: { staleMs: options.staleMs, mutexStaleMs: options.mutexStaleMs },
   };
   snapshot.summary = summarise(snapshot);
   return snapshot;
 }
 
-function inspectAux(path: string, now: number, options: ResolvedOptions): AuxFileSnapshot | null {
-  const stats = statOrNull(path);
+function inspectAux(path: string, role: LockFileRole, now: number, options: ResolvedOptions): AuxFileSnapshot | null {
+  // A directory (or FIFO…) in the way is an error naming it: every transition would fail on it.
+  const stats = statRegularOrNull(path, role);
   if (stats === null) return null;
   let holder: { pid: number } | null = null;
   try {
-    holder = parseMutexContent(readOrNull(path) ?? '');
+    holder = parseMutexContent(readOrNull(path, role) ?? '');
   } catch {
     holder = null;
   }

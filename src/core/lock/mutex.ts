@@ -9,7 +9,7 @@
 // `<mutex>.reclaim`, and re-checked while that is held, so two reapers cannot both remove it
 // (the second would otherwise remove a fresh mutex created after the first reap).
 import { formatMutexContent } from './content';
-import { createExclusive, newToken, statOrNull, unlinkIfContent, unlinkIfExists } from './files';
+import { createExclusive, newToken, statRegularOrNull, unlinkIfContent, unlinkIfExists, type LockFileRole } from './files';
 import type { MutexOperation, ResolvedOptions } from './options';
 
 export function mutexPath(lockPath: string): string {
@@ -62,7 +62,7 @@ export async function withRegistryMutex<T>(
  */
 function reapIfStale(lockPath: string, options: ResolvedOptions, reaped: ReapEvent[]): boolean {
   const path = mutexPath(lockPath);
-  const seen = statOrNull(path);
+  const seen = statRegularOrNull(path, 'lock mutex');
   if (seen === null) return true;
   if (options.now() - seen.mtimeMs <= options.mutexStaleMs) return false;
 
@@ -73,18 +73,18 @@ function reapIfStale(lockPath: string, options: ResolvedOptions, reaped: ReapEve
     // `.reclaim`, which blocked every later reap forever). The reclaim is held for
     // microseconds too, so one older than the mutex threshold is an orphan: clear it, but
     // only the very file we judged (same inode), then retry.
-    return clearIfStale(reclaim, options, 'orphaned-reclaim', reaped);
+    return clearIfStale(reclaim, 'lock mutex reclaim', options, 'orphaned-reclaim', reaped);
   }
   try {
     options.hooks.whileReclaimHeld?.();
     // Re-check under the reclaim: the mutex may have been released and re-created (fresh)
     // since we looked. Only the same, still-stale file is removed.
-    const now = statOrNull(path);
+    const now = statRegularOrNull(path, 'lock mutex');
     if (now !== null && now.ino === seen.ino && now.dev === seen.dev && options.now() - now.mtimeMs > options.mutexStaleMs) {
       if (unlinkIfExists(path)) reaped.push({ kind: 'stale-mutex', path, ageMs: Math.round(options.now() - now.mtimeMs) });
     }
   } finally {
-    unlinkIfContent(reclaim, reclaimContent);
+    unlinkIfContent(reclaim, reclaimContent, 'lock mutex reclaim');
   }
   return true;
 }
@@ -95,8 +95,8 @@ function reapIfStale(lockPath: string, options: ResolvedOptions, reaped: ReapEve
 // mutexStaleMs old plus two clearers interleaving within a few syscalls, and even then the
 // second reaper's same-inode re-check of the mutex still protects a fresh mutex unless a
 // third process creates one inside that same few-syscall window.
-function clearIfStale(path: string, options: ResolvedOptions, kind: ReapEvent['kind'], reaped: ReapEvent[]): boolean {
-  const seen = statOrNull(path);
+function clearIfStale(path: string, role: LockFileRole, options: ResolvedOptions, kind: ReapEvent['kind'], reaped: ReapEvent[]): boolean {
+  const seen = statRegularOrNull(path, role);
   if (seen === null) return true;
   const ageMs = options.now() - seen.mtimeMs;
   if (ageMs <= options.mutexStaleMs) return false;
@@ -113,5 +113,5 @@ function clearIfStale(path: string, options: ResolvedOptions, kind: ReapEvent['k
  * is never live.
  */
 export function clearOrphanedReclaimWhileHoldingMutex(lockPath: string, options: ResolvedOptions, reaped: ReapEvent[]): void {
-  clearIfStale(reclaimPath(lockPath), options, 'orphaned-reclaim', reaped);
+  clearIfStale(reclaimPath(lockPath), 'lock mutex reclaim', options, 'orphaned-reclaim', reaped);
 }

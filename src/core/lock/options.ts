@@ -1,4 +1,5 @@
 // Thresholds, their defaults, the injectable clock/sleep/process facts, and validation.
+import { isOnLocalFileSystem } from './local-fs';
 import { systemProcessFacts, type ProcessFacts } from './process-facts';
 
 export type SleepFn = (ms: number) => Promise<void>;
@@ -65,6 +66,10 @@ export interface LockOptions {
   now?: () => number;
   sleepFn?: SleepFn;
   processFacts?: ProcessFacts;
+  /** Whether a lock path is on a local file system (default: by its statfs type, Linux
+   * only). Decides whether origin-format content, which records no host, is judged as a
+   * holder on this machine. Injected by tests to play shared storage. */
+  localFileSystem?: (lockPath: string) => boolean;
   /** Aborts a wait (the rejection is the signal's reason). Never interrupts a transition. */
   signal?: AbortSignal;
   hooks?: LockHooks;
@@ -79,6 +84,7 @@ export interface ResolvedOptions {
   now: () => number;
   sleepFn: SleepFn;
   processFacts: ProcessFacts;
+  localFileSystem: (lockPath: string) => boolean;
   signal: AbortSignal | undefined;
   hooks: LockHooks;
 }
@@ -108,7 +114,7 @@ export function resolveOptions(options: LockOptions | undefined): ResolvedOption
   // (staleMs 0: a lock older than 0 ms is stale; maxWaitMs 0: always take over) and help tests.
   if (o.pollIntervalMs === 0) throw new RangeError('lock option pollIntervalMs must be at least 1 ms, got 0');
   if (o.mutexRetryMs === 0) throw new RangeError('lock option mutexRetryMs must be at least 1 ms, got 0');
-  for (const name of ['now', 'sleepFn'] as const) {
+  for (const name of ['now', 'sleepFn', 'localFileSystem'] as const) {
     if (o[name] !== undefined && typeof o[name] !== 'function') {
       throw new TypeError(`lock option ${name} must be a function, got ${describe(o[name])}`);
     }
@@ -122,6 +128,7 @@ export function resolveOptions(options: LockOptions | undefined): ResolvedOption
     now: o.now ?? Date.now,
     sleepFn: o.sleepFn ?? realSleep,
     processFacts: o.processFacts ?? systemProcessFacts,
+    localFileSystem: o.localFileSystem ?? isOnLocalFileSystem,
     signal: o.signal,
     hooks: o.hooks ?? {},
   };

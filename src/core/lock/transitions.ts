@@ -10,7 +10,7 @@ import { selfFacts } from './process-facts';
 
 /** Reads and judges the lock without the mutex: a hint only, never a basis for a write. */
 export function observeLock(lockPath: string, options: ResolvedOptions): LockJudgement {
-  return judgeLock(readIfExists(lockPath), options.now(), options.staleMs, options.processFacts);
+  return judgeLock(readIfExists(lockPath), options.now(), options.staleMs, options.processFacts, () => options.localFileSystem(lockPath));
 }
 
 export type TakeOutcome<R> =

@@ -60,6 +60,11 @@ export function holderAge(h: HolderSnapshot, now: number): number | null {
 
 /** Whether the holder runs, in words, from the core's liveness verdict. */
 export function holderStatus(h: HolderSnapshot): string {
+  const status = livenessWords(h);
+  return h.assumedLocal ? `${status} (origin-format lock: no host recorded, taken to be this machine's process because the lock is on a local file system)` : status;
+}
+
+function livenessWords(h: HolderSnapshot): string {
   switch (h.liveness) {
     case 'alive':
       return 'running';
@@ -72,7 +77,7 @@ export function holderStatus(h: HolderSnapshot): string {
     case 'other-host':
       return `on host ${h.host ?? 'unknown'}: cannot be checked from here (age decides)`;
     case 'unverifiable':
-      return `not verifiable (origin-format lock, age decides); pid ${h.pid} is ${h.alive ? 'running' : 'not running'} here`;
+      return `not verifiable (origin-format lock on a file system not known to be local, age decides); pid ${h.pid} is ${h.alive ? 'running' : 'not running'} here`;
   }
 }
 
@@ -141,6 +146,7 @@ export function lockTooltipMarkdown(label: string, s: RestartLockSnapshot, now: 
     lines.push(`| taken | ${new Date(h.timestamp).toISOString()}${age !== null ? `, ${formatAge(age)} ago` : ''} |`);
     lines.push(`| token | ${inlineCode(h.token)} |`);
     if (h.host) lines.push(`| host | ${inlineCode(h.host)} |`);
+    else if (h.assumedLocal) lines.push('| host | not recorded (origin format); this machine, since the lock is on a local file system |');
     if (h.startTime) lines.push(`| process start time | ${h.startTime} |`);
     lines.push('');
   }

@@ -24,6 +24,7 @@ export class AddressItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     const parts: string[] = [look.label];
     if (entry.holder) parts.push(holderName ?? `pid ${entry.holder.pid}`);
+    if (entry.foreignPool && (entry.holder || entry.parked)) parts.push('foreign pool');
     if (entry.ports.length) parts.push(`${entry.ports.length} port${entry.ports.length === 1 ? '' : 's'}`);
     this.description = parts.join(' · ');
     this.contextValue = `address.${entry.state}`;
@@ -36,6 +37,10 @@ export class AddressItem extends vscode.TreeItem {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${entry.address}** — ${STATE_LOOK[entry.state].label}\n\n`);
     if (entry.poolIndex !== null) md.appendMarkdown(`Pool slot ${entry.poolIndex}${entry.poolFile ? ` in ${inlineCode(entry.poolFile)}` : ''}\n\n`);
+    if (entry.foreignPool) md.appendMarkdown(`Held through a **foreign pool file** (another pool, read only): Flake Doctor's pool never leases this address while this lease lives.\n\n`);
+    if (entry.poolFormat === 'origin' && entry.originStart !== null) {
+      md.appendMarkdown(`Origin-format file: it records no range, so its index 0 is taken as \`127.0.0.${entry.originStart}\` (setting \`flakeDoctor.loopback.originStart\`; older origin versions start at \`127.0.0.1\`).\n\n`);
+    }
     if (entry.holder) {
       const h = entry.holder;
       md.appendMarkdown(`Lease holder: pid ${h.pid} (${h.alive ? 'running' : 'not running'})${h.command ? ` ${inlineCode(h.command)}` : ''}\n\n`);

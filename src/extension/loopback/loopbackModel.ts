@@ -61,7 +61,8 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
   }
 
   private async takeSnapshot(): Promise<LoopbackSnapshot> {
-    const snapshot = await inspectLoopback({ config: this.settings.config, poolFiles: this.settings.poolFiles, ...(this.scan ? { scan: this.scan } : {}) });
+    const { config, poolFiles, foreignPoolFiles, originStart } = this.settings;
+    const snapshot = await inspectLoopback({ config, poolFiles, foreignPoolFiles, originStart, ...(this.scan ? { scan: this.scan } : {}) });
     const key = JSON.stringify({ ...snapshot, takenAt: 0 });
     this.current = snapshot;
     if (key !== this.currentKey) {
@@ -83,7 +84,7 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
 
   private watchPoolFiles(): void {
     void this.watcher?.close();
-    const files = new Set(this.settings.poolFiles.map((f) => resolve(f)));
+    const files = new Set([...this.settings.poolFiles, ...this.settings.foreignPoolFiles].map((f) => resolve(f)));
     const dirs = [...new Set([...files].map((f) => dirname(f)))];
     // Watch the directories (a pool file may not exist yet, and is replaced by rename),
     // ignoring everything in them but the pool files themselves.

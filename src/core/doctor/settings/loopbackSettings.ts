@@ -1,6 +1,7 @@
 import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_POOL_COUNT, DEFAULT_POOL_START, DEFAULT_PROBE_PORTS, isValidPort, rangeError, type PoolConfig } from '../../allocator/config';
+import { DEFAULT_ORIGIN_START, originDefaultPoolFile } from '../../allocator/foreignPools';
 import { defaultPoolFile } from '../../allocator/pool';
 
 /**
@@ -11,6 +12,10 @@ import { defaultPoolFile } from '../../allocator/pool';
 export interface LoopbackSettings {
   config: PoolConfig;
   poolFiles: string[];
+  /** Other pools' files shown (read only) with their holders; always ends with the origin helper's default file. */
+  foreignPoolFiles: string[];
+  /** Last octet of index 0 in origin-format files, which record no range. */
+  originStart: number;
   minScanIntervalMs: number;
   breakGraceMs: number;
   connectProbe: boolean;
@@ -58,11 +63,22 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
     } else errors.push(`flakeDoctor.loopback.poolFiles must be a list of file paths (got ${JSON.stringify(rawFiles)}); using the default pool file`);
   }
 
+  // Like LoopbackPool's default, the origin helper's own file is always honoured (and shown,
+  // while it exists) besides the configured ones.
+  let foreignPoolFiles: string[] = [];
+  const rawForeign = get('foreignPoolFiles');
+  if (rawForeign !== undefined && rawForeign !== null) {
+    if (Array.isArray(rawForeign) && rawForeign.every((f) => typeof f === 'string' && f.trim() !== '')) foreignPoolFiles = (rawForeign as string[]).map((f) => expandPath(f.trim(), folders));
+    else errors.push(`flakeDoctor.loopback.foreignPoolFiles must be a list of file paths (got ${JSON.stringify(rawForeign)}); using none besides the origin helper's default file`);
+  }
+  foreignPoolFiles = [...new Set([...foreignPoolFiles, originDefaultPoolFile(env)])].filter((f) => !poolFiles.includes(f));
 
   return {
     settings: {
       config: { start, count, probePorts },
       poolFiles,
+      foreignPoolFiles,
+      originStart: int('originStart', DEFAULT_ORIGIN_START, 1, 254),
       minScanIntervalMs: int('minScanIntervalMs', 2000, 250, 600_000),
       breakGraceMs: int('breakGraceMs', 5000, 0, 60_000),
       connectProbe: reader.bool('connectProbe', true),

@@ -18,6 +18,11 @@ export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log:
     host.info(`Flake Doctor: ${entry.address} has no lease to release.`);
     return;
   }
+  if (entry.foreignPool) {
+    // Another pool's file: Flake Doctor only reads it (its owner may rewrite it in place).
+    host.info(`Flake Doctor: ${entry.address} is held in the foreign pool file ${entry.poolFile}; Flake Doctor never writes other pools' files (their owners may rewrite them in place); the pool that wrote it has to release it.`);
+    return;
+  }
   const what = entry.parked ? `the parked address ${entry.address}` : `the lease of dead pid ${entry.holder?.pid} on ${entry.address}`;
   const ok = await host.confirm(`Release ${what}?`, `Pool file: ${entry.poolFile}\nThe slot is freed only if its holder is still not running when the pool lock is held.`, 'Release');
   if (!ok) return;
