@@ -71,6 +71,9 @@ describe('Live bridge in a real VS Code', () => {
     await wb.page.keyboard.press('Control+Backquote');
     const terminal = wb.page.locator('.terminal-wrapper .xterm').first();
     await terminal.waitFor({ timeout: 60_000 });
+    // Type only once the shell has printed its prompt: keys sent before are lost.
+    const rows = wb.page.locator('.terminal-wrapper .xterm-rows').first();
+    await expect.poll(() => rows.innerText(), { timeout: 60_000 }).toMatch(/[$#]\s*$/);
     await terminal.click();
     await wb.page.keyboard.type('node stall.mjs\n', { delay: 20 });
 
