@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CODE_SERVER_BIN, ROOT, VSIX } from './paths.mjs';
+import { startBridgeScenario } from './demo/bridgeScenario.mjs';
 import { startListenerScenario } from './demo/listenerScenario.mjs';
 import { startLockScenario } from './demo/lockScenario.mjs';
 import { startLoopbackScenario } from './demo/loopbackScenario.mjs';
@@ -35,8 +36,9 @@ async function main() {
 
   step('starting demo scenarios');
   const scenarios = [];
-  for (const start of [startLoopbackScenario, startLockScenario, startRelayScenario, startListenerScenario]) scenarios.push(await start(demoDir));
+  for (const start of [startLoopbackScenario, startLockScenario, startRelayScenario, startListenerScenario, startBridgeScenario]) scenarios.push(await start(demoDir));
   const settings = Object.assign({}, ...scenarios.map((s) => s.settings));
+  const env = Object.assign({}, ...scenarios.map((s) => s.env ?? {}));
   writeFileSync(join(workspace, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never' }));
   writeFileSync(join(demoDir, 'config.yaml'), '');
@@ -49,7 +51,7 @@ async function main() {
   let port = Number(process.env.FLAKE_DOCTOR_DEMO_PORT || 8080);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`FLAKE_DOCTOR_DEMO_PORT must be a port number, got ${process.env.FLAKE_DOCTOR_DEMO_PORT}`);
   while (!(await portIsFree(port))) port++;
-  await startGroup(CODE_SERVER_BIN, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', workspace], { ready: 'HTTP server listening' });
+  await startGroup(CODE_SERVER_BIN, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', workspace], { ready: 'HTTP server listening', env });
 
   console.log('\n  Flake Doctor demo is running.\n');
   for (const s of scenarios) for (const line of s.lines) console.log(`  ${line}`);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
 
-const cores = process.argv.slice(2).length ? process.argv.slice(2) : ['allocator', 'lock', 'relay', 'listener', 'doctor', 'vitest'];
+const cores = process.argv.slice(2).length ? process.argv.slice(2) : ['allocator', 'lock', 'relay', 'listener', 'bridge', 'doctor', 'vitest'];
 let failed = false;
 for (const core of cores) {
   const entry = ['index.mts', 'index.ts'].map((f) => join(ROOT, 'bench', core, f)).find(existsSync);

@@ -23,8 +23,14 @@ export function deadPid(): number {
   return Number(r.stdout.trim());
 }
 
-/** The origin's three-line lock (pid, timestamp, token): no host, so its holder cannot be proven dead. */
-export function plantOriginLock(lockPath: string, pid: number): void {
+/**
+ * A lock left by a fleet member on another host (shared storage) that died holding it: its
+ * pid means nothing here, so no waiter can prove it dead, and only the lock's age frees it.
+ * (A dead holder on this host is no longer a flake: the lock core takes its lock over at once,
+ * in the origin's format too.)
+ */
+export const OTHER_HOST = 'ci-runner-7';
+export function plantOtherHostLock(lockPath: string, pid: number): void {
   mkdirSync(dirname(lockPath), { recursive: true });
-  writeFileSync(lockPath, `${pid}\n${Date.now()}\norigin-token-1\n`);
+  writeFileSync(lockPath, `${pid}\n${Date.now()}\nfleet-token-1\nhost=${OTHER_HOST}\n`);
 }

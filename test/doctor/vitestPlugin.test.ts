@@ -1,6 +1,6 @@
 // The vitest plugin on a real project (test/fixtures/doctor-project) run by real vitest in a
 // child process, with real faults staged: a lingering SO_REUSEPORT listener on the test's port
-// of its leased address, a broker that never answers, a restart lock left by a dead process.
+// of its leased address, a broker that never answers, a restart lock left by a process that died on another host.
 // Each failing test's output must name its culprit, the JSON report must validate against the
 // shipped schema, and a passing run must show no Flake Doctor section and write no report.
 import type { ChildProcess } from 'node:child_process';
@@ -11,7 +11,7 @@ import { bridgeDir, removeDir } from '../bridge/helpers';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 import { startReusePortListener, stopChild } from '../helpers/processes';
 import { childEnv, installFixture, run, VITEST_BIN, type RunResult } from './package';
-import { deadPid, plantOriginLock, startHangingServer } from './faults';
+import { deadPid, OTHER_HOST, plantOtherHostLock, startHangingServer } from './faults';
 import { compileReportSchema } from './schema';
 
 let fixture: Awaited<ReturnType<typeof installFixture>>;
@@ -45,7 +45,7 @@ beforeAll(async () => {
   lingering = await startReusePortListener(address, [httpPort]);
   hanging = await startHangingServer();
   holderPid = deadPid();
-  plantOriginLock(join(fixture.root, 'home/fleet/restart.lock'), holderPid);
+  plantOtherHostLock(join(fixture.root, 'home/fleet/restart.lock'), holderPid);
   failing = await run(process.execPath, [VITEST_BIN, 'run', 'failing'], {
     cwd: fixture.root,
     env: childEnv({ FIXTURE_HTTP_PORT: String(httpPort), FIXTURE_HANG_URL: hanging.url, FIXTURE_HOME: join(fixture.root, 'home'), FLAKE_DOCTOR_BRIDGE_DIR: dir }),
@@ -81,11 +81,11 @@ describe('a run with infrastructure failures', () => {
     expect(block).toContain('hanging-broker');
   });
 
-  it('names the restart lock the test was waiting on and its dead holder', () => {
+  it('names the restart lock the test was waiting on and its holder, dead on another host', () => {
     const block = failureBlock(failing.stdout + failing.stderr, 'failing/lock.test.mjs');
     expect(block).toContain('timed out');
     expect(block).toContain(`for restart lock ${join(fixture.root, 'home/fleet/restart.lock')}`);
-    expect(block).toContain(`pid ${holderPid} is not running here`);
+    expect(block).toContain(`holder on host ${OTHER_HOST}`);
     expect(block).toContain(`culprit: pid ${holderPid}`);
   });
 

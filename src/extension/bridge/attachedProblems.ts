@@ -2,6 +2,7 @@ import type { DoctorProblem } from '../../core/doctor/problem';
 import { bridgeProblems } from '../../core/doctor/bridgeProblems';
 import type { HealthThresholds } from '../../core/doctor/sessionHealth';
 import type { Problem } from '../problems/problemCenter';
+import { shortenLeft } from './attachedFormat';
 import type { AttachedProcess } from './bridgeModel';
 import { ATTACHED_ACTIONS } from './commands/actOnAttached';
 
@@ -31,8 +32,9 @@ export function attachedProblems(processes: readonly AttachedProcess[], health: 
       out.push({
         id: dp.id,
         source: dp.area,
-        label: `pid ${proc.entry.pid}: ${dp.area === 'calls' ? `${dp.subject} ${dp.state === 'stalled' ? 'stalled' : 'failing'}` : dp.message.split(':')[0]}`,
-        detail: dp.message,
+        label: `pid ${proc.entry.pid}: ${dp.subject}: ${dp.state.replace('-', ' ')}`,
+        // No ages here (the CLI's message has them): the list must not change while a call hangs.
+        detail: `${dp.subject} · in pid ${proc.entry.pid}: ${shortenLeft(proc.entry.command, 120)}${dp.culprit ? ` · culprit pid ${dp.culprit.pid}${dp.culprit.command ? ` (${shortenLeft(dp.culprit.command, 80)})` : ''}` : ''}`,
         reveal: () => reveal(dp, proc.key),
         fixes,
       });

@@ -1,0 +1,167 @@
+// Live bridge benchmark. Prints figures and ratios; asserts nothing about speed.
+//
+//   npx tsx bench/bridge/index.ts        (BENCH_ROUNDS, BENCH_REQUESTS, BENCH_STARTS tune it)
+//
+// 1. Overhead of the register module on an undici request loop: the same child process
+//    (bench/bridge/loop.mjs, BENCH_REQUESTS sequential requests to a local HTTP server) with
+//    and without `--require <register>`; rounds alternate the order; the figure is the median
+//    of per-round ratios (goal ≤ 1.03). Nobody is attached: this is what every test run pays.
+// 2. The same with a view attached and subscribed (what a run pays while VS Code watches it).
+// 3. Discovery latency: from spawn() of a process with the register module to the extension's
+//    BridgeModel (directory watch + connection) reporting it attached; p50/p95 over
+//    BENCH_STARTS processes (goal p95 ≤ 500 ms).
+// 4. A snapshot of a process with 1,000 HTTP calls in flight: time of client.snapshot() and
+//    its size in bytes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+import { connectBridge, listBridgeProcesses, type BridgeClient } from '../../src/core/bridge';
+import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
+const STARTS = Number(process.env.BENCH_STARTS ?? 30);
+const ROOT = join(__dirname, '..', '..');
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<string> } {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<string>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${out}`)))));
+  return { child, done };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'fd-bench-bridge-'));
+  const dir = join(work, 'b');
+  const register = join(work, 'register.cjs');
+  await build({ entryPoints: [join(ROOT, 'src/core/bridge/register.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: register, logLevel: 'warning' });
+  const http = createHttpServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
+  const loop = join(ROOT, 'bench/bridge/loop.mjs');
+  const env = { FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: 'always' };
+
+  try {
+    // 1 + 2: overhead, alternating order per round.
+    const ratios: number[] = [];
+    const watchedRatios: number[] = [];
+    const off: number[] = [];
+    const on: number[] = [];
+    const watched: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const measure = async (mode: 'off' | 'on' | 'watched'): Promise<number> => {
+        const args = mode === 'off' ? [loop, url, String(REQUESTS)] : ['--require', register, loop, url, String(REQUESTS)];
+        const { child, done } = run(args, env);
+        let client: BridgeClient | null = null;
+        if (mode === 'watched') {
+          for (let i = 0; i < 500 && !client; i++) {
+            const entry = (await listBridgeProcesses({ dir }).catch(() => [])).find((e) => e.pid === child.pid);
+            if (entry) client = await connectBridge(entry.socketPath);
+            else await new Promise((r) => setTimeout(r, 2));
+          }
+          client?.onDidChange(() => undefined);
+        }
+        const ms = (JSON.parse(await done) as { ms: number }).ms;
+        client?.close();
+        return ms;
+      };
+      const order: Array<'off' | 'on' | 'watched'> = round % 2 ? ['off', 'on', 'watched'] : ['watched', 'on', 'off'];
+      const r: Record<string, number> = {};
+      for (const mode of order) r[mode] = await measure(mode);
+      off.push(r.off!);
+      on.push(r.on!);
+      watched.push(r.watched!);
+      ratios.push(r.on! / r.off!);
+      watchedRatios.push(r.watched! / r.off!);
+    }
+    const perReq = (ms: number) => `${((ms / REQUESTS) * 1000).toFixed(1)} µs/request`;
+    console.log(`register overhead, ${REQUESTS} sequential undici requests, ${ROUNDS} rounds (median):`);
+    console.log(`  without the register module: ${median(off).toFixed(1)} ms (${perReq(median(off))})`);
+    console.log(`  with it, nobody attached:   ${median(on).toFixed(1)} ms (${perReq(median(on))})  ratio ${median(ratios).toFixed(3)} (goal ≤ 1.03: ${median(ratios) <= 1.03 ? 'met' : 'NOT met'})`);
+    console.log(`  with it, a view subscribed: ${median(watched).toFixed(1)} ms (${perReq(median(watched))})  ratio ${median(watchedRatios).toFixed(3)}`);
+
+    // 3: discovery latency through the extension's model.
+    const model = new BridgeModel({ dir, rescanDelayMs: 5 });
+    await model.start();
+    const latencies: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      const started = performance.now();
+      const { child } = run(['--require', register, '-e', 'setInterval(() => {}, 1e9)'], env);
+      await new Promise<void>((resolve) => {
+        const check = (p: { entry: { pid: number } }): void => {
+          if (p.entry.pid !== child.pid) return;
+          model.off('attached', check);
+          resolve();
+        };
+        model.on('attached', check);
+      });
+      latencies.push(performance.now() - started);
+      child.kill('SIGKILL');
+    }
+    await model.dispose();
+    console.log(`discovery, spawn() to attached in the extension's model, ${STARTS} processes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (goal p95 ≤ 500 ms: ${percentile(latencies, 95) <= 500 ? 'met' : 'NOT met'})`);
+
+    // 4: a snapshot with 1,000 calls in flight.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/never/answers?token=secret`;
+    const code = `const { Agent, request } = require('undici'); const a = new Agent({ connections: 2000 }); for (let i = 0; i < 1000; i++) request(${JSON.stringify(silentUrl)} + '&i=' + i, { dispatcher: a }).catch(() => {}); console.log('started');`;
+    const { child } = run(['--require', register, '-e', code], { ...env, NODE_PATH: join(ROOT, 'node_modules') });
+    let client: BridgeClient | null = null;
+    for (let i = 0; i < 1000 && !client; i++) {
+      const entry = (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid);
+      if (entry) client = await connectBridge(entry.socketPath);
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!client) throw new Error('the 1,000-call process never published');
+    let snap = await client.snapshot();
+    for (let i = 0; i < 400 && snap.httpCalls.length < 1000; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      snap = await client.snapshot();
+    }
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < 21; i++) {
+      const t = performance.now();
+      const s = await client.snapshot();
+      times.push(performance.now() - t);
+      bytes = Buffer.byteLength(JSON.stringify(s)) + 1;
+    }
+    console.log(`snapshot of a process with ${snap.httpCalls.length} HTTP calls in flight: median ${median(times).toFixed(1)} ms round trip, ${(bytes / 1024).toFixed(0)} KiB`);
+    client.close();
+    child.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    silent.close();
+  } finally {
+    http.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
