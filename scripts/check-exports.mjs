@@ -1,7 +1,10 @@
 // Checks the built library the way a harness uses it: each `flake-doctor/<core>` subpath
 // through `require` and through `import` (package self-reference), with the names other code
 // relies on (DESIGN.md "Contracts") present in both.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
 
@@ -41,6 +44,17 @@ else {
   if (version !== require('flake-doctor/package.json').version) problems.push(`flake-doctor --version printed ${JSON.stringify(version)}`);
 }
 if (!existsSync(join(ROOT, 'schema/doctor-report.schema.json'))) problems.push('schema/doctor-report.schema.json is missing');
+// The register module as a user preloads it: `node --import` and `node --require` by package name.
+for (const flag of ['--import', '--require']) {
+  const dir = mkdtempSync(join(tmpdir(), 'fd-check-'));
+  const r = spawnSync(process.execPath, [flag, 'flake-doctor/bridge/register', '-e', "process.stdout.write('ran')"], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: join(dir, 'bridge'), FLAKE_DOCTOR_DEBUG: '1', FLAKE_DOCTOR_BRIDGE_MODE: 'always' },
+  });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0 || r.stdout !== 'ran' || !r.stderr.includes('publishing on')) problems.push(`node ${flag} flake-doctor/bridge/register did not publish: exit ${r.status}, stderr ${r.stderr}`);
+}
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);

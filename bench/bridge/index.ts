@@ -12,6 +12,8 @@
 //    BENCH_STARTS processes (goal p95 ≤ 500 ms).
 // 4. A snapshot of a process with 1,000 HTTP calls in flight: time of client.snapshot() and
 //    its size in bytes.
+// 5. A process that exits at once: spawn() to exit with the register module against without
+//    it (goal: under 50 ms more), alternating, median over BENCH_EXITS pairs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -26,6 +28,7 @@ import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const STARTS = Number(process.env.BENCH_STARTS ?? 30);
+const EXITS = Number(process.env.BENCH_EXITS ?? 21);
 const ROOT = join(__dirname, '..', '..');
 
 function median(values: number[]): number {
@@ -152,6 +155,26 @@ async function main(): Promise<void> {
     child.kill('SIGKILL');
     for (const s of sockets) s.destroy();
     silent.close();
+
+    // 5: a process that exits at once.
+    const exitTime = async (withRegister: boolean): Promise<number> => {
+      const t = performance.now();
+      await run([...(withRegister ? ['--require', register] : []), '-e', '0'], env).done;
+      return performance.now() - t;
+    };
+    const plain: number[] = [];
+    const registered: number[] = [];
+    for (let i = 0; i < EXITS; i++) {
+      if (i % 2) {
+        plain.push(await exitTime(false));
+        registered.push(await exitTime(true));
+      } else {
+        registered.push(await exitTime(true));
+        plain.push(await exitTime(false));
+      }
+    }
+    const delay = median(registered) - median(plain);
+    console.log(`a process that exits at once: ${median(plain).toFixed(1)} ms without, ${median(registered).toFixed(1)} ms with the register module: +${delay.toFixed(1)} ms (goal < 50 ms: ${delay < 50 ? 'met' : 'NOT met'})`);
   } finally {
     http.close();
     rmSync(work, { recursive: true, force: true });
