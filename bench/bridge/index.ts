@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     for (let i = 0; i < STARTS; i++) {
       const started = performance.now();
-      const { child } = run(['--require', register, '-e', 'setInterval(() => {}, 1e9)'], env);
+      const { child, done } = run(['--require', register, '-e', 'setInterval(() => {}, 1e9)'], env);
+      done.catch(() => undefined); // killed below, on purpose
       await new Promise<void>((resolve) => {
         const check = (p: { entry: { pid: number } }): void => {
           if (p.entry.pid !== child.pid) return;
@@ -129,7 +130,8 @@ async function main(): Promise<void> {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/never/answers?token=secret`;
     const code = `const { Agent, request } = require('undici'); const a = new Agent({ connections: 2000 }); for (let i = 0; i < 1000; i++) request(${JSON.stringify(silentUrl)} + '&i=' + i, { dispatcher: a }).catch(() => {}); console.log('started');`;
-    const { child } = run(['--require', register, '-e', code], { ...env, NODE_PATH: join(ROOT, 'node_modules') });
+    const { child, done: killed } = run(['--require', register, '-e', code], { ...env, NODE_PATH: join(ROOT, 'node_modules') });
+    killed.catch(() => undefined); // killed below, on purpose
     let client: BridgeClient | null = null;
     for (let i = 0; i < 1000 && !client; i++) {
       const entry = (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid);

@@ -3,6 +3,7 @@
 // to its first error, so every reporter shows the culprits right next to the failure. Tests
 // that pass cost one beforeEach registration; nothing is scanned or read unless a test fails.
 
+import { threadId } from 'node:worker_threads';
 import { afterAll, beforeEach, inject, type TestContext } from 'vitest';
 import { LoopbackPool, type LoopbackLease } from '../core/allocator/pool';
 import { scanLoopbackListeners, type LoopbackListener } from '../core/allocator/scan';
@@ -44,7 +45,7 @@ async function describeFailure(ctx: TestContext): Promise<void> {
   const result = ctx.task.result;
   if (!result) return;
   const errors = result.errors ?? [];
-  const snapshot = new SnapshotSource((currentBridge() ?? bridge).tracker, ownProcessInfo('api')).build();
+  const snapshot = new SnapshotSource((currentBridge() ?? bridge).tracker, ownProcessInfo('api', threadId)).build();
   const waiting = snapshot.locks.filter((l) => l.state === 'waiting').map((l) => l.lockPath);
   const locks = new Map<string, RestartLockSnapshot>();
   await Promise.all(waiting.map(async (p) => locks.set(p, await inspectRestartLock(p))));

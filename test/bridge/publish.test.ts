@@ -1,6 +1,6 @@
 // Real processes publishing over the bridge: a stalled fetch, a relay, a lock waiter, a lease;
 // actions routed back into the process that owns the thing; exit and kill -9 clean-up.
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BridgeError, connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnapshot } from '../../src/core/bridge';
@@ -211,8 +211,12 @@ describe('processes that end', () => {
   it('a subscribed client does not keep a process alive, nor change its output or exit code', async () => {
     const dir = bridgeDir();
     dirs.push(dir);
+    const go = join(dir, 'go');
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--require', scripts.register, '-e', "setTimeout(() => console.log('bye'), 600)"], {
+    // The child idles until the test has subscribed (a barrier file), then finishes its work;
+    // it must then exit on its own although a client is still subscribed to it.
+    const code = `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); setTimeout(() => console.log('bye'), 20); } }, 10);`;
+    const child = spawn(process.execPath, ['--require', scripts.register, '-e', code], {
       env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_DEBUG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -220,13 +224,14 @@ describe('processes that end', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     const client = await connected(dir, child.pid!);
-    const snapshots: BridgeSnapshot[] = [];
-    client.onDidChange((s) => snapshots.push(s));
+    const first = new Promise<BridgeSnapshot>((resolve) => client.onDidChange(resolve));
+    expect((await first).process.pid).toBe(child.pid);
+    writeFileSync(go, '');
     expect(await exited).toBe(0);
     expect(out).toBe('bye\n');
     expect(err).toBe('');
-    expect(snapshots.length).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => (client.closed ? resolve() : client.onDidClose(() => resolve())));
   });
 });

@@ -1,8 +1,6 @@
 // What a publishing process says about itself, and the start identity that makes its socket
 // name unique to this incarnation of its pid.
 
-import { performance } from 'node:perf_hooks';
-import { threadId } from 'node:worker_threads';
 import { osProcessFacts } from '../process';
 import type { BridgeProcessInfo } from './types';
 
@@ -14,7 +12,8 @@ export function commandLineOf(argv: readonly string[]): string {
   return argv.map(quote).join(' ');
 }
 
-export function ownProcessInfo(via: BridgeProcessInfo['via']): BridgeProcessInfo {
+/** `threadId` comes from `node:worker_threads`, which the caller loads only once it publishes. */
+export function ownProcessInfo(via: BridgeProcessInfo['via'], threadId: number): BridgeProcessInfo {
   const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   return {
     pid: process.pid,

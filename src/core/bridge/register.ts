@@ -5,7 +5,6 @@
 // publishes: the extension's auto-attach sets it, since its NODE_OPTIONS reach every Node
 // process of a terminal. Nothing here throws, prints, or keeps the process alive.
 
-import { isMainThread } from 'node:worker_threads';
 import { parseAttachMode, shouldAttach } from './attachPolicy';
 import { bridgeDebug } from './debug';
 import { startBridge } from './server';
@@ -18,14 +17,15 @@ function register(): void {
     const mode = parseAttachMode(raw);
     if (raw !== undefined && raw !== '' && mode === null) bridgeDebug(`FLAKE_DOCTOR_BRIDGE_MODE=${JSON.stringify(raw)} is not off, smart or always; using always`);
     // A worker thread has no script of its own in argv: it follows its main thread's decision,
-    // which the main thread leaves in the environment under its pid (a child process, with
-    // another pid, decides for itself).
-    const mainThreadAttached = !isMainThread && process.env[MAIN_THREAD_ATTACHED] === String(process.pid);
+    // which the main thread leaves in the environment under its pid (a worker's env is a copy
+    // taken at its start; a child process, with another pid, decides for itself). Checked
+    // without loading `node:worker_threads`, which a process that exits at once should not pay.
+    const mainThreadAttached = process.env[MAIN_THREAD_ATTACHED] === String(process.pid);
     if (!mainThreadAttached && !shouldAttach(mode ?? 'always', process.argv, process.execArgv)) {
       bridgeDebug(`not publishing: ${mode} mode skips ${process.argv[1] ?? 'a process without a script'}`);
       return;
     }
-    if (isMainThread) process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
+    process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
     startBridge({ via: 'register' });
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);

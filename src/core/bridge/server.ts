@@ -7,7 +7,7 @@
 // discovery removes those).
 
 import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { CallTracker } from '../listener/tracker';
 import { isBridgeAction, performAction } from './actions';
@@ -86,7 +86,8 @@ class PublishingServer implements BridgeServer {
   readonly ready: Promise<boolean>;
   readonly tracker: CallTracker;
   private readonly source: SnapshotSource;
-  private readonly info: BridgeProcessInfo;
+  private readonly via: BridgeProcessInfo['via'];
+  private info: BridgeProcessInfo | null = null;
   private readonly maxRequestBytes: number;
   private readonly minPushMs: number;
   private server: Server | null = null;
@@ -98,22 +99,39 @@ class PublishingServer implements BridgeServer {
   private pushCostMs = 0;
   private stopped = false;
   private readonly onExit = (): void => this.removeFiles();
+  private deferred: NodeJS.Immediate | null = null;
+  private settle: (ok: boolean) => void = () => undefined;
 
   constructor(options: StartBridgeOptions) {
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.minPushMs = options.minPushIntervalMs ?? DEFAULT_MIN_PUSH_MS;
+    // At once: the channel subscription, so the process's very first fetch is seen.
     this.tracker = new CallTracker({ stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(), observeProcess: true, skipAllTagged: true });
-    const info = ownProcessInfo(options.via ?? 'api');
-    this.info = info;
-    this.source = new SnapshotSource(this.tracker, info);
-    this.ready = this.listen(options.dir, info).catch((err: Error) => {
-      this.failure = err.message;
-      bridgeDebug(`not publishing: ${err.message}`);
-      return false;
+    this.via = options.via ?? 'api';
+    this.source = new SnapshotSource(this.tracker);
+    // Everything else on the next turn, from an unref'd immediate: `net`, and through
+    // `listen()` `cluster`, `child_process` and `dgram`, cost tens of milliseconds to load,
+    // and a process that is done before then (a `node -e`, a CLI) should not pay for them.
+    this.ready = new Promise<boolean>((resolve) => {
+      this.settle = resolve;
+      this.deferred = setImmediate(() => {
+        this.deferred = null;
+        this.listen(options.dir).then(resolve, (err: Error) => {
+          this.failure = err.message;
+          bridgeDebug(`not publishing: ${err.message}`);
+          resolve(false);
+        });
+      });
+      this.deferred.unref();
     });
   }
 
-  private async listen(dirOption: string | undefined, info: BridgeProcessInfo): Promise<boolean> {
+  private async listen(dirOption: string | undefined): Promise<boolean> {
+    if (this.stopped) return false;
+    const [{ createServer }, { threadId }] = await Promise.all([import('node:net'), import('node:worker_threads')]);
+    const info = ownProcessInfo(this.via, threadId);
+    this.info = info;
+    this.source.info = info;
     const dir = dirOption ?? bridgeDirectory();
     ensureDirectory(dir);
     const socketPath = join(dir, socketFileName({ pid: info.pid, start: ownStartIdentity(), threadId: info.threadId }));
@@ -151,6 +169,11 @@ class PublishingServer implements BridgeServer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.deferred) {
+      clearImmediate(this.deferred);
+      this.deferred = null;
+      this.settle(false);
+    }
     const holder = globalThis as { [STATE_KEY]?: BridgeServer };
     if (holder[STATE_KEY] === this) delete holder[STATE_KEY];
     await this.ready;
@@ -184,7 +207,7 @@ class PublishingServer implements BridgeServer {
     socket.unref();
     socket.on('error', () => undefined);
     socket.on('close', () => this.unsubscribe(socket));
-    const hello: BridgeEvent = { event: 'hello', protocol: BRIDGE_PROTOCOL_VERSION, schemaVersion: BRIDGE_SCHEMA_VERSION, pid: this.info.pid, threadId: this.info.threadId };
+    const hello: BridgeEvent = { event: 'hello', protocol: BRIDGE_PROTOCOL_VERSION, schemaVersion: BRIDGE_SCHEMA_VERSION, pid: process.pid, threadId: this.info?.threadId ?? 0 };
     socket.write(encodeLine(hello));
     const splitter = new LineSplitter(this.maxRequestBytes);
     socket.on('data', (chunk: Buffer) => {

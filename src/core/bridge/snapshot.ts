@@ -23,10 +23,12 @@ export class SnapshotSource {
 
   constructor(
     private readonly tracker: CallTracker,
-    private readonly info: BridgeProcessInfo,
+    /** Set once the bridge publishes (it needs modules loaded only then). */
+    public info: BridgeProcessInfo | null = null,
   ) {}
 
   build(): BridgeSnapshot {
+    if (!this.info) throw new Error('the bridge has not started publishing yet');
     return {
       schemaVersion: BRIDGE_SCHEMA_VERSION,
       seq: ++this.seq,
