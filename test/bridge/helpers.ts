@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { REPO_ROOT } from '../helpers/processes';
 
 export interface BuiltScripts {
@@ -117,4 +118,57 @@ export async function kill(s: Spawned | undefined): Promise<void> {
   if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
   s.child.kill('SIGKILL');
   await s.exited;
+}
+
+export type SilentServer = Awaited<ReturnType<typeof startSilentServer>>;
+
+/**
+ * The hooks every bridge test file needs: the bundled scripts (and a silent server) for the
+ * file, and per test the directories, processes and clients it made, removed after it.
+ */
+export function useBridgeTestbed(options: { silentServer?: boolean } = {}) {
+  let scripts: BuiltScripts | null = null;
+  let silent: SilentServer | null = null;
+  const spawned: Spawned[] = [];
+  const dirs: string[] = [];
+  const cleanups: Array<() => unknown> = [];
+  beforeAll(async () => {
+    scripts = await buildScripts();
+    if (options.silentServer) silent = await startSilentServer();
+  });
+  afterAll(async () => {
+    await silent?.close();
+    if (scripts) removeDir(scripts.dir);
+  });
+  afterEach(async () => {
+    for (const clean of cleanups.splice(0).reverse()) await clean();
+    await Promise.all(spawned.splice(0).map(kill));
+    for (const d of dirs.splice(0)) removeDir(d);
+  });
+  return {
+    get scripts(): BuiltScripts {
+      if (!scripts) throw new Error('scripts are built in beforeAll');
+      return scripts;
+    },
+    get silent(): SilentServer {
+      if (!silent) throw new Error('useBridgeTestbed({ silentServer: true }) starts it in beforeAll');
+      return silent;
+    },
+    /** A fresh 0700 bridge directory, removed after the test. */
+    dir(): string {
+      const d = bridgeDir();
+      dirs.push(d);
+      return d;
+    },
+    /** The scenario worker with the register module (see spawnScenario), killed after the test. */
+    spawn(dir: string, steps: string[], opts: Parameters<typeof spawnScenario>[3] = {}): Spawned {
+      const p = spawnScenario(this.scripts, dir, steps, opts);
+      spawned.push(p);
+      return p;
+    },
+    /** Runs after the test, before its processes are killed (last registered, first run). */
+    onCleanup(fn: () => unknown): void {
+      cleanups.push(fn);
+    },
+  };
 }

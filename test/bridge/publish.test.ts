@@ -2,49 +2,28 @@
 // actions routed back into the process that owns the thing; exit and kill -9 clean-up.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BridgeError, connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnapshot } from '../../src/core/bridge';
 import { acquireLockFile } from '../../src/core/lock';
-import { bridgeDir, buildScripts, eventually, kill, removeDir, spawnScenario, startSilentServer, type BuiltScripts, type Spawned } from './helpers';
+import { eventually, kill, useBridgeTestbed, type Spawned } from './helpers';
 
-let scripts: BuiltScripts;
-let silent: Awaited<ReturnType<typeof startSilentServer>>;
-const spawned: Spawned[] = [];
-const clients: BridgeClient[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  scripts = await buildScripts();
-  silent = await startSilentServer();
-});
-afterAll(async () => {
-  await silent.close();
-  removeDir(scripts.dir);
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.all(spawned.splice(0).map(kill));
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const bed = useBridgeTestbed({ silentServer: true });
 
 function start(steps: string[], env: NodeJS.ProcessEnv = {}): { dir: string; proc: Spawned } {
-  const dir = bridgeDir();
-  dirs.push(dir);
-  const proc = spawnScenario(scripts, dir, steps, { env });
-  spawned.push(proc);
-  return { dir, proc };
+  const dir = bed.dir();
+  return { dir, proc: bed.spawn(dir, steps, { env }) };
 }
 
 async function connected(dir: string, pid: number): Promise<BridgeClient> {
   await eventually(async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === pid) ? true : undefined), `pid ${pid} listed`);
   const client = await connectBridge(pid, { dir });
-  clients.push(client);
+  bed.onCleanup(() => client.close());
   return client;
 }
 
 describe('a process started with the register module', () => {
   it('is listed with its command and publishes its fetch; Break aborts that fetch in that process', async () => {
-    const { dir, proc } = start(['fetch', silent.url], { FLAKE_DOCTOR_STALL_MS: '150' });
+    const { dir, proc } = start(['fetch', bed.silent.url], { FLAKE_DOCTOR_STALL_MS: '150' });
     const pid = proc.child.pid!;
     const entries = await eventually(async () => {
       const list = await listBridgeProcesses({ dir });
@@ -59,7 +38,7 @@ describe('a process started with the register module', () => {
     const call = await eventually(async () => (await client.snapshot()).httpCalls.find((c) => c.stalled), 'the fetch published as stalled');
     expect(call.method).toBe('GET');
     // The query carried a token: it never leaves the process.
-    expect(call.url).toBe(silent.url.replace(/\?.*$/, ''));
+    expect(call.url).toBe(bed.silent.url.replace(/\?.*$/, ''));
     expect(call.id).toMatch(/^http:/);
 
     const result = await client.act({ target: call.id, action: 'break' });
@@ -74,7 +53,7 @@ describe('a process started with the register module', () => {
   });
 
   it('pushes a new snapshot when a call goes stalled, without being asked', async () => {
-    const { dir, proc } = start(['fetch', silent.url], { FLAKE_DOCTOR_STALL_MS: '300' });
+    const { dir, proc } = start(['fetch', bed.silent.url], { FLAKE_DOCTOR_STALL_MS: '300' });
     await proc.waitFor('ready');
     const client = await connected(dir, proc.child.pid!);
     const seen: BridgeSnapshot[] = [];
@@ -116,13 +95,11 @@ describe('a process started with the register module', () => {
   });
 
   it('publishes a restart lock it waits for, then holds', async () => {
-    const dir = bridgeDir();
-    dirs.push(dir);
+    const dir = bed.dir();
     const lockPath = join(dir, 'restart.lock');
     const mine = await acquireLockFile(lockPath);
     try {
-      const proc = spawnScenario(scripts, dir, ['lock', lockPath]);
-      spawned.push(proc);
+      const proc = bed.spawn(dir, ['lock', lockPath]);
       await proc.waitFor('ready');
       const client = await connected(dir, proc.child.pid!);
       const waiting = await eventually(async () => (await client.snapshot()).locks[0], 'the waiter published');
@@ -138,11 +115,9 @@ describe('a process started with the register module', () => {
   });
 
   it('publishes the loopback lease it holds', async () => {
-    const dir = bridgeDir();
-    dirs.push(dir);
+    const dir = bed.dir();
     const poolFile = join(dir, 'pool.json');
-    const proc = spawnScenario(scripts, dir, ['lease', poolFile]);
-    spawned.push(proc);
+    const proc = bed.spawn(dir, ['lease', poolFile]);
     await proc.waitFor('ready');
     const client = await connected(dir, proc.child.pid!);
     const { leases } = await client.snapshot();
@@ -166,7 +141,7 @@ describe('a process started with the register module', () => {
 
 describe('processes that end', () => {
   it('kill -9 while a snapshot is asked for: the request settles with an error, the entry is cleaned up', async () => {
-    const { dir, proc } = start(['relay', 'fetch', silent.url]);
+    const { dir, proc } = start(['relay', 'fetch', bed.silent.url]);
     await proc.waitFor('ready');
     const client = await connected(dir, proc.child.pid!);
     const closed = new Promise<void>((resolve) => client.onDidClose(() => resolve()));
@@ -184,10 +159,8 @@ describe('processes that end', () => {
   });
 
   it('20 processes at once are all listed and reachable, and all go when killed', async () => {
-    const dir = bridgeDir();
-    dirs.push(dir);
-    const procs = Array.from({ length: 20 }, () => spawnScenario(scripts, dir, []));
-    spawned.push(...procs);
+    const dir = bed.dir();
+    const procs = Array.from({ length: 20 }, () => bed.spawn(dir, []));
     await Promise.all(procs.map((p) => p.waitFor('ready', 30_000)));
     const pids = procs.map((p) => p.child.pid!).sort((a, b) => a - b);
     const listed = await eventually(async () => {
@@ -198,7 +171,7 @@ describe('processes that end', () => {
     const snapshots = await Promise.all(
       listed.map(async (e) => {
         const c = await connectBridge(e.socketPath);
-        clients.push(c);
+        bed.onCleanup(() => c.close());
         return c.snapshot();
       }),
     );
@@ -209,14 +182,13 @@ describe('processes that end', () => {
   });
 
   it('a subscribed client does not keep a process alive, nor change its output or exit code', async () => {
-    const dir = bridgeDir();
-    dirs.push(dir);
+    const dir = bed.dir();
     const go = join(dir, 'go');
     const { spawn } = await import('node:child_process');
     // The child idles until the test has subscribed (a barrier file), then finishes its work;
     // it must then exit on its own although a client is still subscribed to it.
     const code = `const fs = require('fs'); const t = setInterval(() => { if (fs.existsSync(${JSON.stringify(go)})) { clearInterval(t); setTimeout(() => console.log('bye'), 20); } }, 10);`;
-    const child = spawn(process.execPath, ['--require', scripts.register, '-e', code], {
+    const child = spawn(process.execPath, ['--require', bed.scripts.register, '-e', code], {
       env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_DEBUG: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -4,30 +4,22 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BridgeDirectoryError, connectBridge, listBridgeProcesses } from '../../src/core/bridge';
-import { bridgeDir, buildScripts, eventually, kill, removeDir, spawnScenario, type BuiltScripts, type Spawned } from './helpers';
+import { eventually, kill, removeDir, useBridgeTestbed, type Spawned } from './helpers';
 
-let scripts: BuiltScripts;
-const spawned: Spawned[] = [];
-const dirs: string[] = [];
-const servers: Server[] = [];
+const bed = useBridgeTestbed();
 const isRoot = process.getuid?.() === 0;
 
-beforeAll(async () => {
-  scripts = await buildScripts();
-});
-afterAll(() => removeDir(scripts.dir));
-afterEach(async () => {
-  await Promise.all(spawned.splice(0).map(kill));
-  for (const s of servers.splice(0)) s.close();
-  for (const d of dirs.splice(0)) removeDir(d);
-});
-
 function freshDir(): string {
-  const d = bridgeDir();
-  dirs.push(d);
-  return d;
+  return bed.dir();
+}
+
+/** A socket server of the test's own, closed after the test. */
+function ownServer(handler?: (socket: import('node:net').Socket) => void): Server {
+  const server = createServer(handler);
+  bed.onCleanup(() => server.close());
+  return server;
 }
 
 /** Sends raw bytes to a bridge socket; resolves with every line it got back before the close. */
@@ -44,8 +36,7 @@ function rawExchange(socketPath: string, payload: string | Buffer): Promise<stri
 }
 
 async function publishing(dir: string): Promise<{ proc: Spawned; socketPath: string }> {
-  const proc = spawnScenario(scripts, dir, []);
-  spawned.push(proc);
+  const proc = bed.spawn(dir, []);
   await proc.waitFor('ready');
   const entry = await eventually(async () => (await listBridgeProcesses({ dir }))[0], 'the process listed');
   return { proc, socketPath: entry.socketPath };
@@ -108,11 +99,10 @@ describe('framing', () => {
     // A hostile "process" (a real socket in our own directory) that answers garbage.
     const dir = freshDir();
     const socketPath = join(dir, `${process.pid}-zz.sock`);
-    const server = createServer((s) => {
+    const server = ownServer((s) => {
       s.write('{"event":"hello","protocol":1,"schemaVersion":1,"pid":1,"threadId":0}\n');
       s.on('data', () => s.write('{"id":1,"result":{"schemaVersion":1}}\n'));
     });
-    servers.push(server);
     await new Promise<void>((r) => server.listen(socketPath, () => r()));
     const client = await connectBridge(socketPath);
     await expect(client.snapshot()).rejects.toMatchObject({ code: 'bad_message' });
@@ -122,8 +112,7 @@ describe('framing', () => {
   it('the client times out on a process that never says hello (frozen), instead of hanging', async () => {
     const dir = freshDir();
     const socketPath = join(dir, `${process.pid}-zy.sock`);
-    const server = createServer(() => undefined);
-    servers.push(server);
+    const server = ownServer(() => undefined);
     await new Promise<void>((r) => server.listen(socketPath, () => r()));
     await expect(connectBridge(socketPath, { connectTimeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
   });
@@ -134,8 +123,7 @@ describe('trust', () => {
     const dir = freshDir();
     chmodSync(dir, 0o755);
     await expect(listBridgeProcesses({ dir: dir })).rejects.toThrow(/mode 755; it must be 700/);
-    const proc = spawnScenario(scripts, dir, [], { env: { FLAKE_DOCTOR_DEBUG: '' } });
-    spawned.push(proc);
+    const proc = bed.spawn(dir, [], { env: { FLAKE_DOCTOR_DEBUG: '' } });
     await proc.waitFor('ready');
     expect(readdirSync(dir)).toEqual([]);
     // Silent to the user: its output is exactly what the program printed.
@@ -145,8 +133,7 @@ describe('trust', () => {
   it('says why it does not publish only when FLAKE_DOCTOR_DEBUG asks', async () => {
     const dir = freshDir();
     chmodSync(dir, 0o755);
-    const proc = spawnScenario(scripts, dir, [], { env: { FLAKE_DOCTOR_DEBUG: '1' } });
-    spawned.push(proc);
+    const proc = bed.spawn(dir, [], { env: { FLAKE_DOCTOR_DEBUG: '1' } });
     await proc.waitFor('ready');
     await eventually(() => (proc.output().includes('not publishing') ? true : undefined), 'the debug line');
     expect(proc.output()).toContain('must be 700');
@@ -158,8 +145,7 @@ describe('trust', () => {
     await expect(listBridgeProcesses({ dir })).rejects.toThrow(BridgeDirectoryError);
     await expect(listBridgeProcesses({ dir })).rejects.toThrow(/belongs to uid 65534, not to this user/);
     await expect(connectBridge(join(dir, '1-a.sock'))).rejects.toThrow(/belongs to uid 65534/);
-    const proc = spawnScenario(scripts, dir, []);
-    spawned.push(proc);
+    const proc = bed.spawn(dir, []);
     await proc.waitFor('ready');
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -167,8 +153,7 @@ describe('trust', () => {
   it.skipIf(!isRoot)('a socket owned by another user is refused by the client (needs root to make one)', async () => {
     const dir = freshDir();
     const socketPath = join(dir, `${process.pid}-zx.sock`);
-    const server = createServer();
-    servers.push(server);
+    const server = ownServer();
     await new Promise<void>((r) => server.listen(socketPath, () => r()));
     chownSync(socketPath, 65534, 65534);
     await expect(connectBridge(socketPath)).rejects.toThrow(/bridge socket .* belongs to uid 65534/);
@@ -178,7 +163,7 @@ describe('trust', () => {
     const real = freshDir();
     const link = `${real}-link`;
     symlinkSync(real, link);
-    dirs.push(link);
+    bed.onCleanup(() => removeDir(link));
     await expect(listBridgeProcesses({ dir: link })).rejects.toThrow(/symbolic link/);
   });
 
@@ -186,8 +171,7 @@ describe('trust', () => {
     const parent = freshDir();
     const dir = join(parent, 'not-yet');
     expect(await listBridgeProcesses({ dir })).toEqual([]);
-    const proc = spawnScenario(scripts, dir, []);
-    spawned.push(proc);
+    const proc = bed.spawn(dir, []);
     await proc.waitFor('ready');
     const entries = await eventually(async () => {
       const l = await listBridgeProcesses({ dir });
@@ -201,8 +185,7 @@ describe('trust', () => {
     mkdirSync(dir, { recursive: true });
     // A socket named for our own (live) pid but another start time: the pid was reused.
     const socketPath = join(dir, `${process.pid}-1.sock`);
-    const server = createServer();
-    servers.push(server);
+    const server = ownServer();
     await new Promise<void>((r) => server.listen(socketPath, () => r()));
     expect(await listBridgeProcesses({ dir })).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
@@ -213,9 +196,9 @@ describe('threads', () => {
   it('a worker thread publishes on a socket of its own, listed with its thread id', async () => {
     const dir = freshDir();
     const code = `const { Worker } = require('node:worker_threads'); new Worker("setInterval(() => {}, 1e9)", { eval: true }); console.log('ready');`;
-    const child = spawn(process.execPath, ['--require', scripts.register, '-e', code], { env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--require', bed.scripts.register, '-e', code], { env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }, stdio: 'ignore' });
     const proc: Spawned = { child, output: () => '', waitFor: async () => undefined, exited: new Promise((r) => child.once('exit', (c, s) => r({ code: c, signal: s }))) };
-    spawned.push(proc);
+    bed.onCleanup(() => kill(proc));
     const entries = await eventually(async () => {
       const l = await listBridgeProcesses({ dir });
       return l.length === 2 ? l : undefined;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BridgeSnapshot } from '../../src/core/bridge';
 import { attachedCallRows, attachedSessionRows, type RowContext } from '../../src/extension/bridge/attachedRows';
 import { shortScript, splitCommand } from '../../src/extension/bridge/attachedFormat';
@@ -16,7 +16,7 @@ import { readBridgeSettings } from '../../src/extension/bridge/bridgeSettings';
 import { ATTACHED_ACTIONS, actOnAttached } from '../../src/extension/bridge/commands/actOnAttached';
 import { lockWaiters, waitersSuffix } from '../../src/extension/bridge/lockWaiters';
 import type { Host } from '../../src/extension/common/hostApi';
-import { bridgeDir, buildScripts, eventually, kill, removeDir, spawnScenario, startSilentServer, type BuiltScripts, type Spawned } from '../bridge/helpers';
+import { eventually, useBridgeTestbed, type Spawned } from '../bridge/helpers';
 
 const ctx: RowContext = { now: 1_000_000, workspaceRoot: '/work/app', health: { backlogWarningBytes: 1024 * 1024 } };
 
@@ -120,24 +120,7 @@ describe('auto-attach', () => {
 });
 
 describe('Break on a call in an attached process', () => {
-  let scripts: BuiltScripts;
-  let silent: Awaited<ReturnType<typeof startSilentServer>>;
-  const spawned: Spawned[] = [];
-  const models: BridgeModel[] = [];
-  const dirs: string[] = [];
-  beforeAll(async () => {
-    scripts = await buildScripts();
-    silent = await startSilentServer();
-  });
-  afterAll(async () => {
-    await silent.close();
-    removeDir(scripts.dir);
-  });
-  afterEach(async () => {
-    await Promise.all(models.splice(0).map((m) => m.dispose()));
-    await Promise.all(spawned.splice(0).map(kill));
-    for (const d of dirs.splice(0)) removeDir(d);
-  });
+  const bed = useBridgeTestbed({ silentServer: true });
 
   function fakeHost(trusted: boolean, answer: boolean): Host & { asked: Array<{ message: string; detail: string; action: string }>; said: string[] } {
     const asked: Array<{ message: string; detail: string; action: string }> = [];
@@ -159,13 +142,11 @@ describe('Break on a call in an attached process', () => {
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, show: () => undefined };
 
   async function attachedStalledFetch(): Promise<{ model: BridgeModel; p: AttachedProcess; child: Spawned }> {
-    const dir = bridgeDir();
-    dirs.push(dir);
+    const dir = bed.dir();
     const model = new BridgeModel({ dir });
-    models.push(model);
+    bed.onCleanup(() => model.dispose());
     await model.start();
-    const child = spawnScenario(scripts, dir, ['fetch', silent.url]);
-    spawned.push(child);
+    const child = bed.spawn(dir, ['fetch', bed.silent.url]);
     const p = await eventually(() => model.processes().find((x) => (x.snapshot?.httpCalls.length ?? 0) > 0), 'attached with its call');
     return { model, p, child };
   }

@@ -1,35 +1,16 @@
 // The extension's view of attached processes, against real publishing processes: appear on a
 // directory event, vanish when killed (connection closed), act routed to the right process.
 import { readdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
-import { bridgeDir, buildScripts, eventually, kill, removeDir, spawnScenario, startSilentServer, type BuiltScripts, type Spawned } from '../bridge/helpers';
+import { eventually, useBridgeTestbed } from '../bridge/helpers';
 
-let scripts: BuiltScripts;
-let silent: Awaited<ReturnType<typeof startSilentServer>>;
-const spawned: Spawned[] = [];
-const models: BridgeModel[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  scripts = await buildScripts();
-  silent = await startSilentServer();
-});
-afterAll(async () => {
-  await silent.close();
-  removeDir(scripts.dir);
-});
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.dispose()));
-  await Promise.all(spawned.splice(0).map(kill));
-  for (const d of dirs.splice(0)) removeDir(d);
-});
+const bed = useBridgeTestbed({ silentServer: true });
 
 async function model(): Promise<{ m: BridgeModel; dir: string }> {
-  const dir = bridgeDir();
-  dirs.push(dir);
+  const dir = bed.dir();
   const m = new BridgeModel({ dir, ownPid: process.pid });
-  models.push(m);
+  bed.onCleanup(() => m.dispose());
   await m.start();
   return { m, dir };
 }
@@ -40,8 +21,7 @@ describe('BridgeModel', () => {
     expect(m.processes()).toEqual([]);
     const detached: string[] = [];
     m.on('detached', (p) => detached.push(p.key));
-    const proc = spawnScenario(scripts, dir, ['fetch', silent.url], { env: { FLAKE_DOCTOR_STALL_MS: '100' } });
-    spawned.push(proc);
+    const proc = bed.spawn(dir, ['fetch', bed.silent.url], { env: { FLAKE_DOCTOR_STALL_MS: '100' } });
     const attached = await eventually(() => m.processes().find((p) => p.snapshot?.httpCalls.some((c) => c.stalled)), 'the process attached with its stalled call');
     expect(attached.key).toBe(String(proc.child.pid));
     expect(attached.entry.command).toContain('scenario.cjs');
@@ -55,9 +35,8 @@ describe('BridgeModel', () => {
 
   it('routes an action to the process that owns the target, and refuses one for a process that is gone', async () => {
     const { m, dir } = await model();
-    const a = spawnScenario(scripts, dir, ['fetch', silent.url]);
-    const b = spawnScenario(scripts, dir, ['fetch', silent.url]);
-    spawned.push(a, b);
+    const a = bed.spawn(dir, ['fetch', bed.silent.url]);
+    const b = bed.spawn(dir, ['fetch', bed.silent.url]);
     const [pa, pb] = await eventually(() => {
       const ps = m.processes().filter((p) => (p.snapshot?.httpCalls.length ?? 0) > 0);
       return ps.length === 2 ? ps.sort((x, y) => x.entry.pid - y.entry.pid) : undefined;
@@ -75,12 +54,11 @@ describe('BridgeModel', () => {
   });
 
   it('reports a refused directory once, as a problem for the log, instead of throwing', async () => {
-    const dir = bridgeDir();
-    dirs.push(dir);
+    const dir = bed.dir();
     const { chmodSync } = await import('node:fs');
     chmodSync(dir, 0o777);
     const m = new BridgeModel({ dir });
-    models.push(m);
+    bed.onCleanup(() => m.dispose());
     const problems: string[] = [];
     m.on('problem', (p) => problems.push(p));
     await m.start();
