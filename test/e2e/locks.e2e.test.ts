@@ -27,6 +27,9 @@ describe('Restart Locks in a real VS Code', () => {
       settings: {
         // Keep the Loopback view on a private (empty) pool file, not the machine-wide one.
         'flakeDoctor.loopback.poolFiles': [join(mkdtempSync(join(tmpdir(), 'fd-e2e-locks-')), 'pool.json')],
+        // This file is about a dead holder: the lock must not turn stale (30 s by default)
+        // while a loaded machine takes its time to start code-server and the workbench.
+        'flakeDoctor.locks.staleMs': 3_600_000,
       },
     });
     // Planted before the workbench opens (the extension activates with it): found by the
