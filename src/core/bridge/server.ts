@@ -138,6 +138,8 @@ class PublishingServer implements BridgeServer {
     if (Buffer.byteLength(socketPath) > 107) throw new Error(`socket path ${socketPath} is longer than a Unix socket allows (107 bytes); set FLAKE_DOCTOR_BRIDGE_DIR to a shorter directory`);
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
+    // Before listen(): not even the listen in progress may keep the process alive.
+    server.unref();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(socketPath, () => {
@@ -146,7 +148,6 @@ class PublishingServer implements BridgeServer {
       });
     });
     server.on('error', (err) => bridgeDebug(`server error: ${err.message}`));
-    server.unref();
     if (this.stopped) {
       server.close();
       return false;
