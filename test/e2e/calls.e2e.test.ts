@@ -46,6 +46,7 @@ describe('Broker Calls in a real VS Code', () => {
   });
 
   afterAll(async () => {
+    await wb?.screenshot('view-broker-calls');
     await wb?.close();
     await server?.stop();
     await broker?.close();

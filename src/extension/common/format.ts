@@ -25,12 +25,13 @@ export function formatAge(ms: number): string {
 }
 
 /**
- * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
- * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
+ * Ages for row descriptions, in 10-second steps under a minute and whole minutes (rounded
+ * down) under an hour: every change of a row's text redraws it, and a redraw closes a tooltip
+ * someone is reading (see HoverHold). The tooltip has the exact age.
  */
 export function coarseAge(ms: number): string {
-  if (ms < 1000) return '<1 s';
-  if (ms < 5000) return '<5 s';
-  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
+  if (ms < 10_000) return '<10 s';
+  if (ms < 60_000) return `${Math.floor(ms / 10_000) * 10} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min`;
   return formatDuration(ms);
 }

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { AuxFileSnapshot, RestartLockSnapshot } from '../../core/lock';
 import { auxDescription, auxTooltipMarkdown, type AuxKind } from './lockFormat';
 
@@ -7,8 +8,9 @@ import { auxDescription, auxTooltipMarkdown, type AuxKind } from './lockFormat';
  * A `.mutex` or `.reclaim` file next to a lock. `contextValue`: `lockFile.<kind>.orphaned`
  * (left by a crashed process) or `lockFile.<kind>.held` (a transition in progress).
  */
-export class AuxFileItem extends vscode.TreeItem {
+export class AuxFileItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public lock: RestartLockSnapshot,
@@ -35,6 +37,7 @@ export class AuxFileItem extends vscode.TreeItem {
     this.iconPath = aux.stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('key');
     this.description = description;
     this.contextValue = `lockFile.${this.kind}.${aux.stale ? 'orphaned' : 'held'}`;
+    this.stateKey = this.contextValue;
     this.accessibilityInformation = { label: `${basename(aux.path)}, ${description.replace(/ · /g, ', ')}` };
     this.tooltip = undefined;
     return true;

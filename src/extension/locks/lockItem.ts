@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
 import { waitersMarkdown, waitersSuffix, type LockWaiter } from '../bridge/lockWaiters';
 import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
@@ -24,8 +25,9 @@ export function lockContextValue(s: RestartLockSnapshot): string {
  * files; a change in which of them exist changes the row's `id` (and makes a new item),
  * because VS Code keeps the collapsible state of an id it has seen.
  */
-export class LockItem extends vscode.TreeItem {
+export class LockItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
   /** Attached processes waiting for this lock (from the live bridge). */
   private waiters: readonly LockWaiter[] = [];
 
@@ -67,6 +69,7 @@ export class LockItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = contextValue;
+    this.stateKey = `${look.icon}|${contextValue}`;
     this.accessibilityInformation = { label: lockAccessibility(this.displayName, snapshot, now) };
     this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
     return true;

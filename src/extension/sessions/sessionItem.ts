@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { ClassifiedSession, SessionHealth } from './sessionHealth';
 import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionFormat';
 
@@ -14,8 +15,9 @@ const HEALTH_LOOK: Record<SessionHealth, { icon: string; color?: string }> = {
  * back to the element it was given, so a row that is replaced on every redraw could hand a
  * click to nobody while the tree is being refetched.
  */
-export class SessionItem extends vscode.TreeItem {
+export class SessionItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public classified: ClassifiedSession,
@@ -43,6 +45,7 @@ export class SessionItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = `session.${classified.health}`;
+    this.stateKey = `${icon}|${this.contextValue}`;
     this.accessibilityInformation = { label: sessionAccessibility(classified, now) };
     this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
     return true;
