@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { vscodeHost } from './common/host';
+import { vscodeHost } from './common/vscodeHost';
 import { createLog } from './log';
 import { BridgeFeature } from './bridge/registerBridge';
 import { CallsFeature } from './calls/registerCalls';

@@ -69,7 +69,7 @@ describe('session health', () => {
 describe('session rows', () => {
   it('the description carries role, remote address, RTT, queue, buffered, inbound age and write state', () => {
     expect(sessionDescription(classifySession(session(), thresholds), NOW)).toBe(
-      'provider · 127.0.0.1:40000 · RTT 0.4 ms · queue 0 (0 B) · buffered 0 B · in <10 s ago · write idle',
+      'provider · 127.0.0.1:40000 · RTT <1 ms · queue 0 (0 B) · buffered 0 B · in <10 s ago · write idle',
     );
     const armed = session({ lastPong: null, missedPongs: 1, lastInbound: null, writeDeadline: { state: 'armed', inFlight: 1, oldestHandedAt: NOW, dueAt: NOW + 9000, timeoutMs: 10_000 } });
     expect(sessionDescription(classifySession(armed, thresholds), NOW)).toBe(

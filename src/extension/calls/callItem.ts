@@ -46,6 +46,11 @@ export class CallItem extends vscode.TreeItem implements HeldRow {
     this.update(call, now);
   }
 
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.call.id;
+  }
+
   get callId(): string {
     return this.call.id;
   }

@@ -23,6 +23,11 @@ export class AuxFileItem extends vscode.TreeItem implements HeldRow {
     this.update(lock, aux, now);
   }
 
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.lockPath;
+  }
+
   get lockPath(): string {
     return this.lock.lockPath;
   }

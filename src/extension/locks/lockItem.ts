@@ -50,6 +50,11 @@ export class LockItem extends vscode.TreeItem implements HeldRow {
     return `lock:${s.lockPath}${s.mutex ? ':m' : ''}${s.reclaim ? ':r' : ''}`;
   }
 
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.lockPath;
+  }
+
   get lockPath(): string {
     return this.snapshot.lockPath;
   }

@@ -13,6 +13,11 @@ const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: st
 
 /** One loopback address. `contextValue` is `address.<state>` so menus can match by regex. */
 export class AddressItem extends vscode.TreeItem {
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.entry.address;
+  }
+
   constructor(
     readonly entry: AddressEntry,
     /** The holder as an attached process names itself ("pid 12 · test/api.test.ts"), when it is one. */

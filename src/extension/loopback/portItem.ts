@@ -4,6 +4,11 @@ import { inlineCode, truncate } from '../common/format';
 
 /** A port bound on an address, with its holder. `contextValue`: `port.conflict` / `port.ok`. */
 export class PortItem extends vscode.TreeItem {
+  /** Commands on a port act on its address (see commandArg). */
+  get subject(): string {
+    return this.address.address;
+  }
+
   constructor(
     readonly address: AddressEntry,
     readonly port: PortEntry,

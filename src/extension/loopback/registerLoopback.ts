@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
+import { subjectOf } from '../common/commandArg';
 import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
@@ -64,9 +65,9 @@ export class LoopbackFeature extends Disposable {
     register(BREAK_ADDRESS_COMMAND, (arg) => breakAddressCommand(this.model, host, log, arg));
     register(RELEASE_LEASE_COMMAND, (arg) => releaseLeaseCommand(this.model, host, log, arg));
     register('flakeDoctor.loopback.copyAddress', async (arg) => {
-      const address = arg instanceof AddressItem ? arg.entry.address : arg instanceof PortItem ? arg.address.address : typeof arg === 'string' ? arg : undefined;
+      const address = subjectOf(arg);
       if (!address) return;
-      await vscode.env.clipboard.writeText(address);
+      await host.copy(address);
       host.info(`Copied ${address}`);
     });
   }

@@ -28,6 +28,11 @@ export class SessionItem extends vscode.TreeItem implements HeldRow {
     this.update(classified, now);
   }
 
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.classified.session.id;
+  }
+
   get sessionId(): string {
     return this.classified.session.id;
   }

@@ -14,7 +14,7 @@ export { BREAK_CALL_COMMAND };
  */
 export async function breakCallCommand(model: CallsModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Break broker call')) return;
-  const call = await resolveInFlightCall(model, arg, 'Call to abort');
+  const call = await resolveInFlightCall(model, host, arg, 'Call to abort');
   if (!call) return;
   const who = `${call.name} (${call.method} ${call.url})`;
   const external = call.kind === 'external';

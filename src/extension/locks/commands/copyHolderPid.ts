@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import { resolveLock, type LockCommandContext } from './pickLock';
 
 export const COPY_HOLDER_PID_COMMAND = 'flakeDoctor.locks.copyPid';
@@ -11,6 +10,6 @@ export async function copyHolderPidCommand(ctx: LockCommandContext, arg: unknown
     ctx.host.info(`Flake Doctor: ${ctx.label(snapshot.lockPath)} has no holder now (${snapshot.summary}).`);
     return;
   }
-  await vscode.env.clipboard.writeText(String(snapshot.holder.pid));
+  await ctx.host.copy(String(snapshot.holder.pid));
   ctx.host.info(`Copied pid ${snapshot.holder.pid}`);
 }

@@ -52,7 +52,7 @@ function describe(outcome: StopOutcome): string {
  */
 export async function breakAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Break')) return;
-  const entry = await resolveAddress(model, arg, 'Address whose holders to stop', (a) => a.ports.some((p) => p.pid !== null));
+  const entry = await resolveAddress(model, host, arg, 'Address whose holders to stop', (a) => a.ports.some((p) => p.pid !== null));
   if (!entry) return;
   const targets = breakTargets(entry, [process.pid, process.ppid], process.getuid?.() ?? null);
   const stoppable = targets.filter((t) => t.refusal === null);

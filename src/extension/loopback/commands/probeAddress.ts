@@ -8,7 +8,7 @@ export const PROBE_ADDRESS_COMMAND = 'flakeDoctor.loopback.probe';
 
 /** Runs the conflict canary on every probe port of an address and reports each port. */
 export async function probeAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
-  const entry = await resolveAddress(model, arg, 'Address to probe');
+  const entry = await resolveAddress(model, host, arg, 'Address to probe');
   if (!entry) return;
   const { probePorts } = model.currentSettings.config;
   const results = await host.withProgress(`Probing ${entry.address}…`, () => probeAddress(entry.address, probePorts, model.currentSettings.connectProbe));

@@ -12,7 +12,7 @@ export const RELEASE_LEASE_COMMAND = 'flakeDoctor.loopback.release';
  */
 export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Release lease')) return;
-  const entry = await resolveAddress(model, arg, 'Lease to release', (a) => a.state === 'dead-holder' || a.state === 'parked');
+  const entry = await resolveAddress(model, host, arg, 'Lease to release', (a) => a.state === 'dead-holder' || a.state === 'parked');
   if (!entry) return;
   if (entry.poolIndex === null || !entry.poolFile) {
     host.info(`Flake Doctor: ${entry.address} has no lease to release.`);

@@ -25,7 +25,7 @@ export async function breakSessionCommand(model: SessionsModel, host: Host, log:
   const closeCode = typeof code === 'number' ? code : BREAK_CLOSE_CODE;
   const closeReason = typeof reason === 'string' ? reason : BREAK_CLOSE_REASON;
   if (!isValidCloseCode(closeCode)) throw new Error(`${closeCode} is not a close code a server may send`);
-  const target = await resolveSession(model, arg, 'Session to close');
+  const target = await resolveSession(model, host, arg, 'Session to close');
   if (!target) return;
   const s = target.session;
   const detail = [

@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import type { Host } from '../../common/host';
 import type { SessionsModel } from '../sessionsModel';
 
@@ -11,6 +10,6 @@ export async function copyUrlCommand(model: SessionsModel, host: Host): Promise<
     host.info('Flake Doctor: the WebSocket relay is not running.');
     return;
   }
-  await vscode.env.clipboard.writeText(url);
+  await host.copy(url);
   host.info(`Copied ${url}`);
 }

@@ -11,7 +11,7 @@ export const PROBE_SESSION_COMMAND = 'flakeDoctor.sessions.probe';
  * experiences, queue included), and reports the PONG round trip.
  */
 export async function probeSessionCommand(model: SessionsModel, host: Host, log: Log, arg: unknown): Promise<void> {
-  const target = await resolveSession(model, arg, 'Session to PING');
+  const target = await resolveSession(model, host, arg, 'Session to PING');
   if (!target) return;
   const s = target.session;
   const who = `${s.id} (${s.role}, ${remoteOf(s)})`;
