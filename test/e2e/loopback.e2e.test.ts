@@ -80,6 +80,6 @@ describe('Loopback Addresses in a real VS Code', () => {
     await dialog.getByRole('button', { name: 'Stop Processes' }).click();
     await exited;
     await expect.poll(() => wb.treeItem(view, conflicted).textContent(), { timeout: 30_000 }).toContain('free');
-    await expect.poll(() => wb.statusBar().textContent(), { timeout: 10_000 }).not.toContain('Flake Doctor');
+    await expect.poll(() => wb.statusBar().textContent(), { timeout: 10_000 }).not.toContain('problem');
   });
 });

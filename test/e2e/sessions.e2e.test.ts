@@ -96,7 +96,10 @@ describe('WebSocket Sessions in a real VS Code', () => {
       expect(await tooltip.isVisible()).toBe(true);
       await wb.page.waitForTimeout(200);
     }
-    await wb.page.mouse.move(5, 5);
+    // Put the hover away before the next test clicks rows under it.
+    await wb.page.mouse.move(900, 500);
+    await wb.page.keyboard.press('Escape');
+    await tooltip.waitFor({ state: 'hidden', timeout: 15_000 });
   });
 
   it('Probe sends a PING and reports the round trip', async () => {

@@ -113,9 +113,10 @@ describe('Broker Calls status-bar problems', () => {
       processCalls: [call({ id: 'x9', name: 'GET http://other/x', kind: 'external', method: 'GET', url: 'http://other/x', deadlineAt: null, stalled: true })],
     });
     const problems = callsProblems(s, reveal);
-    expect(problems.map((p) => [p.id, p.label, p.detail])).toEqual([
-      ['calls:c7:stalled', 'acquireJobs: stalled (POST /acquirejobs)', 'POST http://127.0.0.1:8181/acquirejobs · no answer yet · deadline 30 s'],
-      ['calls:x9:stalled', 'GET http://other/x: stalled', 'GET http://other/x · no answer yet · no deadline known'],
+    // Keyed by call name (a retry of an aborted call is the same problem); one state, one severity.
+    expect(problems.map((p) => [p.id, p.state, p.severity, p.label, p.detail])).toEqual([
+      ['calls:listener:acquireJobs:stalled', 'stalled', 'error', 'acquireJobs (POST /acquirejobs): stalled', 'no answer yet · deadline 30 s · POST http://127.0.0.1:8181/acquirejobs'],
+      ['calls:process:GET http://other/x:stalled', 'stalled', 'error', 'GET http://other/x: stalled', 'no answer yet · no deadline known · GET http://other/x'],
     ]);
     expect(problems[0]!.fixes.map((f) => [f.command, f.args])).toEqual([
       ['flakeDoctor.calls.break', ['c7']],
@@ -127,7 +128,7 @@ describe('Broker Calls status-bar problems', () => {
     const err = { name: 'TransportError', message: 'ECONNREFUSED', callName: 'exchangeToken', status: null, at: T0 };
     expect(callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 1, lastError: err }) }), reveal)).toEqual([]);
     const [p] = callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 3, lastError: err }) }), reveal);
-    expect([p?.label, p?.detail]).toEqual(['Broker listener failing (3 runs in a row)', 'exchangeToken: ECONNREFUSED']);
+    expect([p?.state, p?.label, p?.detail]).toEqual(['listener-failing', 'http://127.0.0.1:8181: listener failing', '3 runs failed in a row · exchangeToken: ECONNREFUSED']);
     expect(callsProblems(state({ listener: listener({ state: 'failed', lastError: err }) }), reveal)[0]?.fixes.map((f) => f.command)).toEqual(['flakeDoctor.calls.probe', 'flakeDoctor.calls.restart']);
   });
 });

@@ -1,7 +1,7 @@
 import type { DoctorProblem } from '../../core/doctor/problem';
 import { bridgeProblems } from '../../core/doctor/bridgeProblems';
 import type { HealthThresholds } from '../../core/doctor/sessionHealth';
-import type { Problem } from '../problems/problemCenter';
+import { viewProblem, type Problem } from '../problems/problem';
 import type { AttachedProcess } from './bridgeModel';
 import { ATTACHED_ACTIONS } from './commands/actOnAttached';
 
@@ -28,14 +28,7 @@ export function attachedProblems(processes: readonly AttachedProcess[], health: 
                 { label: '$(debug-restart) Restart the listener…', command: ATTACHED_ACTIONS.restartListener.id, args },
               ]
             : [{ label: `$(debug-stop) Break (abort the call in pid ${proc.entry.pid})…`, command: ATTACHED_ACTIONS.breakCall.id, args }];
-      out.push({
-        id: dp.id,
-        source: dp.area,
-        label: `pid ${proc.entry.pid}: ${dp.area === 'calls' ? `${dp.subject} ${dp.state === 'stalled' ? 'stalled' : 'failing'}` : dp.message.split(':')[0]}`,
-        detail: dp.message,
-        reveal: () => reveal(dp, proc.key),
-        fixes,
-      });
+      out.push(viewProblem(dp, { subject: `pid ${proc.entry.pid}: ${dp.subject}`, reveal: () => reveal(dp, proc.key), fixes }));
     }
   }
   return out;

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { HeldRow } from '../common/hoverHold';
+import { SEVERITY_ICON } from '../problems/problem';
 import type { CallOutcome, CallSnapshot } from '../../core/listener';
 import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
 
@@ -21,7 +23,7 @@ export function callState(call: CallSnapshot): CallState {
 
 function look(call: CallSnapshot): { icon: string; color?: string } {
   const state = callState(call);
-  if (state === 'stalled') return { icon: 'warning', color: 'list.warningForeground' };
+  if (state === 'stalled') return SEVERITY_ICON[PROBLEM_SEVERITY.stalled];
   if (state === 'ended') return OUTCOME_LOOK[call.outcome ?? 'error'];
   // A long poll is meant to wait; it must not look like trouble.
   return call.kind === 'long-poll' ? { icon: 'watch' } : { icon: 'arrow-swap' };

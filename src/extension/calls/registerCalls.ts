@@ -6,7 +6,7 @@ import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { ProblemCenter } from '../problems/problemCenter';
 import { CallsModel, type CallsState } from './callsModel';
 import { callsProblems } from './callsProblems';
 import { readCallsSettings, type CallsSettings } from './callsSettings';
@@ -45,6 +45,7 @@ export class CallsFeature extends Disposable {
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new CallsTreeProvider(this.model, bridge?.callsSection));
     this.view = this._register(vscode.window.createTreeView(CALLS_VIEW_ID, { treeDataProvider: this.tree }));
+    problems.registerBadge('calls', this.view, 'broker call problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('listenerEvent', (event) => this.logEvent(event));
@@ -157,7 +158,6 @@ export class CallsFeature extends Disposable {
   private render(state: CallsState): void {
     const problems = callsProblems(state, (id) => this.reveal(id));
     this.problems.setProblems('calls', problems);
-    this.view.badge = problemBadge(problems.length, 'broker call problem');
     const l = state.listener;
     this.view.description = l ? `${l.calls.inFlight.length} in flight` : undefined;
     this.view.message = state.settingsPending ? 'Settings changed since the listener started: stop and start it to apply them.' : undefined;

@@ -1,15 +1,18 @@
 import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
+import { SEVERITY_ICON } from '../problems/problem';
 import { waitersMarkdown, waitersSuffix, type LockWaiter } from '../bridge/lockWaiters';
 import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
 
+/** Problem states are coloured by their one severity (shared with the problem list and the doctor). */
 const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {
   free: { icon: 'circle-large-outline' },
   held: { icon: 'lock', color: 'charts.blue' },
-  stale: { icon: 'history', color: 'list.warningForeground' },
-  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground' },
-  corrupt: { icon: 'error', color: 'list.errorForeground' },
+  stale: { icon: 'history', color: SEVERITY_ICON[PROBLEM_SEVERITY.stale].color },
+  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color },
+  corrupt: SEVERITY_ICON[PROBLEM_SEVERITY.corrupt],
 };
 
 /** `lock.<state>`, then `.holder` when it names a holder (Copy pid) and `.orphaned` when a
@@ -65,7 +68,7 @@ export class LockItem extends vscode.TreeItem implements HeldRow {
     this.waiters = waiters;
     // A tidy lock whose mutex/reclaim was orphaned gets the warning icon: the state alone would look fine.
     const problem = lockProblems(snapshot).length > 0;
-    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? { icon: 'warning', color: 'list.warningForeground' } : STATE_LOOK[snapshot.state];
+    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? SEVERITY_ICON[PROBLEM_SEVERITY['orphaned-mutex']] : STATE_LOOK[snapshot.state];
     const description = lockDescription(snapshot, now) + waitersSuffix(waiters, now);
     const contextValue = lockContextValue(snapshot);
     const signature = `${look.icon}|${contextValue}|${description}`;

@@ -6,7 +6,8 @@ import { lockWaiters } from '../bridge/lockWaiters';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { ProblemCenter } from '../problems/problemCenter';
+import { REFRESH_LOCKS_COMMAND } from './commands/commandIds';
 import { BREAK_LOCK_COMMAND, breakLockCommand } from './commands/breakLock';
 import { COPY_HOLDER_PID_COMMAND, copyHolderPidCommand } from './commands/copyHolderPid';
 import type { LockCommandContext } from './commands/pickLock';
@@ -20,7 +21,7 @@ import { readLocksSettings, sameLocksSettings, type LocksSettings } from './lock
 import { LocksTreeProvider, type LocksNode } from './locksTreeProvider';
 
 export const LOCKS_VIEW_ID = 'flakeDoctor.restartLocks';
-export const REFRESH_LOCKS_COMMAND = 'flakeDoctor.locks.refresh';
+
 /** While the view is visible, locks are re-inspected (holder liveness) and ages redrawn at this pace; never while hidden. */
 const VISIBLE_TICK_MS = 1000;
 
@@ -50,6 +51,7 @@ export class LocksFeature extends Disposable {
     this.discovery.watch(settings.patterns);
     this.tree = this._register(new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])));
     this.view = this._register(vscode.window.createTreeView(LOCKS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    problems.registerBadge('locks', this.view, 'restart lock problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
@@ -131,7 +133,6 @@ export class LocksFeature extends Disposable {
   private render(state: LocksState): void {
     const problems = locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.reveal(path));
     this.problems.setProblems('locks', problems);
-    this.view.badge = problemBadge(problems.length, 'restart lock problem');
     const n = state.locks.length;
     this.view.description = n ? `${n} lock${n === 1 ? '' : 's'}` : undefined;
     const notes: string[] = [];

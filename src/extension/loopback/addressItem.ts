@@ -1,13 +1,16 @@
 import * as vscode from 'vscode';
 import type { AddressEntry, AddressState } from '../../core/allocator';
+import { PROBLEM_SEVERITY, STATE_WORDS } from '../../core/doctor/problem';
 import { formatDuration, inlineCode } from '../common/format';
+import { SEVERITY_ICON } from '../problems/problem';
 
-const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
+/** Problem states take their words and colour from the shared vocabulary (one severity per state). */
+export const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
   free: { icon: 'circle-large-outline', label: 'free' },
   leased: { icon: 'lock', color: 'charts.blue', label: 'leased' },
-  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground', label: 'holder dead' },
-  conflict: { icon: 'warning', color: 'list.errorForeground', label: 'conflict' },
-  parked: { icon: 'debug-pause', color: 'charts.yellow', label: 'parked' },
+  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color, label: STATE_WORDS['dead-holder'] },
+  conflict: { ...SEVERITY_ICON[PROBLEM_SEVERITY.conflict], label: STATE_WORDS.conflict },
+  parked: { icon: 'debug-pause', color: SEVERITY_ICON[PROBLEM_SEVERITY.parked].color, label: STATE_WORDS.parked },
   foreign: { icon: 'plug', color: 'charts.purple', label: 'not in pool' },
 };
 

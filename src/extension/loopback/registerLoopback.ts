@@ -6,7 +6,7 @@ import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { ProblemCenter } from '../problems/problemCenter';
 import { BREAK_ADDRESS_COMMAND, breakAddressCommand } from './commands/breakAddress';
 import { PROBE_ADDRESS_COMMAND, probeAddressCommand } from './commands/probeAddress';
 import { RELEASE_LEASE_COMMAND, releaseLeaseCommand } from './commands/releaseLease';
@@ -46,6 +46,7 @@ export class LoopbackFeature extends Disposable {
     );
     if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
     this.view = this._register(vscode.window.createTreeView(LOOPBACK_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    problems.registerBadge('loopback', this.view, 'loopback problem');
 
     this.model.on('change', (snapshot) => this.render(snapshot));
     this.model.on('error', (err) => log.warn(`Loopback refresh failed: ${err.message}`));
@@ -84,7 +85,6 @@ export class LoopbackFeature extends Disposable {
   private render(snapshot: LoopbackSnapshot): void {
     const problems = loopbackProblems(snapshot, (address) => this.reveal(address));
     this.problems.setProblems('loopback', problems);
-    this.view.badge = problemBadge(problems.length, 'loopback problem');
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);

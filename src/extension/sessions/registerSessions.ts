@@ -5,7 +5,7 @@ import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
 import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { ProblemCenter } from '../problems/problemCenter';
 import { BREAK_SESSION_COMMAND, breakSessionCommand } from './commands/breakSession';
 import { COPY_URL_COMMAND, copyUrlCommand } from './commands/copyUrl';
 import { PROBE_SESSION_COMMAND, probeSessionCommand } from './commands/probeSession';
@@ -44,6 +44,7 @@ export class SessionsFeature extends Disposable {
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new SessionsTreeProvider(this.model, bridge?.sessionsSection));
     this.view = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.tree }));
+    problems.registerBadge('sessions', this.view, 'WebSocket session problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('sessionOpened', (s) => log.info(`Session ${s.id} opened: ${s.role} from ${remoteOf(s)}`));
@@ -116,7 +117,6 @@ export class SessionsFeature extends Disposable {
   private render(state: SessionsState): void {
     const problems = sessionsProblems(state, (id) => this.reveal(id));
     this.problems.setProblems('sessions', problems);
-    this.view.badge = problemBadge(problems.length, 'WebSocket session problem');
     this.view.description = state.relay ? state.relay.url.replace(/^ws:\/\//, '') : state.status === 'failed' ? 'not running' : undefined;
     const notes: string[] = [];
     if (state.error) notes.push(`The relay is not running: ${state.error}.`);

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { worstSeverity } from '../../core/doctor/problem';
 import type { HeldRow } from '../common/hoverHold';
+import { SEVERITY_ICON } from '../problems/problem';
 import type { ClassifiedSession, SessionHealth } from './sessionHealth';
 import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionFormat';
 
@@ -40,7 +42,9 @@ export class SessionItem extends vscode.TreeItem implements HeldRow {
   /** Applies the latest snapshot; true when anything on screen changed. */
   update(classified: ClassifiedSession, now: number): boolean {
     this.classified = classified;
-    const look = HEALTH_LOOK[classified.health];
+    // An unhealthy session looks like its worst issue's severity (write overdue is an error).
+    const worst = classified.health === 'warning' ? worstSeverity(classified.issues.map((i) => i.kind)) : null;
+    const look = worst ? SEVERITY_ICON[worst] : HEALTH_LOOK[classified.health];
     // Providers and clients look different while healthy; a problem overrides both.
     const icon = classified.health === 'ok' && classified.session.role === 'client' ? 'device-desktop' : look.icon;
     const description = sessionDescription(classified, now);

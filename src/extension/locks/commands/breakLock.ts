@@ -4,8 +4,9 @@ import { requireTrust } from '../../common/host';
 import { breakDetail, isBreakable, sameLock } from '../breakPolicy';
 import { STATE_LABEL } from '../lockFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { BREAK_LOCK_COMMAND } from './commandIds';
 
-export const BREAK_LOCK_COMMAND = 'flakeDoctor.locks.break';
+export { BREAK_LOCK_COMMAND };
 export const KEEP_LOCK = 'Keep the Lock';
 export const FORCE_BREAK = 'Force Break';
 

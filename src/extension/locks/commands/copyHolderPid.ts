@@ -1,6 +1,7 @@
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { COPY_HOLDER_PID_COMMAND } from './commandIds';
 
-export const COPY_HOLDER_PID_COMMAND = 'flakeDoctor.locks.copyPid';
+export { COPY_HOLDER_PID_COMMAND };
 
 /** Copies the holder pid of the clicked lock, as it is now (not as the row last showed it). */
 export async function copyHolderPidCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {

@@ -1,7 +1,8 @@
 import { lockProblems, probeReport } from '../lockFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { PROBE_LOCK_COMMAND } from './commandIds';
 
-export const PROBE_LOCK_COMMAND = 'flakeDoctor.locks.probe';
+export { PROBE_LOCK_COMMAND };
 
 /** Inspects a lock afresh (holder liveness, age, companion files) and reports it. Read-only. */
 export async function probeLockCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {

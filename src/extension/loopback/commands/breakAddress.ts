@@ -3,9 +3,10 @@ import { osProcessFacts } from '../../../core/process';
 import { requireTrust, type Host } from '../../common/host';
 import type { Log } from '../../log';
 import type { LoopbackModel } from '../loopbackModel';
+import { BREAK_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const BREAK_ADDRESS_COMMAND = 'flakeDoctor.loopback.break';
+export { BREAK_ADDRESS_COMMAND };
 
 interface Target {
   pid: number;

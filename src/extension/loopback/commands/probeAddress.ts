@@ -2,9 +2,10 @@ import { probeAddress } from '../../../core/allocator';
 import type { Host } from '../../common/host';
 import type { Log } from '../../log';
 import type { LoopbackModel } from '../loopbackModel';
+import { PROBE_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const PROBE_ADDRESS_COMMAND = 'flakeDoctor.loopback.probe';
+export { PROBE_ADDRESS_COMMAND };
 
 /** Runs the conflict canary on every probe port of an address and reports each port. */
 export async function probeAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {

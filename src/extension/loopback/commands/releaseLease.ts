@@ -2,9 +2,10 @@ import { LoopbackPool } from '../../../core/allocator';
 import { requireTrust, type Host } from '../../common/host';
 import type { Log } from '../../log';
 import type { LoopbackModel } from '../loopbackModel';
+import { RELEASE_LEASE_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const RELEASE_LEASE_COMMAND = 'flakeDoctor.loopback.release';
+export { RELEASE_LEASE_COMMAND };
 
 /**
  * Frees the pool slot of a dead holder (or a parked address). The pool re-checks under its

@@ -4,8 +4,9 @@ import type { Log } from '../../log';
 import { remoteOf } from '../sessionFormat';
 import type { SessionsModel } from '../sessionsModel';
 import { resolveSession } from './pickSession';
+import { BREAK_SESSION_COMMAND } from './commandIds';
 
-export const BREAK_SESSION_COMMAND = 'flakeDoctor.sessions.break';
+export { BREAK_SESSION_COMMAND };
 
 /**
  * 4500: the relay's "closed by operator", in the relay's own close-code block (clear of the

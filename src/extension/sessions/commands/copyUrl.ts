@@ -1,7 +1,8 @@
 import type { Host } from '../../common/host';
 import type { SessionsModel } from '../sessionsModel';
+import { COPY_URL_COMMAND } from './commandIds';
 
-export const COPY_URL_COMMAND = 'flakeDoctor.sessions.copyUrl';
+export { COPY_URL_COMMAND };
 
 /** Copies the relay's base URL (never the token: peers add `/provider` or `/client` and their credential). */
 export async function copyUrlCommand(model: SessionsModel, host: Host): Promise<void> {

@@ -3,8 +3,9 @@ import type { Log } from '../../log';
 import { formatRtt, remoteOf } from '../sessionFormat';
 import type { SessionsModel } from '../sessionsModel';
 import { resolveSession } from './pickSession';
+import { PROBE_SESSION_COMMAND } from './commandIds';
 
-export const PROBE_SESSION_COMMAND = 'flakeDoctor.sessions.probe';
+export { PROBE_SESSION_COMMAND };
 
 /**
  * Sends a PING now, through the session's own queue (so it measures what the peer
