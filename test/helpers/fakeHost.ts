@@ -34,6 +34,7 @@ export function fakeHost(options: { trusted?: boolean; answers?: Array<boolean |
     info: (m) => void host.said.push(`info: ${m}`),
     warn: (m) => void host.said.push(`warn: ${m}`),
     error: (m) => void host.said.push(`error: ${m}`),
+    showDetails: (title, details) => void host.said.push(`details: ${title}\n${details}`),
     async pick<T>(items: readonly PickItem<T>[]) {
       host.picks.push(items);
       const i = options.pick ? options.pick(items) : -1;

@@ -3,6 +3,7 @@ import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { HeldRow } from '../common/hoverHold';
 import { SEVERITY_ICON } from '../problems/problem';
 import type { CallOutcome, CallSnapshot } from '../../core/listener';
+import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
 import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
 
 /** What a call row is, for its icon and its menus (`contextValue` = `call.<state>`). */
@@ -45,6 +46,8 @@ export class CallItem extends vscode.TreeItem implements HeldRow {
   ) {
     super(callLabel(call), vscode.TreeItemCollapsibleState.None);
     this.id = `${list}:${call.id}`;
+    // A click shows every fact of the call.
+    this.command = { command: SHOW_CALL_DETAILS_COMMAND, title: 'Show Details', arguments: [call.id] };
     this.update(call, now);
   }
 

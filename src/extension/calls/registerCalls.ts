@@ -1,7 +1,11 @@
 import * as vscode from 'vscode';
 import type { ListenerEvent } from '../../core/listener';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
+import { subjectOf } from '../common/commandArg';
+import { plainText } from '../common/format';
+import { callTooltipMarkdown } from './callsFormat';
+import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
@@ -88,7 +92,12 @@ export class CallsFeature extends Disposable {
     register(STOP_LISTENER_COMMAND, () => stopListenerCommand(model, host, log));
     register(RESTART_LISTENER_COMMAND, () => restartListenerCommand(model, host, log));
     register(PROBE_BROKER_COMMAND, () => probeBrokerCommand(model, host, log));
-    register(BREAK_CALL_COMMAND, (arg) => breakCallCommand(model, host, log, arg));
+    register(BREAK_CALL_COMMAND, (arg) => breakCallCommand(model, host, log, orSelection(this.view, arg)));
+    register(SHOW_CALL_DETAILS_COMMAND, async (arg) => {
+      const id = subjectOf(arg);
+      const call = id ? model.call(id) : undefined;
+      if (call) host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
+    });
     register(COPY_BROKER_URL_COMMAND, () => copyBrokerUrlCommand(model, host));
   }
 

@@ -20,6 +20,14 @@ export function registerSafeCommand(id: string, handler: CommandHandler, host: H
 }
 
 /**
+ * Keybindings (and the palette) pass no row: a command then acts on the row selected in its
+ * view, if any — the confirmation of a destructive one still names it — and asks otherwise.
+ */
+export function orSelection(view: { readonly selection: readonly unknown[] }, arg: unknown): unknown {
+  return arg ?? view.selection[0];
+}
+
+/**
  * The value the user set for `key` (folder, then workspace, then user settings), or
  * `undefined`: the settings readers validate only what was set and own their defaults.
  */

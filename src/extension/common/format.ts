@@ -15,6 +15,18 @@ export function inlineCode(text: string): string {
   return `${fence}${text.replace(/\n/g, ' ')}${fence}`;
 }
 
+/** Tooltip Markdown as plain text, for a modal's detail (which shows no Markdown). */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/\$\([a-z-~]+\)\s*/g, '')
+    .replace(/^\|\s*\|\s*\|\s*$/gm, '')
+    .replace(/^\|---\|---\|\s*$/gm, '')
+    .replace(/^\| (.*?) \| (.*) \|$/gm, '$1: $2')
+    .replace(/\*\*|`/g, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
 export function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -26,6 +26,8 @@ export interface Host {
   info(message: string, details?: string): void;
   warn(message: string, details?: string): void;
   error(message: string, details?: string): void;
+  /** A row's facts in a modal (a row's default action when it has nothing to open). */
+  showDetails(title: string, details: string): void;
   pick<T>(items: readonly PickItem<T>[], options: { placeHolder: string; title?: string }): Promise<T | undefined>;
   copy(text: string): Promise<void>;
   withProgress<T>(title: string, task: () => Promise<T>): Promise<T>;

@@ -33,6 +33,7 @@ export const vscodeHost: Host = {
   info: (m, d) => notify(vscode.window.showInformationMessage, m, d),
   warn: (m, d) => notify(vscode.window.showWarningMessage, m, d),
   error: (m, d) => notify(vscode.window.showErrorMessage, m, d),
+  showDetails: (title, details) => void vscode.window.showInformationMessage(title, { modal: true, detail: details }),
   async pick(items, options) {
     const picked = await vscode.window.showQuickPick(
       items.map((i) => ({ label: i.label, description: i.description, detail: i.detail, item: i })),

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
+import { REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
 import type { AuxFileSnapshot, RestartLockSnapshot } from '../../core/lock';
 import { auxDescription, auxTooltipMarkdown, type AuxKind } from './lockFormat';
 
@@ -20,6 +21,8 @@ export class AuxFileItem extends vscode.TreeItem implements HeldRow {
   ) {
     super(basename(aux.path), vscode.TreeItemCollapsibleState.None);
     this.id = `lockFile:${aux.path}`;
+    // A click opens the file (a free lock's folder is revealed instead).
+    this.command = { command: REVEAL_LOCK_FILE_COMMAND, title: 'Open Lock File', arguments: [this] };
     this.update(lock, aux, now);
   }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
+import { REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
 import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
 import { SEVERITY_ICON } from '../problems/problem';
@@ -42,6 +43,8 @@ export class LockItem extends vscode.TreeItem implements HeldRow {
   ) {
     super(displayName, LockItem.hasChildren(snapshot) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.id = LockItem.idFor(snapshot);
+    // A click opens the file (a free lock's folder is revealed instead).
+    this.command = { command: REVEAL_LOCK_FILE_COMMAND, title: 'Open Lock File', arguments: [this] };
     this.update(snapshot, now, waiters);
   }
 

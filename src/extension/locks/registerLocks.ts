@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import { lockWaiters } from '../bridge/lockWaiters';
 import type { BridgeFeature } from '../bridge/registerBridge';
@@ -93,8 +93,8 @@ export class LocksFeature extends Disposable {
       await this.model.rediscover(true);
       this.tree.render(Date.now());
     });
-    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, arg));
-    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, arg));
+    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, orSelection(this.view, arg)));
+    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, orSelection(this.view, arg)));
     register(REVEAL_LOCK_FILE_COMMAND, (arg) => revealLockFileCommand(ctx, arg));
     register(COPY_HOLDER_PID_COMMAND, (arg) => copyHolderPidCommand(ctx, arg));
   }

@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
 import type { AddressEntry, AddressState } from '../../core/allocator';
-import { PROBLEM_SEVERITY, STATE_WORDS } from '../../core/doctor/problem';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import { formatDuration, inlineCode } from '../common/format';
 import { SEVERITY_ICON } from '../problems/problem';
+import { SHOW_ADDRESS_DETAILS_COMMAND } from './commands/commandIds';
+import { addressDescription, ADDRESS_STATE_WORDS } from './loopbackFormat';
 
 /** Problem states take their words and colour from the shared vocabulary (one severity per state). */
 export const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
   free: { icon: 'circle-large-outline', label: 'free' },
   leased: { icon: 'lock', color: 'charts.blue', label: 'leased' },
-  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color, label: STATE_WORDS['dead-holder'] },
-  conflict: { ...SEVERITY_ICON[PROBLEM_SEVERITY.conflict], label: STATE_WORDS.conflict },
-  parked: { icon: 'debug-pause', color: SEVERITY_ICON[PROBLEM_SEVERITY.parked].color, label: STATE_WORDS.parked },
+  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color, label: ADDRESS_STATE_WORDS['dead-holder'] },
+  conflict: { ...SEVERITY_ICON[PROBLEM_SEVERITY.conflict], label: ADDRESS_STATE_WORDS.conflict },
+  parked: { icon: 'debug-pause', color: SEVERITY_ICON[PROBLEM_SEVERITY.parked].color, label: ADDRESS_STATE_WORDS.parked },
   foreign: { icon: 'plug', color: 'charts.purple', label: 'not in pool' },
 };
 
@@ -30,13 +32,11 @@ export class AddressItem extends vscode.TreeItem {
     const look = STATE_LOOK[entry.state];
     this.id = `address:${entry.address}`;
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    const parts: string[] = [look.label];
-    if (entry.holder) parts.push(holderName ?? `pid ${entry.holder.pid}`);
-    if (entry.foreignPool && (entry.holder || entry.parked)) parts.push('foreign pool');
-    if (entry.ports.length) parts.push(`${entry.ports.length} port${entry.ports.length === 1 ? '' : 's'}`);
-    this.description = parts.join(' · ');
+    this.description = addressDescription(entry, holderName);
     this.contextValue = `address.${entry.state}`;
-    this.accessibilityInformation = { label: `${entry.address}, ${parts.join(', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
+    // A click shows the address's facts (its ports expand with the arrow).
+    this.command = { command: SHOW_ADDRESS_DETAILS_COMMAND, title: 'Show Details', arguments: [entry.address] };
+    this.accessibilityInformation = { label: `${entry.address}, ${this.description.replace(/ · /g, ', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
   }
 
   /** Built lazily (resolveTreeItem), since most tooltips are never shown. */

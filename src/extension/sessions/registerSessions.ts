@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
+import { subjectOf } from '../common/commandArg';
+import { plainText } from '../common/format';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import type { BridgeFeature } from '../bridge/registerBridge';
 import type { Host } from '../common/host';
@@ -12,7 +14,8 @@ import { PROBE_SESSION_COMMAND, probeSessionCommand } from './commands/probeSess
 import { RESTART_RELAY_COMMAND, restartRelayCommand } from './commands/restartRelay';
 import { START_RELAY_COMMAND, startRelayCommand } from './commands/startRelay';
 import { STOP_RELAY_COMMAND, stopRelayCommand } from './commands/stopRelay';
-import { remoteOf } from './sessionFormat';
+import { remoteOf, sessionTooltipMarkdown } from './sessionFormat';
+import { SHOW_SESSION_DETAILS_COMMAND } from './commands/commandIds';
 import { SessionsModel, type RelayStatus, type SessionsState } from './sessionsModel';
 import { sessionsProblems } from './sessionsProblems';
 import { readSessionsSettings, type SessionsSettings } from './sessionsSettings';
@@ -86,8 +89,13 @@ export class SessionsFeature extends Disposable {
     register(START_RELAY_COMMAND, () => startRelayCommand(model, host, log));
     register(STOP_RELAY_COMMAND, () => stopRelayCommand(model, host, log));
     register(RESTART_RELAY_COMMAND, () => restartRelayCommand(model, host, log));
-    register(PROBE_SESSION_COMMAND, (arg) => probeSessionCommand(model, host, log, arg));
-    register(BREAK_SESSION_COMMAND, (arg, code, reason) => breakSessionCommand(model, host, log, arg, code, reason));
+    register(PROBE_SESSION_COMMAND, (arg) => probeSessionCommand(model, host, log, orSelection(this.view, arg)));
+    register(BREAK_SESSION_COMMAND, (arg, code, reason) => breakSessionCommand(model, host, log, orSelection(this.view, arg), code, reason));
+    register(SHOW_SESSION_DETAILS_COMMAND, async (arg) => {
+      const id = subjectOf(arg);
+      const c = id ? model.session(id) : undefined;
+      if (c) host.showDetails(`${c.session.id} (${c.session.role}, ${remoteOf(c.session)})`, plainText(sessionTooltipMarkdown(c, Date.now())));
+    });
     register(COPY_URL_COMMAND, () => copyUrlCommand(model, host));
   }
 

@@ -8,3 +8,4 @@ export const RESTART_LISTENER_COMMAND = 'flakeDoctor.calls.restart';
 export const PROBE_BROKER_COMMAND = 'flakeDoctor.calls.probe';
 export const BREAK_CALL_COMMAND = 'flakeDoctor.calls.break';
 export const COPY_BROKER_URL_COMMAND = 'flakeDoctor.calls.copyBrokerUrl';
+export const SHOW_CALL_DETAILS_COMMAND = 'flakeDoctor.calls.showDetails';

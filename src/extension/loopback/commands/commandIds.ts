@@ -10,3 +10,4 @@ export const RELEASE_LEASE_COMMAND = 'flakeDoctor.loopback.release';
 export const COPY_ADDRESS_COMMAND = 'flakeDoctor.loopback.copyAddress';
 export const SHOW_ONLY_PROBLEMS_COMMAND = 'flakeDoctor.loopback.showOnlyProblems';
 export const SHOW_ALL_ADDRESSES_COMMAND = 'flakeDoctor.loopback.showAll';
+export const SHOW_ADDRESS_DETAILS_COMMAND = 'flakeDoctor.loopback.showDetails';

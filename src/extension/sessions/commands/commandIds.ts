@@ -9,3 +9,4 @@ export const RESTART_RELAY_COMMAND = 'flakeDoctor.sessions.restart';
 export const PROBE_SESSION_COMMAND = 'flakeDoctor.sessions.probe';
 export const BREAK_SESSION_COMMAND = 'flakeDoctor.sessions.break';
 export const COPY_URL_COMMAND = 'flakeDoctor.sessions.copyUrl';
+export const SHOW_SESSION_DETAILS_COMMAND = 'flakeDoctor.sessions.showDetails';
