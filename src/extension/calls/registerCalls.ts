@@ -26,6 +26,7 @@ export const CALLS_VIEW_ID = 'flakeDoctor.brokerCalls';
 /** Context keys for title buttons, palette and welcome text. */
 const RUNNING_CONTEXT_KEY = 'flakeDoctor.calls.listenerRunning';
 const CONFIGURED_CONTEXT_KEY = 'flakeDoctor.calls.brokerConfigured';
+const AUTOSTART_CONTEXT_KEY = 'flakeDoctor.calls.autostart';
 /** Ages in the rows refresh at this pace while the view is visible (never while hidden). */
 const VISIBLE_TICK_MS = 1000;
 
@@ -170,11 +171,14 @@ export class CallsFeature extends Disposable {
     const l = state.listener;
     this.view.description = l ? `${l.calls.inFlight.length} in flight` : undefined;
     this.view.message = state.settingsPending ? 'Settings changed since the listener started: stop and start it to apply them.' : undefined;
-    const context = `${l !== null}|${state.brokerUrl !== null}`;
+    const autostart = this.model.currentSettings.autostart;
+    const context = `${l !== null}|${state.brokerUrl !== null}|${autostart}`;
     if (context !== this.lastContext) {
       this.lastContext = context;
       void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, l !== null);
       void vscode.commands.executeCommand('setContext', CONFIGURED_CONTEXT_KEY, state.brokerUrl !== null);
+      // The welcome text must not tell users to turn on a setting that is already on.
+      void vscode.commands.executeCommand('setContext', AUTOSTART_CONTEXT_KEY, autostart);
     }
     this.updateTicker();
   }

@@ -1,6 +1,7 @@
 /**
  * The Broker Calls command ids, in one place without any `vscode` import: the status-bar
- * problems (unit-tested) name their fixes by id, and contributes.json must match these.
+ * problems (unit-tested) name their fixes by id, and test/extension/contributions.test.ts checks
+ * that package.json contributes every id used in code.
  */
 export const START_LISTENER_COMMAND = 'flakeDoctor.calls.start';
 export const STOP_LISTENER_COMMAND = 'flakeDoctor.calls.stop';
