@@ -59,7 +59,7 @@ describe('Restart Locks in a real VS Code', () => {
     const view = wb.view('Restart Locks');
     await wb.inlineAction(wb.treeItem(view, 'fleet/restart.lock'), 'Probe');
     await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`dead holder: pid ${dead.pid} is gone`)]),
+      expect.arrayContaining([expect.stringContaining(`Probe fleet/restart.lock: dead holder, pid ${dead.pid}`)]),
     );
   });
 

@@ -64,7 +64,7 @@ describe('Loopback Addresses in a real VS Code', () => {
     const view = wb.view('Loopback Addresses');
     await wb.inlineAction(wb.treeItem(view, conflicted), 'Probe');
     await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`${httpPort}: in use by pid ${lingering.pid}`)]),
+      expect.arrayContaining([expect.stringContaining(`${httpPort} held by pid ${lingering.pid}`)]),
     );
   });
 

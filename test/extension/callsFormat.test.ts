@@ -94,7 +94,7 @@ describe('Broker Calls row text', () => {
       lastError: { name: 'TransportError', message: 'connect ECONNREFUSED 127.0.0.1:8181', callName: 'exchangeToken', status: null, at: T0 },
       calls: { inFlight: [call({ stalled: true })], recent: [] },
     });
-    expect(listenerDescription(failing, T0)).toBe('backing off, retry in <10 s · no session · message 3 · 0 jobs acquired · 1 stalled · last error: connect ECONNREFUSED 127.0.0.1:8181');
+    expect(listenerDescription(failing, T0)).toBe('1 stalled · backing off, retry in <10 s · no session · message 3 · 0 jobs acquired · last error: connect ECONNREFUSED 127.0.0.1:8181');
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HolderSnapshot, RestartLockSnapshot } from '../../src/core/lock';
 import { lockPathOf, planWatch } from '../../src/extension/locks/lockFileWatcher';
-import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport } from '../../src/extension/locks/lockFormat';
+import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport, probeReportParts } from '../../src/extension/locks/lockFormat';
 import { isBreakable, sameLock } from '../../src/extension/locks/breakPolicy';
 
 const NOW = 1_700_000_000_000;
@@ -80,10 +80,10 @@ describe('Restart Locks row text', () => {
     expect(md).toContain('| host | not recorded (origin format); this machine, since the lock is on a local file system |');
   });
 
-  it('probe report is one line with the summary, liveness and token', () => {
-    expect(probeReport('fleet/restart.lock', snap({ summary: 'dead holder: pid 4242 is gone', state: 'dead-holder', holder: holder({ liveness: 'dead' }) }))).toBe(
-      'Probe fleet/restart.lock: dead holder: pid 4242 is gone; holder gone: no process has this pid; token tok-1',
-    );
+  it('probe report: the state and pid first (the toast), every fact in the details', () => {
+    const s = snap({ summary: 'dead holder: pid 4242 is gone', state: 'dead-holder', holder: holder({ liveness: 'dead' }) });
+    expect(probeReport('fleet/restart.lock', s)).toBe('Probe fleet/restart.lock: dead holder, pid 4242');
+    expect(probeReportParts('fleet/restart.lock', s).details).toContain('holder gone: no process has this pid\ntoken tok-1');
   });
 
   it('labels are relative to the workspace folder, prefixed when there are several', () => {

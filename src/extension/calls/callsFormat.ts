@@ -122,13 +122,14 @@ export function listenerLabel(l: ListenerSnapshot): string {
 /** "polling · session 1a2b3c4d… · message 3 · 1 job acquired" (+ retry and last error when failing). */
 export function listenerDescription(l: ListenerSnapshot, now: number): string {
   const parts: string[] = [];
+  // The distinguishing fact first, so a narrow sidebar still shows it.
+  const stalledFirst = l.calls.inFlight.filter((c) => c.stalled).length;
+  if (stalledFirst) parts.push(`${stalledFirst} stalled`);
   if (l.state === 'backoff' && l.nextRestartAt !== null) parts.push(`backing off, retry in ${coarseAge(Math.max(0, l.nextRestartAt - now))}`);
   else parts.push(STATE_TEXT[l.state]);
   parts.push(l.sessionId ? `session ${shortSessionId(l.sessionId)}` : 'no session');
   parts.push(`message ${l.lastMessageId}`);
   parts.push(`${l.jobsAcquired} job${l.jobsAcquired === 1 ? '' : 's'} acquired`);
-  const stalled = l.calls.inFlight.filter((c) => c.stalled).length;
-  if (stalled) parts.push(`${stalled} stalled`);
   if (l.lastError && (l.state === 'backoff' || l.state === 'failed')) parts.push(`last error: ${truncate(l.lastError.message, 60)}`);
   return parts.join(' · ');
 }

@@ -27,6 +27,15 @@ export function plainText(markdown: string): string {
     .trim();
 }
 
+/**
+ * Shortens a command line (or path) from the left, so its end — the script and its arguments,
+ * what tells two processes apart — stays readable: "…/test/api.test.ts --shard 2".
+ */
+export function shortenLeft(text: string, max: number): string {
+  const flat = text.replace(/\n/g, ' ');
+  return flat.length <= max ? flat : `…${flat.slice(flat.length - max + 1)}`;
+}
+
 export function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -7,6 +7,9 @@ import { resolveAddress } from './pickAddress';
 
 export { RELEASE_LEASE_COMMAND };
 
+/** The pool's verdicts, in words for the log. */
+const RESULT_WORDS: Record<string, string> = { released: 'released', 'holder-alive': 'not released: its holder is running (the lease was taken again)', 'not-leased': 'nothing to release: it is no longer leased' };
+
 /**
  * Frees the pool slot of a dead holder (or a parked address). The pool re-checks under its
  * lock that the holder is still dead, so a lease someone has taken since is never removed.
@@ -31,7 +34,7 @@ export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log:
   try {
     const pool = new LoopbackPool({ ...config, poolFile: entry.poolFile, warn: (m) => log.warn(m) });
     const result = await pool.releaseDeadHolder(entry.poolIndex);
-    log.info(`Release ${entry.address}: ${result}`);
+    log.info(`Release ${entry.address}: ${RESULT_WORDS[result] ?? result}`);
     if (result === 'released') host.info(`Flake Doctor: released ${entry.address}.`);
     else if (result === 'holder-alive') host.warn(`Flake Doctor: ${entry.address} was not released: its holder is running (the lease was taken again).`);
     else host.info(`Flake Doctor: ${entry.address} is no longer leased.`);
