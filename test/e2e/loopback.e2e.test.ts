@@ -79,6 +79,9 @@ describe('Loopback Addresses in a real VS Code', () => {
     const exited = new Promise<void>((r) => lingering.once('exit', () => r()));
     await dialog.getByRole('button', { name: 'Stop Processes' }).click();
     await exited;
+    // A free address is folded into the "N free" row (problems stay on top): expand it to see this one.
+    await expect.poll(() => view.locator('.monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: conflicted }) }).count(), { timeout: 30_000 }).toBe(0);
+    await view.locator('.monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^\d+ free$/ }) }).first().click();
     await expect.poll(() => wb.treeItem(view, conflicted).textContent(), { timeout: 30_000 }).toContain('free');
     await expect.poll(() => wb.statusBar().textContent(), { timeout: 10_000 }).not.toContain('problem');
   });

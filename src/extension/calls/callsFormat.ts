@@ -23,6 +23,12 @@ export function ageAgainstDeadline(call: CallSnapshot, now: number): string {
   return call.deadlineAt === null ? age : `${age} / ${formatBound(call.deadlineAt - call.startedAt)}`;
 }
 
+/** "12 s / 30 s", to the second: for confirmations and reports, which are read once (rows use coarse steps). */
+export function exactAgeAgainstDeadline(call: CallSnapshot, now: number): string {
+  const age = formatDuration(Math.max(0, now - call.startedAt));
+  return call.deadlineAt === null ? age : `${age} / ${formatBound(call.deadlineAt - call.startedAt)}`;
+}
+
 const PHASE_TEXT: Record<CallSnapshot['phase'], string> = {
   'awaiting-headers': 'no answer yet',
   'receiving-body': 'receiving body',
