@@ -1,6 +1,6 @@
 // Checks the built library the way a harness uses it: each `flake-doctor/<core>` subpath
 // through `require` and through `import` (package self-reference), with the names other code
-// relies on (DESIGN.md "Contracts") present in both.
+// relies on (README.md, "Library use") present in both.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';

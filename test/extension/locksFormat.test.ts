@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HolderSnapshot, RestartLockSnapshot } from '../../src/core/lock';
 import { lockPathOf, planWatch } from '../../src/extension/locks/lockFileWatcher';
-import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport, probeReportParts } from '../../src/extension/locks/lockFormat';
+import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport, probeReportParts } from '../../src/extension/locks/locksFormat';
 import { isBreakable, sameLock } from '../../src/extension/locks/breakPolicy';
 
 const NOW = 1_700_000_000_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionSnapshot } from '../../src/core/relay';
 import { classifySession } from '../../src/extension/sessions/sessionHealth';
-import { coarseAge, sessionDescription, sessionTooltipMarkdown } from '../../src/extension/sessions/sessionFormat';
+import { coarseAge, sessionDescription, sessionTooltipMarkdown } from '../../src/extension/sessions/sessionsFormat';
 
 const NOW = 1_700_000_000_000;
 

@@ -8,7 +8,7 @@ import { classifySession, type HealthThresholds, type SessionHealth } from '../.
 import type { CallSnapshot } from '../../core/listener';
 import { callTooltipMarkdown, listenerDescription, listenerTooltipMarkdown } from '../calls/callsFormat';
 import { coarseAge, formatDuration } from '../common/format';
-import { sessionDescription, sessionTooltipMarkdown } from '../sessions/sessionFormat';
+import { sessionDescription, sessionTooltipMarkdown } from '../sessions/sessionsFormat';
 import { PROBLEM_SEVERITY, worstSeverity } from '../../core/doctor/problem';
 import { SEVERITY_ICON } from '../problems/problem';
 import type { AttachedProcess } from './bridgeModel';

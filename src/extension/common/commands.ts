@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Log } from '../log';
+import type { Log } from '../common/log';
 import type { Host } from './host';
 
 export type CommandHandler = (...args: unknown[]) => Promise<void>;

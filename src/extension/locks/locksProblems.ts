@@ -1,7 +1,7 @@
 import { lockProblems as coreLockProblems } from '../../core/doctor/lockProblems';
 import { viewProblem, type Problem } from '../problems/problem';
 import { BREAK_LOCK_COMMAND, PROBE_LOCK_COMMAND, REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
-import { holderStatus } from './lockFormat';
+import { holderStatus } from './locksFormat';
 import type { LocksState } from './locksModel';
 
 /**

@@ -4,8 +4,8 @@ import type { RestartLockSnapshot } from '../../core/lock';
 import { Disposable, subscribe } from '../common/disposable';
 import { HoverHold } from '../common/hoverHold';
 import { AuxFileItem } from './auxFileItem';
-import type { AuxKind, WorkspaceFolderRef } from './lockFormat';
-import { lockLabel } from './lockFormat';
+import type { AuxKind, WorkspaceFolderRef } from './locksFormat';
+import { lockLabel } from './locksFormat';
 import { LockItem } from './lockItem';
 import type { LocksModel } from './locksModel';
 

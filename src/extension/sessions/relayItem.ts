@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
-import { relayDescription, relayLabel, relayTooltipMarkdown } from './sessionFormat';
+import { relayDescription, relayLabel, relayTooltipMarkdown } from './sessionsFormat';
 import type { RelayStatus, SessionsState } from './sessionsModel';
 
 const STATUS_LOOK: Record<RelayStatus, { icon: string; color?: string }> = {

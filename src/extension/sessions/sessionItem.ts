@@ -4,7 +4,7 @@ import type { HeldRow } from '../common/hoverHold';
 import { SEVERITY_ICON } from '../problems/problem';
 import type { ClassifiedSession, SessionHealth } from './sessionHealth';
 import { SHOW_SESSION_DETAILS_COMMAND } from './commands/commandIds';
-import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionFormat';
+import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionsFormat';
 
 const HEALTH_LOOK: Record<SessionHealth, { icon: string; color?: string }> = {
   ok: { icon: 'plug', color: 'charts.green' },

@@ -1,6 +1,6 @@
 import { ownProblem, type Problem } from '../problems/problem';
 import { BREAK_SESSION_COMMAND, PROBE_SESSION_COMMAND, START_RELAY_COMMAND } from './commands/commandIds';
-import { remoteOf } from './sessionFormat';
+import { remoteOf } from './sessionsFormat';
 import type { SessionsState } from './sessionsModel';
 
 /**

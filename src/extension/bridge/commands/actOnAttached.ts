@@ -5,7 +5,7 @@
 
 import type { BridgeAction } from '../../../core/bridge';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import { processForConfirmation } from '../attachedFormat';
 import type { BridgeModel } from '../bridgeModel';
 

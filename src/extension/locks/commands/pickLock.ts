@@ -1,8 +1,8 @@
 import type { RestartLockSnapshot } from '../../../core/lock';
 import { subjectOf } from '../../common/commandArg';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
-import { lockDescription, lockProblems } from '../lockFormat';
+import type { Log } from '../../common/log';
+import { lockDescription, lockProblems } from '../locksFormat';
 import type { LocksModel } from '../locksModel';
 
 /** What every lock command needs, passed in by the feature. */

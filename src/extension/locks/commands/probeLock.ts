@@ -1,4 +1,4 @@
-import { lockProblems, probeReportParts } from '../lockFormat';
+import { lockProblems, probeReportParts } from '../locksFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
 import { PROBE_LOCK_COMMAND } from './commandIds';
 

@@ -1,7 +1,7 @@
 import { stopProcess, type AddressEntry, type StopOutcome } from '../../../core/allocator';
 import { osProcessFacts } from '../../../core/process';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
 import { BREAK_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';

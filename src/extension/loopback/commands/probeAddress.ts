@@ -1,6 +1,6 @@
 import { probeAddress } from '../../../core/allocator';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
 import { PROBE_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';

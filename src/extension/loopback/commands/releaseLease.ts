@@ -1,6 +1,6 @@
 import { LoopbackPool } from '../../../core/allocator';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
 import { RELEASE_LEASE_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';

@@ -1,7 +1,7 @@
 import { isValidCloseCode, RelayCloseCode } from '../../../core/relay';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
-import { remoteOf } from '../sessionFormat';
+import type { Log } from '../../common/log';
+import { remoteOf } from '../sessionsFormat';
 import type { SessionsModel } from '../sessionsModel';
 import { resolveSession } from './pickSession';
 import { BREAK_SESSION_COMMAND } from './commandIds';

@@ -1,7 +1,7 @@
 import { subjectOf } from '../../common/commandArg';
 import type { Host } from '../../common/host';
 import type { ClassifiedSession } from '../sessionHealth';
-import { remoteOf } from '../sessionFormat';
+import { remoteOf } from '../sessionsFormat';
 import type { SessionsModel } from '../sessionsModel';
 
 /**

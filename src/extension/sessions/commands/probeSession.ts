@@ -1,6 +1,6 @@
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
-import { formatRtt, remoteOf } from '../sessionFormat';
+import type { Log } from '../../common/log';
+import { formatRtt, remoteOf } from '../sessionsFormat';
 import type { SessionsModel } from '../sessionsModel';
 import { resolveSession } from './pickSession';
 import { PROBE_SESSION_COMMAND } from './commandIds';

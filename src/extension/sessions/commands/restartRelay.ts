@@ -1,5 +1,5 @@
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { SessionsModel } from '../sessionsModel';
 import { RESTART_RELAY_COMMAND } from './commandIds';
 

@@ -1,5 +1,5 @@
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { SessionsModel } from '../sessionsModel';
 import { STOP_RELAY_COMMAND } from './commandIds';
 

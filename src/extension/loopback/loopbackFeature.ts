@@ -4,9 +4,9 @@ import { subjectOf } from '../common/commandArg';
 import { plainText } from '../common/format';
 import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
-import type { BridgeFeature } from '../bridge/registerBridge';
+import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
+import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
 import { breakAddressCommand } from './commands/breakAddress';
 import {
