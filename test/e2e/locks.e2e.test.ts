@@ -27,6 +27,9 @@ describe('Restart Locks in a real VS Code', () => {
       settings: {
         // Keep the Loopback view on a private (empty) pool file, not the machine-wide one.
         'flakeDoctor.loopback.poolFiles': [join(mkdtempSync(join(tmpdir(), 'fd-e2e-locks-')), 'pool.json')],
+        // The planted lock must stay a dead holder however long a loaded machine takes to open
+        // the workbench: past the stale threshold the core calls it stale instead.
+        'flakeDoctor.locks.staleMs': 600_000,
       },
     });
     // Planted before the workbench opens (the extension activates with it): found by the
