@@ -1,6 +1,6 @@
 // Checks the built library the way a harness uses it: each `flake-doctor/<core>` subpath
 // through `require` and through `import` (package self-reference), with the names other code
-// relies on (DESIGN.md "Contracts") present in both.
+// relies on (README.md, "Library use") present in both.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -40,7 +40,14 @@ async function main() {
   const settings = Object.assign({}, ...scenarios.map((s) => s.settings));
   const env = Object.assign({}, ...scenarios.map((s) => s.env ?? {}));
   writeFileSync(join(workspace, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
-  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never' }));
+  // The demo workspace is trusted: Break, Restart and the broker listener's autostart are
+  // disabled in untrusted workspaces, and the demo exists to show them. Trust is turned off in
+  // the demo's own user-data directory only (every folder opened there counts as trusted); the
+  // user's VS Code is not touched.
+  writeFileSync(
+    join(userData, 'User', 'settings.json'),
+    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'security.workspace.trust.enabled': false }),
+  );
   writeFileSync(join(demoDir, 'config.yaml'), '');
 
   const common = ['--config', join(demoDir, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', extensions];
@@ -55,7 +62,8 @@ async function main() {
 
   console.log('\n  Flake Doctor demo is running.\n');
   for (const s of scenarios) for (const line of s.lines) console.log(`  ${line}`);
-  console.log(`\n  Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n  and click the Flake Doctor icon in the activity bar. Ctrl-C stops everything.\n`);
+  console.log(`\n  Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n  and click the Flake Doctor icon in the activity bar. Ctrl-C stops everything.`);
+  console.log('  The demo workspace is trusted (workspace trust is off in the demo\'s own user data), so Break,\n  Restart and the broker listener are enabled; in an untrusted workspace they are not.\n');
 }
 
 let stopping = false;

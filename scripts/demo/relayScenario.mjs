@@ -1,8 +1,12 @@
 // Relay scenario: the extension's own embedded relay (autostarted on a fixed demo port) gets
-// a healthy provider, a provider that stops reading (its heartbeat PONGs go missing, so the
+// a healthy provider, a provider that never answers heartbeats (its PONGs go missing, so the
 // view flags it) and a client sending a request a second. Each peer is this file run as a
 // separate process in its own process group; peers keep retrying until the relay is up
-// (code-server starts after the scenarios) and reconnect after Break, Restart or Stop/Start.
+// (code-server starts after the scenarios) and reconnect after Break, Restart, Stop/Start or
+// the relay's read deadline. The stuck provider keeps reading its socket (it only withholds
+// PONGs), so it sees every Close and comes back stuck: the fault lasts until the demo stops.
+// (A provider that stopped reading altogether never noticed being closed, and the fault
+// healed itself for good after the read deadline.)
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -34,14 +38,15 @@ export async function startRelayScenario(_demoDir) {
       'flakeDoctor.sessions.autostart': true,
       'flakeDoctor.sessions.port': port,
       // Short enough that the stuck provider is flagged within seconds of connecting, long
-      // enough that the read deadline does not cut it off before anyone has looked.
+      // enough that the read deadline does not cut it off before anyone has looked (it then
+      // reconnects, stuck again).
       'flakeDoctor.sessions.heartbeatIntervalMs': 5000,
       'flakeDoctor.sessions.readTimeoutMs': 300_000,
     },
     lines: [
       `WebSocket Sessions: the extension's relay on ${url} with a healthy provider, a client`,
-      '  (one request a second) and a provider that stopped reading: missed PONGs within ~10 s.',
-      '  Peers reconnect after Break or Restart.',
+      '  (one request a second) and a provider that never answers heartbeats: missed PONGs within ~10 s.',
+      '  Peers reconnect after Break, Restart or the read deadline; the stuck one is stuck again.',
     ],
   };
 }
@@ -55,7 +60,7 @@ async function runPeer(mode, url) {
   const { startDemoProvider, startDemoClient } = createRequire(import.meta.url)(join(ROOT, 'dist', 'lib', 'relay.cjs'));
   const connect = {
     'healthy-provider': () => startDemoProvider(url, { answer: true }),
-    'stuck-provider': () => startDemoProvider(url, { answer: false, stopReading: true }),
+    'stuck-provider': () => startDemoProvider(url, { answer: false, ignorePings: true }),
     client: () => startDemoClient(url, { intervalMs: 1000 }),
   }[mode];
   if (!connect) throw new Error(`unknown peer mode ${mode}`);

@@ -2,7 +2,7 @@
 // process to blame on its own line. Colour only when asked for (a TTY without NO_COLOR), so a
 // CI log or a pipe gets plain text.
 
-import type { DoctorProblem, ProblemArea } from '../core/doctor/problem';
+import { STATE_WORDS, type DoctorProblem, type ProblemArea } from '../core/doctor/problem';
 import type { DoctorReport } from '../core/doctor/report';
 
 export interface Style {
@@ -38,7 +38,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 function problemLines(p: DoctorProblem, style: Style): string[] {
   const mark = p.severity === 'error' ? style.red('✖') : style.yellow('⚠');
-  const lines = [`  ${mark} ${style.bold(p.state)}  ${p.message}`];
+  const lines = [`  ${mark} ${style.bold(STATE_WORDS[p.state])}  ${p.message}`];
   if (p.culprit) lines.push(style.dim(`      culprit: pid ${p.culprit.pid}${p.culprit.command ? `  ${p.culprit.command}` : ''}`));
   if (p.process && p.process.pid !== p.culprit?.pid) lines.push(style.dim(`      in process: pid ${p.process.pid}${p.process.command ? `  ${p.process.command}` : ''}`));
   return lines;

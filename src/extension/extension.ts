@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { vscodeHost } from './common/host';
-import { createLog } from './log';
-import { BridgeFeature } from './bridge/registerBridge';
-import { CallsFeature } from './calls/registerCalls';
-import { LocksFeature } from './locks/registerLocks';
-import { LoopbackFeature } from './loopback/registerLoopback';
-import { SessionsFeature } from './sessions/registerSessions';
+import { vscodeHost } from './common/vscodeHost';
+import { createLog } from './common/log';
+import { BridgeFeature } from './bridge/bridgeFeature';
+import { CallsFeature } from './calls/callsFeature';
+import { LocksFeature } from './locks/locksFeature';
+import { LoopbackFeature } from './loopback/loopbackFeature';
+import { SessionsFeature } from './sessions/sessionsFeature';
 import { ProblemCenter } from './problems/problemCenter';
 
 /**

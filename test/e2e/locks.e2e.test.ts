@@ -43,6 +43,7 @@ describe('Restart Locks in a real VS Code', () => {
   });
 
   afterAll(async () => {
+    await wb?.screenshot('view-restart-locks');
     await wb?.close();
     await server?.stop();
   });
@@ -61,7 +62,7 @@ describe('Restart Locks in a real VS Code', () => {
     const view = wb.view('Restart Locks');
     await wb.inlineAction(wb.treeItem(view, 'fleet/restart.lock'), 'Probe');
     await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`dead holder: pid ${dead.pid} is gone`)]),
+      expect.arrayContaining([expect.stringContaining(`Probe fleet/restart.lock: dead holder, pid ${dead.pid}`)]),
     );
   });
 
@@ -99,6 +100,8 @@ describe('Restart Locks in a real VS Code', () => {
     // The safe break was refused: the second modal asks before forcing, the lock is untouched.
     await expect.poll(() => dialog.textContent(), { timeout: 15_000 }).toContain(`Force the break? pid ${process.pid} is running`);
     expect(existsSync(lockPath)).toBe(true);
+    // Enter on the second modal keeps the lock: the focused (default) button is the safe one.
+    await expect.poll(() => wb.page.evaluate<string>("document.activeElement?.textContent ?? ''"), { timeout: 15_000 }).toContain('Keep the Lock');
     await dialog.getByRole('button', { name: 'Force Break' }).click();
     await expect.poll(() => existsSync(lockPath), { timeout: 30_000 }).toBe(false);
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/free/);

@@ -15,7 +15,7 @@ import { BridgeModel, type AttachedProcess } from '../../src/extension/bridge/br
 import { readBridgeSettings } from '../../src/extension/bridge/bridgeSettings';
 import { ATTACHED_ACTIONS, actOnAttached } from '../../src/extension/bridge/commands/actOnAttached';
 import { lockWaiters, waitersSuffix } from '../../src/extension/bridge/lockWaiters';
-import type { Host } from '../../src/extension/common/hostApi';
+import { fakeHost as makeFakeHost, type FakeHost } from '../helpers/fakeHost';
 import { eventually, useBridgeTestbed, type Spawned } from '../bridge/helpers';
 
 const ctx: RowContext = { now: 1_000_000, workspaceRoot: '/work/app', health: { backlogWarningBytes: 1024 * 1024 } };
@@ -122,22 +122,8 @@ describe('auto-attach', () => {
 describe('Break on a call in an attached process', () => {
   const bed = useBridgeTestbed({ silentServer: true });
 
-  function fakeHost(trusted: boolean, answer: boolean): Host & { asked: Array<{ message: string; detail: string; action: string }>; said: string[] } {
-    const asked: Array<{ message: string; detail: string; action: string }> = [];
-    const said: string[] = [];
-    return {
-      asked,
-      said,
-      isTrusted: () => trusted,
-      confirm: async (message, detail, action) => {
-        asked.push({ message, detail, action });
-        return answer;
-      },
-      info: (m) => said.push(`info: ${m}`),
-      warn: (m) => said.push(`warn: ${m}`),
-      error: (m) => said.push(`error: ${m}`),
-      withProgress: (_title, task) => task(),
-    };
+  function fakeHost(trusted: boolean, answer: boolean): FakeHost {
+    return makeFakeHost({ trusted, answers: [answer, answer, answer] });
   }
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, show: () => undefined };
 

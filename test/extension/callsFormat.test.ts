@@ -52,23 +52,23 @@ function listener(over: Partial<ListenerSnapshot> = {}): ListenerSnapshot {
 
 describe('Broker Calls row text', () => {
   it('ages in whole seconds against the deadline', () => {
-    expect(formatAge(999)).toBe('0 s');
-    expect(formatAge(12_400)).toBe('12 s');
-    expect(formatAge(59_999)).toBe('59 s');
+    expect(formatAge(999)).toBe('<10 s');
+    expect(formatAge(12_400)).toBe('10 s');
+    expect(formatAge(59_999)).toBe('50 s');
     expect(formatAge(120_000)).toBe('2 min');
-    expect(ageAgainstDeadline(call(), T0 + 12_400)).toBe('12 s / 30 s');
-    expect(ageAgainstDeadline(call({ deadlineAt: T0 + 500 }), T0 + 100)).toBe('0 s / 500 ms');
-    expect(ageAgainstDeadline(call({ kind: 'external', deadlineAt: null }), T0 + 3000)).toBe('3 s');
+    expect(ageAgainstDeadline(call(), T0 + 12_400)).toBe('10 s / 30 s');
+    expect(ageAgainstDeadline(call({ deadlineAt: T0 + 500 }), T0 + 100)).toBe('<10 s / 500 ms');
+    expect(ageAgainstDeadline(call({ kind: 'external', deadlineAt: null }), T0 + 3000)).toBe('<10 s');
   });
 
   it('describes a call in flight, stalled, past its deadline, a long poll and an ended call', () => {
-    expect(callDescription(call(), T0 + 2000)).toBe('2 s / 30 s · no answer yet · POST /acquirejobs');
-    expect(callDescription(call({ stalled: true }), T0 + 12_000)).toBe('12 s / 30 s · stalled · no answer yet · POST /acquirejobs');
-    expect(callDescription(call({ stalled: true }), T0 + 31_000)).toBe('31 s / 30 s · PAST DEADLINE · no answer yet · POST /acquirejobs');
+    expect(callDescription(call(), T0 + 2000)).toBe('<10 s / 30 s · no answer yet · POST /acquirejobs');
+    expect(callDescription(call({ stalled: true }), T0 + 12_000)).toBe('10 s / 30 s · stalled · no answer yet · POST /acquirejobs');
+    expect(callDescription(call({ stalled: true }), T0 + 31_000)).toBe('30 s / 30 s · PAST DEADLINE · no answer yet · POST /acquirejobs');
     expect(callDescription(call({ name: 'getMessage', kind: 'long-poll', method: 'GET', url: 'http://b/sessions/s/messages', deadlineAt: T0 + 60_000 }), T0 + 5000)).toBe(
-      '5 s / 1 min · long poll · no answer yet · GET /sessions/s/messages',
+      '<10 s / 1 min · long poll · no answer yet · GET /sessions/s/messages',
     );
-    expect(callDescription(call({ phase: 'receiving-body', status: 200 }), T0 + 1000)).toBe('1 s / 30 s · receiving body (200) · POST /acquirejobs');
+    expect(callDescription(call({ phase: 'receiving-body', status: 200 }), T0 + 1000)).toBe('<10 s / 30 s · receiving body (200) · POST /acquirejobs');
     expect(callDescription(call({ outcome: 'aborted', endedAt: T0 + 12_000, phase: 'done', error: 'aborted by user' }), T0 + 20_000)).toBe('aborted after 12 s · POST /acquirejobs');
     expect(callDescription(call({ outcome: 'ok', status: 200, endedAt: T0 + 3, phase: 'done' }), T0 + 20_000)).toBe('ok 200 after 3 ms · POST /acquirejobs');
   });
@@ -94,7 +94,7 @@ describe('Broker Calls row text', () => {
       lastError: { name: 'TransportError', message: 'connect ECONNREFUSED 127.0.0.1:8181', callName: 'exchangeToken', status: null, at: T0 },
       calls: { inFlight: [call({ stalled: true })], recent: [] },
     });
-    expect(listenerDescription(failing, T0)).toBe('backing off, retry in 3 s · no session · message 3 · 0 jobs acquired · 1 stalled · last error: connect ECONNREFUSED 127.0.0.1:8181');
+    expect(listenerDescription(failing, T0)).toBe('1 stalled · backing off, retry in <10 s · no session · message 3 · 0 jobs acquired · last error: connect ECONNREFUSED 127.0.0.1:8181');
   });
 });
 
@@ -113,9 +113,10 @@ describe('Broker Calls status-bar problems', () => {
       processCalls: [call({ id: 'x9', name: 'GET http://other/x', kind: 'external', method: 'GET', url: 'http://other/x', deadlineAt: null, stalled: true })],
     });
     const problems = callsProblems(s, reveal);
-    expect(problems.map((p) => [p.id, p.label, p.detail])).toEqual([
-      ['calls:c7:stalled', 'acquireJobs: stalled (POST /acquirejobs)', 'POST http://127.0.0.1:8181/acquirejobs · no answer yet · deadline 30 s'],
-      ['calls:x9:stalled', 'GET http://other/x: stalled', 'GET http://other/x · no answer yet · no deadline known'],
+    // Keyed by call name (a retry of an aborted call is the same problem); one state, one severity.
+    expect(problems.map((p) => [p.id, p.state, p.severity, p.label, p.detail])).toEqual([
+      ['calls:listener:acquireJobs:stalled', 'stalled', 'error', 'acquireJobs (POST /acquirejobs): stalled', 'no answer yet · deadline 30 s · POST http://127.0.0.1:8181/acquirejobs'],
+      ['calls:process:GET http://other/x:stalled', 'stalled', 'error', 'GET http://other/x: stalled', 'no answer yet · no deadline known · GET http://other/x'],
     ]);
     expect(problems[0]!.fixes.map((f) => [f.command, f.args])).toEqual([
       ['flakeDoctor.calls.break', ['c7']],
@@ -127,7 +128,7 @@ describe('Broker Calls status-bar problems', () => {
     const err = { name: 'TransportError', message: 'ECONNREFUSED', callName: 'exchangeToken', status: null, at: T0 };
     expect(callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 1, lastError: err }) }), reveal)).toEqual([]);
     const [p] = callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 3, lastError: err }) }), reveal);
-    expect([p?.label, p?.detail]).toEqual(['Broker listener failing (3 runs in a row)', 'exchangeToken: ECONNREFUSED']);
+    expect([p?.state, p?.label, p?.detail]).toEqual(['listener-failing', 'http://127.0.0.1:8181: listener failing', '3 runs failed in a row · exchangeToken: ECONNREFUSED']);
     expect(callsProblems(state({ listener: listener({ state: 'failed', lastError: err }) }), reveal)[0]?.fixes.map((f) => f.command)).toEqual(['flakeDoctor.calls.probe', 'flakeDoctor.calls.restart']);
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HolderSnapshot, RestartLockSnapshot } from '../../src/core/lock';
 import { lockPathOf, planWatch } from '../../src/extension/locks/lockFileWatcher';
-import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport } from '../../src/extension/locks/lockFormat';
+import { coarseAge, lockDescription, lockLabel, lockProblems, lockTooltipMarkdown, probeReport, probeReportParts } from '../../src/extension/locks/locksFormat';
 import { isBreakable, sameLock } from '../../src/extension/locks/breakPolicy';
 
 const NOW = 1_700_000_000_000;
@@ -45,12 +45,12 @@ function snap(fields: Partial<RestartLockSnapshot> = {}): RestartLockSnapshot {
 describe('Restart Locks row text', () => {
   it('names state, pid, coarse age and command line', () => {
     expect(lockDescription(snap(), NOW)).toBe('held · pid 4242 · 10 s · node restart.js --fleet');
-    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe('dead holder · pid 4242 · 15 s · node restart.js --fleet');
+    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe('dead holder · pid 4242 · 10 s · node restart.js --fleet');
     expect(lockDescription(snap({ state: 'corrupt', holder: null, corruptReason: 'empty content', rawContent: '' }), NOW)).toBe('corrupt · empty content');
   });
 
   it('ages in 5-second steps under a minute, so a visible row does not redraw every second', () => {
-    expect([0, 999, 4000, 5000, 9999, 59_999, 125_000].map(coarseAge)).toEqual(['<1 s', '<1 s', '<5 s', '5 s', '5 s', '55 s', '2 min']);
+    expect([0, 999, 4000, 9999, 10_000, 59_999, 125_000].map(coarseAge)).toEqual(['<10 s', '<10 s', '<10 s', '<10 s', '10 s', '50 s', '2 min']);
   });
 
   it('flags stale, dead-holder, corrupt and orphaned companions; not a live holder', () => {
@@ -80,10 +80,10 @@ describe('Restart Locks row text', () => {
     expect(md).toContain('| host | not recorded (origin format); this machine, since the lock is on a local file system |');
   });
 
-  it('probe report is one line with the summary, liveness and token', () => {
-    expect(probeReport('fleet/restart.lock', snap({ summary: 'dead holder: pid 4242 is gone', state: 'dead-holder', holder: holder({ liveness: 'dead' }) }))).toBe(
-      'Probe fleet/restart.lock: dead holder: pid 4242 is gone; holder gone: no process has this pid; token tok-1',
-    );
+  it('probe report: the state and pid first (the toast), every fact in the details', () => {
+    const s = snap({ summary: 'dead holder: pid 4242 is gone', state: 'dead-holder', holder: holder({ liveness: 'dead' }) });
+    expect(probeReport('fleet/restart.lock', s)).toBe('Probe fleet/restart.lock: dead holder, pid 4242');
+    expect(probeReportParts('fleet/restart.lock', s).details).toContain('holder gone: no process has this pid\ntoken tok-1');
   });
 
   it('labels are relative to the workspace folder, prefixed when there are several', () => {

@@ -19,7 +19,7 @@ const full: LockRecord = {
   command: 'node restart.js --fleet',
 };
 
-// The origin's reader, as DESIGN.md describes its format: the first three lines, nothing else.
+// The origin's reader, as the lock format is described in src/core/lock/README.md: the first three lines, nothing else.
 function originParse(text: string): { pid: number; timestamp: number; token: string } | null {
   const [pid, timestamp, token] = text.split('\n');
   if (!pid || !timestamp || !token) return null;

@@ -5,7 +5,7 @@
 
 export type SettingKind = 'integer' | 'boolean' | 'string' | 'integer[]' | 'string[]';
 
-export const SETTING_AREAS = ['loopback', 'locks', 'sessions', 'calls', 'bridge'] as const;
+export const SETTING_AREAS = ['loopback', 'locks', 'sessions', 'calls', 'bridge', 'statusBar'] as const;
 export type SettingArea = (typeof SETTING_AREAS)[number];
 
 export const SETTING_KINDS: Record<SettingArea, Record<string, SettingKind>> = {
@@ -46,6 +46,8 @@ export const SETTING_KINDS: Record<SettingArea, Record<string, SettingKind>> = {
   },
   // Auto-attach is the editor's; the CLI validates these so one settings file serves both.
   bridge: { autoAttach: 'string', stallThresholdMs: 'integer' },
+  // The editor's status-bar item only: known here so one settings file serves both without a typo warning.
+  statusBar: { showWhenClear: 'boolean' },
 };
 
 /** `loopback.start` → its area and name, or null for a name that is not a setting. */

@@ -54,7 +54,8 @@ export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: BridgeJudge
       if (!isStalled(call, snapshot.takenAt, thresholds.stallThresholdMs) || call.outcome !== null) continue;
       out.push(
         problem({
-          id: `calls:${key}:${call.id}`,
+          // By name: the listener retries an aborted call as a new call, but it is the same problem.
+          id: `calls:${key}:${listener.id}:${call.name}`,
           area: 'calls',
           state: 'stalled',
           subject: `${call.method} ${call.url}`,

@@ -14,6 +14,11 @@ function holderRef(s: RestartLockSnapshot): ProcessRef | null {
   return s.holder ? { pid: s.holder.pid, command: s.holder.commandLine } : null;
 }
 
+/** One unit for durations in messages: "402 s", "5 s", "0.5 s". */
+function seconds(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 100) / 10} s`;
+}
+
 export function lockProblems(snapshots: readonly RestartLockSnapshot[], unreadable: readonly UnreadableLock[] = []): DoctorProblem[] {
   const out: DoctorProblem[] = [];
   for (const s of snapshots) {
@@ -29,7 +34,7 @@ export function lockProblems(snapshots: readonly RestartLockSnapshot[], unreadab
           area: 'locks',
           state: kind === 'mutex' ? 'orphaned-mutex' : 'orphaned-reclaim',
           subject: aux.path,
-          message: `${aux.path}: orphaned .${kind}, ${Math.round(aux.ageMs / 1000)} s old (older than ${s.thresholds.mutexStaleMs} ms), ${holder}`,
+          message: `${aux.path}: orphaned .${kind}, ${seconds(aux.ageMs)} old (older than ${seconds(s.thresholds.mutexStaleMs)}), ${holder}`,
           culprit: aux.holderPid === null ? null : { pid: aux.holderPid, command: null },
         }),
       );

@@ -50,6 +50,39 @@ export const PROBLEM_SEVERITY: Record<ProblemState, ProblemSeverity> = {
   'listener-failing': 'error',
 };
 
+/**
+ * The words for each state, used wherever a person reads it: tree rows, tooltips, the problem
+ * list, the log, the README's states tables and the doctor's text report. The JSON report
+ * carries the state id itself.
+ */
+export const STATE_WORDS: Record<ProblemState, string> = {
+  conflict: 'conflict',
+  'dead-holder': 'dead holder',
+  parked: 'parked',
+  'pool-unreadable': 'pool file unreadable',
+  stale: 'stale',
+  corrupt: 'corrupt',
+  'orphaned-mutex': 'orphaned .mutex',
+  'orphaned-reclaim': 'orphaned .reclaim',
+  'lock-unreadable': 'cannot be inspected',
+  'write-overdue': 'write overdue',
+  'missed-pongs': 'missed PONGs',
+  backlog: 'backlogged',
+  'relay-failed': 'relay not running',
+  stalled: 'stalled',
+  'listener-failing': 'listener failing',
+};
+
+/** The most severe of some states ('error' over 'warning'); null for none. */
+export function worstSeverity(states: Iterable<ProblemState>): ProblemSeverity | null {
+  let worst: ProblemSeverity | null = null;
+  for (const s of states) {
+    if (PROBLEM_SEVERITY[s] === 'error') return 'error';
+    worst = 'warning';
+  }
+  return worst;
+}
+
 /** A process named next to a problem: the one causing it, or the one it happens in. */
 export interface ProcessRef {
   pid: number;

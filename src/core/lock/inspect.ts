@@ -139,7 +139,7 @@ function summarise(s: RestartLockSnapshot): string {
       text = `held${who}${age}`;
       break;
     case 'stale':
-      text = `stale: held${who}${age}, older than ${s.thresholds.staleMs} ms`;
+      text = `stale: held${who}${age}, older than ${Math.round(s.thresholds.staleMs / 100) / 10} s`;
       break;
     case 'dead-holder':
       text = `dead holder: pid ${s.holder?.pid} ${s.holder?.liveness === 'pid-reused' ? 'now belongs to another process' : 'is gone'}${age}`;

@@ -34,6 +34,12 @@ export interface DemoProviderOptions {
    * unanswered and its writes eventually time out. Stronger than `answer: false`.
    */
   stopReading?: boolean;
+  /**
+   * Keep reading but never answer the relay's heartbeat PINGs (no automatic PONG): the session
+   * is flagged for missed PONGs, yet the peer still sees every Close, so it can reconnect after
+   * Break, Restart or the relay's read deadline — and be stuck again, as the real peer would.
+   */
+  ignorePings?: boolean;
   token?: string;
 }
 
@@ -48,7 +54,7 @@ export interface DemoProvider {
 
 /** Connect a provider that echoes each request's `params` back as `result`. */
 export async function startDemoProvider(url: string, options: DemoProviderOptions): Promise<DemoProvider> {
-  const ws = new WebSocket(endpoint(url, 'provider', options.token));
+  const ws = new WebSocket(endpoint(url, 'provider', options.token), { autoPong: !options.ignorePings });
   let answering = options.answer;
   let received = 0;
   let answered = 0;

@@ -3,7 +3,7 @@
 
 import { basename, isAbsolute, relative } from 'node:path';
 import type { BridgeProcessEntry, BridgeSnapshot } from '../../core/bridge';
-import { formatDuration, inlineCode, truncate } from '../common/format';
+import { formatDuration, inlineCode, shortenLeft, truncate } from '../common/format';
 
 /** Options a node command line can carry before the script (those that take a value). */
 const OPTIONS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print', '--conditions', '-C', '--inspect-port', '--title', '--env-file']);
@@ -47,10 +47,7 @@ export function shortScript(argv: readonly string[], workspaceRoot: string | nul
   return isAbsolute(script) ? basename(script) : script;
 }
 
-/** Shortens from the left, so the end (the script and its arguments) stays readable. */
-export function shortenLeft(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
-}
+export { shortenLeft };
 
 export function processName(entry: BridgeProcessEntry, snapshot: BridgeSnapshot | null, workspaceRoot: string | null): string {
   const argv = snapshot?.process.argv ?? splitCommand(entry.command);

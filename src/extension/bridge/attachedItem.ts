@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { RowSpec } from './attachedRows';
 
 /**
@@ -6,8 +7,9 @@ import type { RowSpec } from './attachedRows';
  * session), driven by a RowSpec. Long-lived and updated in place, like the views' own rows:
  * a menu click maps back to the object VS Code was given.
  */
-export class AttachedItem extends vscode.TreeItem {
+export class AttachedItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(public spec: RowSpec) {
     super(spec.label, spec.hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
@@ -33,6 +35,7 @@ export class AttachedItem extends vscode.TreeItem {
     this.description = spec.description;
     this.iconPath = new vscode.ThemeIcon(spec.icon, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
     this.contextValue = spec.contextValue;
+    this.stateKey = `${spec.label}|${spec.icon}|${spec.color ?? ''}|${spec.contextValue}|${spec.hasChildren}`;
     this.accessibilityInformation = { label: spec.accessibility };
     if (spec.hasChildren && this.collapsibleState === vscode.TreeItemCollapsibleState.None) this.collapsibleState = vscode.TreeItemCollapsibleState.Expanded;
     if (!spec.hasChildren) this.collapsibleState = vscode.TreeItemCollapsibleState.None;

@@ -1,7 +1,7 @@
 import type { DoctorProblem } from '../../core/doctor/problem';
 import { bridgeProblems } from '../../core/doctor/bridgeProblems';
 import type { HealthThresholds } from '../../core/doctor/sessionHealth';
-import type { Problem } from '../problems/problemCenter';
+import { viewProblem, type Problem } from '../problems/problem';
 import { shortenLeft } from './attachedFormat';
 import type { AttachedProcess } from './bridgeModel';
 import { ATTACHED_ACTIONS } from './commands/actOnAttached';
@@ -29,15 +29,15 @@ export function attachedProblems(processes: readonly AttachedProcess[], health: 
                 { label: '$(debug-restart) Restart the listener…', command: ATTACHED_ACTIONS.restartListener.id, args },
               ]
             : [{ label: `$(debug-stop) Break (abort the call in pid ${proc.entry.pid})…`, command: ATTACHED_ACTIONS.breakCall.id, args }];
-      out.push({
-        id: dp.id,
-        source: dp.area,
-        label: `pid ${proc.entry.pid}: ${dp.subject}: ${dp.state.replace('-', ' ')}`,
-        // No ages here (the CLI's message has them): the list must not change while a call hangs.
-        detail: `${dp.subject} · in pid ${proc.entry.pid}: ${shortenLeft(proc.entry.command, 120)}${dp.culprit ? ` · culprit pid ${dp.culprit.pid}${dp.culprit.command ? ` (${shortenLeft(dp.culprit.command, 80)})` : ''}` : ''}`,
-        reveal: () => reveal(dp, proc.key),
-        fixes,
-      });
+      out.push(
+        viewProblem(dp, {
+          subject: `pid ${proc.entry.pid}: ${dp.subject}`,
+          // No ages here (the CLI's message has them): the list must not change while a call hangs.
+          detail: `${dp.subject} · in pid ${proc.entry.pid}: ${shortenLeft(proc.entry.command, 120)}${dp.culprit ? ` · culprit pid ${dp.culprit.pid}${dp.culprit.command ? ` (${shortenLeft(dp.culprit.command, 80)})` : ''}` : ''}`,
+          reveal: () => reveal(dp, proc.key),
+          fixes,
+        }),
+      );
     }
   }
   return out;

@@ -8,8 +8,13 @@ import { classifySession, type HealthThresholds, type SessionHealth } from '../.
 import type { CallSnapshot } from '../../core/listener';
 import { callTooltipMarkdown, listenerDescription, listenerTooltipMarkdown } from '../calls/callsFormat';
 import { coarseAge, formatDuration } from '../common/format';
-import { sessionDescription, sessionTooltipMarkdown } from '../sessions/sessionFormat';
+import { sessionDescription, sessionTooltipMarkdown } from '../sessions/sessionsFormat';
+import { PROBLEM_SEVERITY, worstSeverity } from '../../core/doctor/problem';
+import { SEVERITY_ICON } from '../problems/problem';
 import type { AttachedProcess } from './bridgeModel';
+
+/** A stalled call looks like its state's one severity, everywhere. */
+const STALLED = SEVERITY_ICON[PROBLEM_SEVERITY.stalled];
 import { processName, processTooltipMarkdown } from './attachedFormat';
 
 export interface RowSpec {
@@ -55,8 +60,8 @@ function callRow(p: AttachedProcess, parentId: string, call: CallSnapshot, targe
     // The distinguishing fact first: what is called; the process is the parent row.
     label: call.kind === 'external' ? `${call.method} ${call.url}` : call.name,
     description,
-    icon: call.stalled ? 'warning' : call.kind === 'long-poll' ? 'watch' : 'arrow-swap',
-    color: call.stalled ? 'list.warningForeground' : undefined,
+    icon: call.stalled ? STALLED.icon : call.kind === 'long-poll' ? 'watch' : 'arrow-swap',
+    color: call.stalled ? STALLED.color : undefined,
     contextValue: `attachedCall.${state}`,
     hasChildren: false,
     accessibility: `${call.method} ${call.url}, ${description}, in pid ${p.entry.pid}`,
@@ -178,7 +183,8 @@ function relayRows(p: AttachedProcess, parentId: string, r: BridgeRelay, ctx: Ro
 
 function sessionRow(p: AttachedProcess, parentId: string, r: BridgeRelay, s: BridgeSession, ctx: RowContext): RowSpec {
   const c = classifySession(s, ctx.health);
-  const look = HEALTH_ICON[c.health];
+  const worst = c.health === 'warning' ? worstSeverity(c.issues.map((i) => i.kind)) : null;
+  const look = worst ? SEVERITY_ICON[worst] : HEALTH_ICON[c.health];
   const icon = c.health === 'ok' && s.role === 'client' ? 'device-desktop' : look.icon;
   const shown = { ...c, session: { ...s, id: s.sessionId } };
   return {

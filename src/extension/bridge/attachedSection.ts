@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
+import { HoverHold } from '../common/hoverHold';
 import { AttachedItem } from './attachedItem';
 import type { RowSpec } from './attachedRows';
 
@@ -14,10 +15,19 @@ export class AttachedSection extends Disposable {
   private readonly childIds = new Map<string | null, string[]>();
   private readonly changed = this._register(new vscode.EventEmitter<AttachedItem[] | undefined>());
   readonly onDidChange = this.changed.event;
+  /** A hovered row keeps its tooltip: its text-only redraws wait (see HoverHold). */
+  private readonly hold = new HoverHold<AttachedItem>();
+
+  /** The tree resolved this row's tooltip: someone is hovering it. */
+  markHovered(item: AttachedItem): void {
+    this.hold.markHovered(item);
+  }
 
   update(specs: readonly RowSpec[]): void {
     const nextChildren = new Map<string | null, string[]>();
-    const fire = new Set<AttachedItem>();
+    /** Rows whose text changed (a hovered one may wait) and rows whose children changed (redrawn at once). */
+    const text = new Set<AttachedItem>();
+    const lists = new Set<AttachedItem>();
     const seen = new Set<string>();
     for (const spec of specs) {
       seen.add(spec.id);
@@ -26,7 +36,7 @@ export class AttachedSection extends Disposable {
       nextChildren.set(spec.parentId, list);
       const item = this.items.get(spec.id);
       if (!item) this.items.set(spec.id, new AttachedItem(spec));
-      else if (item.apply(spec)) fire.add(item);
+      else if (item.apply(spec)) text.add(item);
     }
     for (const id of [...this.items.keys()]) if (!seen.has(id)) this.items.delete(id);
     let rootChanged = false;
@@ -37,13 +47,18 @@ export class AttachedSection extends Disposable {
       if (parent === null) rootChanged = true;
       else {
         const item = this.items.get(parent);
-        if (item) fire.add(item);
+        if (item) lists.add(item);
       }
     }
     this.childIds.clear();
     for (const [k, v] of nextChildren) this.childIds.set(k, v);
-    if (rootChanged) this.changed.fire(undefined);
-    else if (fire.size) this.changed.fire([...fire]);
+    if (rootChanged) {
+      this.hold.reset();
+      this.changed.fire(undefined);
+      return;
+    }
+    const redraw = new Set([...lists, ...this.hold.filter(text)]);
+    if (redraw.size) this.changed.fire([...redraw]);
   }
 
   roots(): AttachedItem[] {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 
 export type CallGroupKind = 'recent' | 'process';
 
@@ -15,8 +16,9 @@ const GROUP_LOOK: Record<CallGroupKind, { label: string; icon: string; tooltip: 
  * A folder of calls: the listener's recent (finished) calls, collapsed by default so the calls
  * in flight stay in view; or the process's other calls. `contextValue` is `callGroup.<kind>`.
  */
-export class CallGroupItem extends vscode.TreeItem {
+export class CallGroupItem extends vscode.TreeItem implements HeldRow {
   private count = -1;
+  readonly stateKey: string;
 
   constructor(
     readonly kind: CallGroupKind,
@@ -29,6 +31,7 @@ export class CallGroupItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon);
     this.tooltip = look.tooltip;
     this.contextValue = `callGroup.${kind}`;
+    this.stateKey = this.contextValue;
     this.update(count);
   }
 

@@ -1,5 +1,9 @@
 import * as vscode from 'vscode';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
+import type { HeldRow } from '../common/hoverHold';
+import { SEVERITY_ICON } from '../problems/problem';
 import type { CallOutcome, CallSnapshot } from '../../core/listener';
+import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
 import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
 
 /** What a call row is, for its icon and its menus (`contextValue` = `call.<state>`). */
@@ -20,7 +24,7 @@ export function callState(call: CallSnapshot): CallState {
 
 function look(call: CallSnapshot): { icon: string; color?: string } {
   const state = callState(call);
-  if (state === 'stalled') return { icon: 'warning', color: 'list.warningForeground' };
+  if (state === 'stalled') return SEVERITY_ICON[PROBLEM_SEVERITY.stalled];
   if (state === 'ended') return OUTCOME_LOOK[call.outcome ?? 'error'];
   // A long poll is meant to wait; it must not look like trouble.
   return call.kind === 'long-poll' ? { icon: 'watch' } : { icon: 'arrow-swap' };
@@ -30,8 +34,9 @@ function look(call: CallSnapshot): { icon: string; color?: string } {
  * One HTTP call, in flight (its age against its deadline) or recent (its outcome). Updated in
  * place while it stays where it is; a call that ends becomes a new row under "Recent calls".
  */
-export class CallItem extends vscode.TreeItem {
+export class CallItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public call: CallSnapshot,
@@ -41,7 +46,14 @@ export class CallItem extends vscode.TreeItem {
   ) {
     super(callLabel(call), vscode.TreeItemCollapsibleState.None);
     this.id = `${list}:${call.id}`;
+    // A click shows every fact of the call.
+    this.command = { command: SHOW_CALL_DETAILS_COMMAND, title: 'Show Details', arguments: [call.id] };
     this.update(call, now);
+  }
+
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.call.id;
   }
 
   get callId(): string {
@@ -59,6 +71,7 @@ export class CallItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     this.description = description;
     this.contextValue = `call.${state}`;
+    this.stateKey = `${icon}|${this.contextValue}`;
     this.accessibilityInformation = { label: callAccessibility(call, now) };
     this.tooltip = undefined;
     return true;

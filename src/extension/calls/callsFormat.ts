@@ -1,5 +1,5 @@
 import type { CallOutcome, CallSnapshot, ListenerSnapshot, ListenerState } from '../../core/listener';
-import { formatDuration, inlineCode, truncate } from '../common/format';
+import { coarseAge, formatDuration, inlineCode, truncate } from '../common/format';
 
 /**
  * The text of the Broker Calls rows and tooltips, from a snapshot and a clock. Pure (no
@@ -7,10 +7,9 @@ import { formatDuration, inlineCode, truncate } from '../common/format';
  * decide whether anything on screen changed.
  */
 
-/** A call's age in whole seconds: the row changes at most once a second. */
+/** A call's age in a row: coarse steps, so the row is not redrawn every second (the tooltip is exact). */
 export function formatAge(ms: number): string {
-  if (ms < 60_000) return `${Math.max(0, Math.floor(ms / 1000))} s`;
-  return formatDuration(ms);
+  return coarseAge(Math.max(0, ms));
 }
 
 /** A configured bound, exactly ("500 ms", "30 s", "10 min"). */
@@ -21,6 +20,12 @@ export function formatBound(ms: number): string {
 /** "12 s / 30 s": the age against the deadline; external calls have no deadline we know of. */
 export function ageAgainstDeadline(call: CallSnapshot, now: number): string {
   const age = formatAge(now - call.startedAt);
+  return call.deadlineAt === null ? age : `${age} / ${formatBound(call.deadlineAt - call.startedAt)}`;
+}
+
+/** "12 s / 30 s", to the second: for confirmations and reports, which are read once (rows use coarse steps). */
+export function exactAgeAgainstDeadline(call: CallSnapshot, now: number): string {
+  const age = formatDuration(Math.max(0, now - call.startedAt));
   return call.deadlineAt === null ? age : `${age} / ${formatBound(call.deadlineAt - call.startedAt)}`;
 }
 
@@ -123,13 +128,14 @@ export function listenerLabel(l: ListenerSnapshot): string {
 /** "polling · session 1a2b3c4d… · message 3 · 1 job acquired" (+ retry and last error when failing). */
 export function listenerDescription(l: ListenerSnapshot, now: number): string {
   const parts: string[] = [];
-  if (l.state === 'backoff' && l.nextRestartAt !== null) parts.push(`backing off, retry in ${Math.ceil(Math.max(0, l.nextRestartAt - now) / 1000)} s`);
+  // The distinguishing fact first, so a narrow sidebar still shows it.
+  const stalledFirst = l.calls.inFlight.filter((c) => c.stalled).length;
+  if (stalledFirst) parts.push(`${stalledFirst} stalled`);
+  if (l.state === 'backoff' && l.nextRestartAt !== null) parts.push(`backing off, retry in ${coarseAge(Math.max(0, l.nextRestartAt - now))}`);
   else parts.push(STATE_TEXT[l.state]);
   parts.push(l.sessionId ? `session ${shortSessionId(l.sessionId)}` : 'no session');
   parts.push(`message ${l.lastMessageId}`);
   parts.push(`${l.jobsAcquired} job${l.jobsAcquired === 1 ? '' : 's'} acquired`);
-  const stalled = l.calls.inFlight.filter((c) => c.stalled).length;
-  if (stalled) parts.push(`${stalled} stalled`);
   if (l.lastError && (l.state === 'backoff' || l.state === 'failed')) parts.push(`last error: ${truncate(l.lastError.message, 60)}`);
   return parts.join(' · ');
 }

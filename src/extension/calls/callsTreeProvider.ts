@@ -3,6 +3,7 @@ import type { CallSnapshot } from '../../core/listener';
 import { AttachedItem } from '../bridge/attachedItem';
 import type { AttachedSection } from '../bridge/attachedSection';
 import { Disposable, subscribe } from '../common/disposable';
+import { HoverHold } from '../common/hoverHold';
 import { CallGroupItem } from './callGroupItem';
 import { CallItem } from './callItem';
 import type { CallsModel } from './callsModel';
@@ -62,6 +63,8 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
   private readonly inFlight = new CallRows('inflight');
   private readonly recent = new CallRows('recent');
   private readonly process = new CallRows('process');
+  /** A hovered row keeps its tooltip: its text-only redraws wait (see HoverHold). */
+  private readonly hold = new HoverHold<ListenerItem | CallItem | CallGroupItem>();
 
   constructor(
     private readonly model: CallsModel,
@@ -77,7 +80,9 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
   /** Brings the rows up to date for `now`; fires only for what changed on screen. */
   render(now: number): void {
     const state = this.model.state;
-    const fire: CallsNode[] = [];
+    /** Rows whose text changed (a hovered one may wait) and rows whose children changed (redrawn at once). */
+    const text: Array<ListenerItem | CallItem | CallGroupItem> = [];
+    const lists: CallsNode[] = [];
     let root = false;
 
     const l = state.listener;
@@ -96,7 +101,7 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
         this.recent.clear();
         root = true;
       } else if (this.listenerItem.update(l, now)) {
-        fire.push(this.listenerItem);
+        text.push(this.listenerItem);
       }
       const own = this.inFlight.sync(l.calls.inFlight, now);
       const recentCalls = l.calls.recent.slice(-RECENT_SHOWN).reverse();
@@ -107,10 +112,12 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
       }
       const rec = this.recent.sync(recentCalls, now);
       if (this.recentGroup) {
-        if (this.recentGroup.update(recentCalls.length) || rec.structural) fire.push(this.recentGroup);
+        if (rec.structural) lists.push(this.recentGroup);
+        else if (this.recentGroup.update(recentCalls.length)) text.push(this.recentGroup);
+        if (rec.structural) this.recentGroup.update(recentCalls.length);
       }
-      if (listenerChildren) fire.push(this.listenerItem);
-      fire.push(...own.changed, ...rec.changed);
+      if (listenerChildren) lists.push(this.listenerItem);
+      text.push(...own.changed, ...rec.changed);
     }
 
     if (state.processCalls.length === 0) {
@@ -123,12 +130,19 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
         root = true;
       }
       const proc = this.process.sync(state.processCalls, now);
-      if (this.processGroup.update(state.processCalls.length) || proc.structural) fire.push(this.processGroup);
-      fire.push(...proc.changed);
+      const countChanged = this.processGroup.update(state.processCalls.length);
+      if (proc.structural) lists.push(this.processGroup);
+      else if (countChanged) text.push(this.processGroup);
+      text.push(...proc.changed);
     }
 
-    if (root) this.changed.fire(undefined);
-    else if (fire.length) this.changed.fire([...new Set(fire)]);
+    if (root) {
+      this.hold.reset();
+      this.changed.fire(undefined);
+      return;
+    }
+    const redraw = new Set<CallsNode>([...lists, ...this.hold.filter(text)]);
+    if (redraw.size) this.changed.fire([...redraw]);
   }
 
   getTreeItem(element: CallsNode): vscode.TreeItem {
@@ -137,8 +151,13 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
 
   resolveTreeItem(item: vscode.TreeItem, element: CallsNode): vscode.TreeItem {
     const now = Date.now();
-    if (element instanceof AttachedItem) item.tooltip = element.buildTooltip();
-    else if (element instanceof ListenerItem) item.tooltip = ListenerItem.buildTooltip(this.model.state.listener ?? element.snapshot, now);
+    if (element instanceof AttachedItem) {
+      this.attached?.markHovered(element);
+      item.tooltip = element.buildTooltip();
+      return item;
+    }
+    this.hold.markHovered(element);
+    if (element instanceof ListenerItem) item.tooltip = ListenerItem.buildTooltip(this.model.state.listener ?? element.snapshot, now);
     else if (element instanceof CallItem) item.tooltip = CallItem.buildTooltip(this.latest(element.callId) ?? element.call, now);
     return item;
   }

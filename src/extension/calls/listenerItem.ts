@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
 import type { ListenerSnapshot, ListenerState } from '../../core/listener';
 import { listenerAccessibility, listenerDescription, listenerLabel, listenerTooltipMarkdown } from './callsFormat';
 
@@ -18,8 +19,9 @@ const STATE_LOOK: Record<ListenerState, { icon: string; color?: string }> = {
  * in place, so a menu click never lands on a row replaced during a refetch; always expanded,
  * since its calls are the point.
  */
-export class ListenerItem extends vscode.TreeItem {
+export class ListenerItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public snapshot: ListenerSnapshot,
@@ -41,6 +43,7 @@ export class ListenerItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = `listener.${snapshot.state}`;
+    this.stateKey = this.contextValue;
     this.accessibilityInformation = { label: listenerAccessibility(snapshot, now) };
     this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
     return true;

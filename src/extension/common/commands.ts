@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Log } from '../log';
+import type { Log } from '../common/log';
 import type { Host } from './host';
 
 export type CommandHandler = (...args: unknown[]) => Promise<void>;
@@ -17,6 +17,14 @@ export function registerSafeCommand(id: string, handler: CommandHandler, host: H
       host.error(`Flake Doctor: ${(err as Error).message}`);
     }
   });
+}
+
+/**
+ * Keybindings (and the palette) pass no row: a command then acts on the row selected in its
+ * view, if any — the confirmation of a destructive one still names it — and asks otherwise.
+ */
+export function orSelection(view: { readonly selection: readonly unknown[] }, arg: unknown): unknown {
+  return arg ?? view.selection[0];
 }
 
 /**

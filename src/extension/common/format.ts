@@ -15,6 +15,27 @@ export function inlineCode(text: string): string {
   return `${fence}${text.replace(/\n/g, ' ')}${fence}`;
 }
 
+/** Tooltip Markdown as plain text, for a modal's detail (which shows no Markdown). */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/\$\([a-z-~]+\)\s*/g, '')
+    .replace(/^\|\s*\|\s*\|\s*$/gm, '')
+    .replace(/^\|---\|---\|\s*$/gm, '')
+    .replace(/^\| (.*?) \| (.*) \|$/gm, '$1: $2')
+    .replace(/\*\*|`/g, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * Shortens a command line (or path) from the left, so its end — the script and its arguments,
+ * what tells two processes apart — stays readable: "…/test/api.test.ts --shard 2".
+ */
+export function shortenLeft(text: string, max: number): string {
+  const flat = text.replace(/\n/g, ' ');
+  return flat.length <= max ? flat : `…${flat.slice(flat.length - max + 1)}`;
+}
+
 export function truncate(text: string, max = 80): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -25,12 +46,13 @@ export function formatAge(ms: number): string {
 }
 
 /**
- * Ages for row descriptions, in 5-second steps under a minute: every change of a row's text
- * redraws it, and a redraw closes a tooltip someone is reading. The tooltip has the exact age.
+ * Ages for row descriptions, in 10-second steps under a minute and whole minutes (rounded
+ * down) under an hour: every change of a row's text redraws it, and a redraw closes a tooltip
+ * someone is reading (see HoverHold). The tooltip has the exact age.
  */
 export function coarseAge(ms: number): string {
-  if (ms < 1000) return '<1 s';
-  if (ms < 5000) return '<5 s';
-  if (ms < 60_000) return `${Math.floor(ms / 5000) * 5} s`;
+  if (ms < 10_000) return '<10 s';
+  if (ms < 60_000) return `${Math.floor(ms / 10_000) * 10} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min`;
   return formatDuration(ms);
 }

@@ -1,17 +1,41 @@
-import * as vscode from 'vscode';
+// The Host seam, without `vscode`, so commands that take a Host are unit-tested with a fake.
+// The real one is vscodeHost.ts.
 
-import type { Host } from './hostApi';
+/** One entry of a quick pick: what the user sees, and the value a pick returns. */
+export interface PickItem<T> {
+  label: string;
+  description?: string;
+  detail?: string;
+  value: T;
+}
 
-export { requireTrust, type Host } from './hostApi';
+/**
+ * The parts of the VS Code window the commands use, behind one interface, so a command's
+ * decisions (what it asks, what it refuses) read in one place and can be driven in tests.
+ */
+export interface Host {
+  isTrusted(): boolean;
+  /** A modal with one action besides Cancel; true when the action was chosen. */
+  confirm(message: string, detail: string, action: string): Promise<boolean>;
+  /**
+   * A modal with several actions besides Cancel. The first is the focused default (Enter picks
+   * it), so a destructive choice is never first.
+   */
+  ask<A extends string>(message: string, detail: string, actions: readonly A[]): Promise<A | undefined>;
+  /** Notifications; with `details`, the toast offers "Show Details" (the full text, unclipped). */
+  info(message: string, details?: string): void;
+  warn(message: string, details?: string): void;
+  error(message: string, details?: string): void;
+  /** A row's facts in a modal (a row's default action when it has nothing to open). */
+  showDetails(title: string, details: string): void;
+  pick<T>(items: readonly PickItem<T>[], options: { placeHolder: string; title?: string }): Promise<T | undefined>;
+  copy(text: string): Promise<void>;
+  withProgress<T>(title: string, task: () => Promise<T>): Promise<T>;
+}
 
-export const vscodeHost: Host = {
-  isTrusted: () => vscode.workspace.isTrusted,
-  async confirm(message, detail, action) {
-    const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
-    return answer === action;
-  },
-  info: (m) => void vscode.window.showInformationMessage(m),
-  warn: (m) => void vscode.window.showWarningMessage(m),
-  error: (m) => void vscode.window.showErrorMessage(m),
-  withProgress: (title, task) => Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, () => task())),
-};
+/** Destructive commands refuse in untrusted workspaces even if invoked directly (menus already hide them). */
+export function requireTrust(host: Host, what: string): boolean {
+  if (host.isTrusted()) return true;
+  host.warn(`Flake Doctor: "${what}" is disabled in untrusted workspaces. Trust this workspace to use it.`);
+  return false;
+}

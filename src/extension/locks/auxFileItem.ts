@@ -1,14 +1,17 @@
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
+import { REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
 import type { AuxFileSnapshot, RestartLockSnapshot } from '../../core/lock';
-import { auxDescription, auxTooltipMarkdown, type AuxKind } from './lockFormat';
+import { auxDescription, auxTooltipMarkdown, type AuxKind } from './locksFormat';
 
 /**
  * A `.mutex` or `.reclaim` file next to a lock. `contextValue`: `lockFile.<kind>.orphaned`
  * (left by a crashed process) or `lockFile.<kind>.held` (a transition in progress).
  */
-export class AuxFileItem extends vscode.TreeItem {
+export class AuxFileItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public lock: RestartLockSnapshot,
@@ -18,7 +21,14 @@ export class AuxFileItem extends vscode.TreeItem {
   ) {
     super(basename(aux.path), vscode.TreeItemCollapsibleState.None);
     this.id = `lockFile:${aux.path}`;
+    // A click opens the file (a free lock's folder is revealed instead).
+    this.command = { command: REVEAL_LOCK_FILE_COMMAND, title: 'Open Lock File', arguments: [this] };
     this.update(lock, aux, now);
+  }
+
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.lockPath;
   }
 
   get lockPath(): string {
@@ -35,6 +45,7 @@ export class AuxFileItem extends vscode.TreeItem {
     this.iconPath = aux.stale ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')) : new vscode.ThemeIcon('key');
     this.description = description;
     this.contextValue = `lockFile.${this.kind}.${aux.stale ? 'orphaned' : 'held'}`;
+    this.stateKey = this.contextValue;
     this.accessibilityInformation = { label: `${basename(aux.path)}, ${description.replace(/ · /g, ', ')}` };
     this.tooltip = undefined;
     return true;

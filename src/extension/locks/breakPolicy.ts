@@ -1,5 +1,5 @@
 import type { RestartLockSnapshot } from '../../core/lock';
-import { formatAge, holderAge, holderStatus, orphanedFiles, STATE_LABEL } from './lockFormat';
+import { formatAge, holderAge, holderStatus, orphanedFiles, STATE_LABEL } from './locksFormat';
 
 // What Break may act on and what it tells the user first. Pure (no `vscode`): unit-tested.
 

@@ -1,14 +1,19 @@
 import * as vscode from 'vscode';
+import type { HeldRow } from '../common/hoverHold';
+import { REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
+import { SEVERITY_ICON } from '../problems/problem';
 import { waitersMarkdown, waitersSuffix, type LockWaiter } from '../bridge/lockWaiters';
-import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './lockFormat';
+import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './locksFormat';
 
+/** Problem states are coloured by their one severity (shared with the problem list and the doctor). */
 const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {
   free: { icon: 'circle-large-outline' },
   held: { icon: 'lock', color: 'charts.blue' },
-  stale: { icon: 'history', color: 'list.warningForeground' },
-  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground' },
-  corrupt: { icon: 'error', color: 'list.errorForeground' },
+  stale: { icon: 'history', color: SEVERITY_ICON[PROBLEM_SEVERITY.stale].color },
+  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color },
+  corrupt: SEVERITY_ICON[PROBLEM_SEVERITY.corrupt],
 };
 
 /** `lock.<state>`, then `.holder` when it names a holder (Copy pid) and `.orphaned` when a
@@ -24,8 +29,9 @@ export function lockContextValue(s: RestartLockSnapshot): string {
  * files; a change in which of them exist changes the row's `id` (and makes a new item),
  * because VS Code keeps the collapsible state of an id it has seen.
  */
-export class LockItem extends vscode.TreeItem {
+export class LockItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
   /** Attached processes waiting for this lock (from the live bridge). */
   private waiters: readonly LockWaiter[] = [];
 
@@ -37,6 +43,8 @@ export class LockItem extends vscode.TreeItem {
   ) {
     super(displayName, LockItem.hasChildren(snapshot) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.id = LockItem.idFor(snapshot);
+    // A click opens the file (a free lock's folder is revealed instead).
+    this.command = { command: REVEAL_LOCK_FILE_COMMAND, title: 'Open Lock File', arguments: [this] };
     this.update(snapshot, now, waiters);
   }
 
@@ -46,6 +54,11 @@ export class LockItem extends vscode.TreeItem {
 
   static idFor(s: RestartLockSnapshot): string {
     return `lock:${s.lockPath}${s.mutex ? ':m' : ''}${s.reclaim ? ':r' : ''}`;
+  }
+
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.lockPath;
   }
 
   get lockPath(): string {
@@ -58,7 +71,7 @@ export class LockItem extends vscode.TreeItem {
     this.waiters = waiters;
     // A tidy lock whose mutex/reclaim was orphaned gets the warning icon: the state alone would look fine.
     const problem = lockProblems(snapshot).length > 0;
-    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? { icon: 'warning', color: 'list.warningForeground' } : STATE_LOOK[snapshot.state];
+    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? SEVERITY_ICON[PROBLEM_SEVERITY['orphaned-mutex']] : STATE_LOOK[snapshot.state];
     const description = lockDescription(snapshot, now) + waitersSuffix(waiters, now);
     const contextValue = lockContextValue(snapshot);
     const signature = `${look.icon}|${contextValue}|${description}`;
@@ -67,6 +80,7 @@ export class LockItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = contextValue;
+    this.stateKey = `${look.icon}|${contextValue}`;
     this.accessibilityInformation = { label: lockAccessibility(this.displayName, snapshot, now) };
     this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
     return true;

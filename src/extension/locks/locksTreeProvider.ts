@@ -2,9 +2,10 @@ import * as vscode from 'vscode';
 import type { LockWaiter } from '../bridge/lockWaiters';
 import type { RestartLockSnapshot } from '../../core/lock';
 import { Disposable, subscribe } from '../common/disposable';
+import { HoverHold } from '../common/hoverHold';
 import { AuxFileItem } from './auxFileItem';
-import type { AuxKind, WorkspaceFolderRef } from './lockFormat';
-import { lockLabel } from './lockFormat';
+import type { AuxKind, WorkspaceFolderRef } from './locksFormat';
+import { lockLabel } from './locksFormat';
 import { LockItem } from './lockItem';
 import type { LocksModel } from './locksModel';
 
@@ -21,6 +22,8 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
   readonly onDidChangeTreeData = this.changed.event;
   private readonly lockItems = new Map<string, LockItem>();
   private readonly auxItems = new Map<string, Map<AuxKind, AuxFileItem>>();
+  /** A hovered row keeps its tooltip: its text-only redraws wait (see HoverHold). */
+  private readonly hold = new HoverHold<LocksNode>();
 
   constructor(
     private readonly model: LocksModel,
@@ -64,8 +67,13 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
         if (fresh && auxItem.aux.path === fresh.path && auxItem.update(s, fresh, now)) changedRows.push(auxItem);
       }
     }
-    if (structural) this.changed.fire(undefined);
-    else if (changedRows.length) this.changed.fire(changedRows);
+    if (structural) {
+      this.hold.reset();
+      this.changed.fire(undefined);
+      return;
+    }
+    const redraw = this.hold.filter(changedRows);
+    if (redraw.length) this.changed.fire(redraw);
   }
 
   private buildAux(s: RestartLockSnapshot, now: number): Map<AuxKind, AuxFileItem> {
@@ -80,6 +88,7 @@ export class LocksTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   resolveTreeItem(item: vscode.TreeItem, element: LocksNode): vscode.TreeItem {
+    this.hold.markHovered(element);
     item.tooltip = element.buildTooltip(Date.now());
     return item;
   }

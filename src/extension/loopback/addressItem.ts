@@ -1,18 +1,28 @@
 import * as vscode from 'vscode';
 import type { AddressEntry, AddressState } from '../../core/allocator';
+import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import { formatDuration, inlineCode } from '../common/format';
+import { SEVERITY_ICON } from '../problems/problem';
+import { SHOW_ADDRESS_DETAILS_COMMAND } from './commands/commandIds';
+import { addressDescription, ADDRESS_STATE_WORDS } from './loopbackFormat';
 
-const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
+/** Problem states take their words and colour from the shared vocabulary (one severity per state). */
+export const STATE_LOOK: Record<AddressState, { icon: string; color?: string; label: string }> = {
   free: { icon: 'circle-large-outline', label: 'free' },
   leased: { icon: 'lock', color: 'charts.blue', label: 'leased' },
-  'dead-holder': { icon: 'debug-disconnect', color: 'list.warningForeground', label: 'holder dead' },
-  conflict: { icon: 'warning', color: 'list.errorForeground', label: 'conflict' },
-  parked: { icon: 'debug-pause', color: 'charts.yellow', label: 'parked' },
+  'dead-holder': { icon: 'debug-disconnect', color: SEVERITY_ICON[PROBLEM_SEVERITY['dead-holder']].color, label: ADDRESS_STATE_WORDS['dead-holder'] },
+  conflict: { ...SEVERITY_ICON[PROBLEM_SEVERITY.conflict], label: ADDRESS_STATE_WORDS.conflict },
+  parked: { icon: 'debug-pause', color: SEVERITY_ICON[PROBLEM_SEVERITY.parked].color, label: ADDRESS_STATE_WORDS.parked },
   foreign: { icon: 'plug', color: 'charts.purple', label: 'not in pool' },
 };
 
 /** One loopback address. `contextValue` is `address.<state>` so menus can match by regex. */
 export class AddressItem extends vscode.TreeItem {
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.entry.address;
+  }
+
   constructor(
     readonly entry: AddressEntry,
     /** The holder as an attached process names itself ("pid 12 · test/api.test.ts"), when it is one. */
@@ -22,13 +32,11 @@ export class AddressItem extends vscode.TreeItem {
     const look = STATE_LOOK[entry.state];
     this.id = `address:${entry.address}`;
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
-    const parts: string[] = [look.label];
-    if (entry.holder) parts.push(holderName ?? `pid ${entry.holder.pid}`);
-    if (entry.foreignPool && (entry.holder || entry.parked)) parts.push('foreign pool');
-    if (entry.ports.length) parts.push(`${entry.ports.length} port${entry.ports.length === 1 ? '' : 's'}`);
-    this.description = parts.join(' · ');
+    this.description = addressDescription(entry, holderName);
     this.contextValue = `address.${entry.state}`;
-    this.accessibilityInformation = { label: `${entry.address}, ${parts.join(', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
+    // A click shows the address's facts (its ports expand with the arrow).
+    this.command = { command: SHOW_ADDRESS_DETAILS_COMMAND, title: 'Show Details', arguments: [entry.address] };
+    this.accessibilityInformation = { label: `${entry.address}, ${this.description.replace(/ · /g, ', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
   }
 
   /** Built lazily (resolveTreeItem), since most tooltips are never shown. */

@@ -1,27 +1,27 @@
-import { addressesWithProblems, type LoopbackSnapshot } from '../../core/allocator';
-import type { Problem } from '../problems/problemCenter';
-import { BREAK_ADDRESS_COMMAND } from './commands/breakAddress';
-import { PROBE_ADDRESS_COMMAND } from './commands/probeAddress';
-import { RELEASE_LEASE_COMMAND } from './commands/releaseLease';
+import type { LoopbackSnapshot } from '../../core/allocator';
+import { loopbackProblems as coreLoopbackProblems } from '../../core/doctor/loopbackProblems';
+import { viewProblem, type Problem, type ProblemFix } from '../problems/problem';
+import { BREAK_ADDRESS_COMMAND, PROBE_ADDRESS_COMMAND, RELEASE_LEASE_COMMAND } from './commands/commandIds';
 
-/** Status-bar problems for the loopback snapshot: conflicts and dead holders, with their fixes. */
+/**
+ * Status-bar problems of the loopback snapshot — the doctor's own (conflicts, dead holders,
+ * parked addresses, unreadable pool files), so the view, the problem list and
+ * `flake-doctor doctor` agree — with the view's fixes.
+ */
 export function loopbackProblems(snapshot: LoopbackSnapshot, reveal: (address: string) => Promise<void>): Problem[] {
-  const problems: Problem[] = addressesWithProblems(snapshot).map((a) => ({
-    id: `loopback:${a.address}:${a.state}`,
-    source: 'loopback',
-    label: `${a.address}: ${a.state === 'conflict' ? 'conflict' : 'lease holder dead'}`,
-    detail: a.problems.join('; '),
-    reveal: () => reveal(a.address),
-    fixes:
-      a.state === 'conflict'
-        ? [
-            { label: '$(debug-stop) Break (stop the holders)…', command: BREAK_ADDRESS_COMMAND, args: [a.address] },
-            { label: '$(pulse) Probe', command: PROBE_ADDRESS_COMMAND, args: [a.address] },
-          ]
-        : [{ label: '$(unlock) Release lease…', command: RELEASE_LEASE_COMMAND, args: [a.address] }],
-  }));
-  for (const pool of snapshot.pools) {
-    if (pool.error) problems.push({ id: `loopback:pool:${pool.file}`, source: 'loopback', label: `Pool file unreadable`, detail: pool.error, fixes: [] });
-  }
-  return problems;
+  return coreLoopbackProblems(snapshot).map((dp) => {
+    const address = dp.subject;
+    let fixes: ProblemFix[] = [];
+    if (dp.state === 'conflict') {
+      fixes = [
+        { label: '$(debug-stop) Break (stop the holders)…', command: BREAK_ADDRESS_COMMAND, args: [address] },
+        { label: '$(pulse) Probe', command: PROBE_ADDRESS_COMMAND, args: [address] },
+      ];
+    } else if (dp.state === 'dead-holder' || dp.state === 'parked') {
+      fixes = [{ label: '$(unlock) Release Lease…', command: RELEASE_LEASE_COMMAND, args: [address] }];
+    }
+    // The detail drops the subject the label already starts with.
+    const detail = dp.message.startsWith(`${address}: `) ? dp.message.slice(address.length + 2) : dp.message;
+    return viewProblem(dp, { detail, reveal: dp.state === 'pool-unreadable' ? undefined : () => reveal(address), fixes });
+  });
 }

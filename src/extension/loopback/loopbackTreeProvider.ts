@@ -2,17 +2,24 @@ import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
 import { Disposable, subscribe } from '../common/disposable';
 import { AddressItem } from './addressItem';
+import { FreeGroupItem } from './freeGroupItem';
+import { addressRows } from './loopbackFormat';
 import type { LoopbackModel } from './loopbackModel';
 import { PortItem } from './portItem';
 
-export type LoopbackNode = AddressItem | PortItem;
+export type LoopbackNode = AddressItem | PortItem | FreeGroupItem;
 
-/** Renders the model's snapshot; computes nothing about states itself. */
+/**
+ * Renders the model's snapshot; computes nothing about states itself. Problems come first, the
+ * free addresses are folded into one row, and with "Show Only Problems" nothing else is listed.
+ */
 export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataProvider<LoopbackNode> {
   private readonly changed = this._register(new vscode.EventEmitter<LoopbackNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private items = new Map<string, AddressItem>();
-
+  private roots: LoopbackNode[] = [];
+  private freeGroup: FreeGroupItem | null = null;
+  private onlyProblems = false;
   private namesKey = '';
 
   constructor(
@@ -22,6 +29,22 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   ) {
     super();
     this._register(subscribe(model, 'change', (snapshot: LoopbackSnapshot) => this.rebuild(snapshot)));
+  }
+
+  get showingOnlyProblems(): boolean {
+    return this.onlyProblems;
+  }
+
+  /** How many rows the filter hides (the view says so). */
+  get hiddenCount(): number {
+    const all = this.model.snapshot?.addresses.length ?? 0;
+    return this.onlyProblems ? all - this.roots.length : 0;
+  }
+
+  setOnlyProblems(only: boolean): void {
+    if (only === this.onlyProblems) return;
+    this.onlyProblems = only;
+    if (this.model.snapshot) this.rebuild(this.model.snapshot);
   }
 
   /** Attached processes changed: redraw only if a lease holder's name changed. */
@@ -37,6 +60,9 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   private rebuild(snapshot: LoopbackSnapshot): void {
     this.namesKey = this.holderNames(snapshot);
     this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a, a.holder ? this.nameOf(a.holder.pid) : null)]));
+    const { shown, free } = addressRows(snapshot.addresses, this.onlyProblems);
+    this.freeGroup = free.length ? new FreeGroupItem(free) : null;
+    this.roots = [...shown.map((a) => this.items.get(a.address)!), ...(this.freeGroup ? [this.freeGroup] : [])];
     this.changed.fire(undefined);
   }
 
@@ -50,13 +76,16 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getChildren(element?: LoopbackNode): LoopbackNode[] {
-    if (!element) return [...this.items.values()];
+    if (!element) return this.roots;
+    if (element instanceof FreeGroupItem) return element.entries.map((e) => this.items.get(e.address)!).filter(Boolean);
     if (element instanceof AddressItem) return element.entry.ports.map((p) => new PortItem(element.entry, p));
     return [];
   }
 
   getParent(element: LoopbackNode): LoopbackNode | undefined {
-    return element instanceof PortItem ? this.items.get(element.address.address) : undefined;
+    if (element instanceof PortItem) return this.items.get(element.address.address);
+    if (element instanceof AddressItem && this.freeGroup?.entries.some((e) => e.address === element.entry.address)) return this.freeGroup;
+    return undefined;
   }
 
   itemFor(address: string): AddressItem | undefined {

@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
 import type { AddressEntry, PortEntry } from '../../core/allocator';
-import { inlineCode, truncate } from '../common/format';
+import { inlineCode, shortenLeft } from '../common/format';
 
 /** A port bound on an address, with its holder. `contextValue`: `port.conflict` / `port.ok`. */
 export class PortItem extends vscode.TreeItem {
+  /** Commands on a port act on its address (see commandArg). */
+  get subject(): string {
+    return this.address.address;
+  }
+
   constructor(
     readonly address: AddressEntry,
     readonly port: PortEntry,
@@ -12,7 +17,7 @@ export class PortItem extends vscode.TreeItem {
     const conflicting = port.probePort && !port.heldByLeaseHolder && address.poolIndex !== null;
     this.id = `port:${address.address}:${port.port}:${port.pid ?? 'unknown'}:${port.wildcard ? 'w' : 's'}`;
     this.iconPath = new vscode.ThemeIcon(conflicting ? 'warning' : 'radio-tower', conflicting ? new vscode.ThemeColor('list.errorForeground') : undefined);
-    this.description = port.pid === null ? 'holder not visible' : `pid ${port.pid} ${port.command ? truncate(port.command, 60) : ''}`;
+    this.description = port.pid === null ? 'holder not visible' : `pid ${port.pid} ${port.command ? shortenLeft(port.command, 60) : ''}`;
     this.contextValue = conflicting ? 'port.conflict' : 'port.ok';
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${port.wildcard ? 'all addresses' : address.address}:${port.port}**${port.probePort ? ' — probe port' : ''}\n\n`);

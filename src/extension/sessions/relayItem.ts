@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { relayDescription, relayLabel, relayTooltipMarkdown } from './sessionFormat';
+import type { HeldRow } from '../common/hoverHold';
+import { relayDescription, relayLabel, relayTooltipMarkdown } from './sessionsFormat';
 import type { RelayStatus, SessionsState } from './sessionsModel';
 
 const STATUS_LOOK: Record<RelayStatus, { icon: string; color?: string }> = {
@@ -15,8 +16,9 @@ const STATUS_LOOK: Record<RelayStatus, { icon: string; color?: string }> = {
  * The embedded relay: url, state, counts. `contextValue` is `relay.<status>`. Updated in
  * place (see SessionItem for why); always expanded, since its sessions are the point.
  */
-export class RelayItem extends vscode.TreeItem {
+export class RelayItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(state: SessionsState) {
     super(relayLabel(state), vscode.TreeItemCollapsibleState.Expanded);
@@ -37,6 +39,7 @@ export class RelayItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = `relay.${state.status}`;
+    this.stateKey = `${label}|${this.contextValue}`;
     this.accessibilityInformation = { label: `WebSocket relay ${label}, ${description.replace(/ · /g, ', ')}` };
     this.tooltip = undefined;
     return true;

@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
+import { worstSeverity } from '../../core/doctor/problem';
+import type { HeldRow } from '../common/hoverHold';
+import { SEVERITY_ICON } from '../problems/problem';
 import type { ClassifiedSession, SessionHealth } from './sessionHealth';
-import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionFormat';
+import { SHOW_SESSION_DETAILS_COMMAND } from './commands/commandIds';
+import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionsFormat';
 
 const HEALTH_LOOK: Record<SessionHealth, { icon: string; color?: string }> = {
   ok: { icon: 'plug', color: 'charts.green' },
@@ -14,8 +18,9 @@ const HEALTH_LOOK: Record<SessionHealth, { icon: string; color?: string }> = {
  * back to the element it was given, so a row that is replaced on every redraw could hand a
  * click to nobody while the tree is being refetched.
  */
-export class SessionItem extends vscode.TreeItem {
+export class SessionItem extends vscode.TreeItem implements HeldRow {
   private signature = '';
+  stateKey = '';
 
   constructor(
     public classified: ClassifiedSession,
@@ -23,7 +28,14 @@ export class SessionItem extends vscode.TreeItem {
   ) {
     super(classified.session.id, vscode.TreeItemCollapsibleState.None);
     this.id = `session:${classified.session.id}`;
+    // A click shows every fact of the session.
+    this.command = { command: SHOW_SESSION_DETAILS_COMMAND, title: 'Show Details', arguments: [classified.session.id] };
     this.update(classified, now);
+  }
+
+  /** What commands act on (see commandArg). */
+  get subject(): string {
+    return this.classified.session.id;
   }
 
   get sessionId(): string {
@@ -33,7 +45,9 @@ export class SessionItem extends vscode.TreeItem {
   /** Applies the latest snapshot; true when anything on screen changed. */
   update(classified: ClassifiedSession, now: number): boolean {
     this.classified = classified;
-    const look = HEALTH_LOOK[classified.health];
+    // An unhealthy session looks like its worst issue's severity (write overdue is an error).
+    const worst = classified.health === 'warning' ? worstSeverity(classified.issues.map((i) => i.kind)) : null;
+    const look = worst ? SEVERITY_ICON[worst] : HEALTH_LOOK[classified.health];
     // Providers and clients look different while healthy; a problem overrides both.
     const icon = classified.health === 'ok' && classified.session.role === 'client' ? 'device-desktop' : look.icon;
     const description = sessionDescription(classified, now);
@@ -43,6 +57,7 @@ export class SessionItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = description;
     this.contextValue = `session.${classified.health}`;
+    this.stateKey = `${icon}|${this.contextValue}`;
     this.accessibilityInformation = { label: sessionAccessibility(classified, now) };
     this.tooltip = undefined; // rebuilt lazily by resolveTreeItem
     return true;

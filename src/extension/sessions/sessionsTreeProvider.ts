@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AttachedItem } from '../bridge/attachedItem';
 import type { AttachedSection } from '../bridge/attachedSection';
 import { Disposable, subscribe } from '../common/disposable';
+import { HoverHold } from '../common/hoverHold';
 import { RelayItem } from './relayItem';
 import { SessionItem } from './sessionItem';
 import type { SessionsModel } from './sessionsModel';
@@ -19,6 +20,8 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private relayItem: RelayItem | null = null;
   private readonly sessionItems = new Map<string, SessionItem>();
+  /** A hovered row keeps its tooltip: its text-only redraws wait (see HoverHold). */
+  private readonly hold = new HoverHold<RelayItem | SessionItem>();
 
   constructor(
     private readonly model: SessionsModel,
@@ -39,6 +42,7 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
       if (!this.relayItem) return;
       this.relayItem = null;
       this.sessionItems.clear();
+      this.hold.reset();
       this.changed.fire(undefined);
       return;
     }
@@ -67,9 +71,13 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
         changedSessions.push(item);
       }
     }
-    if (structural) this.changed.fire(undefined);
-    else if (relayChanged) this.changed.fire([this.relayItem, ...changedSessions]);
-    else if (changedSessions.length) this.changed.fire(changedSessions);
+    if (structural) {
+      this.hold.reset();
+      this.changed.fire(undefined);
+      return;
+    }
+    const redraw = this.hold.filter([...(relayChanged ? [this.relayItem] : []), ...changedSessions]);
+    if (redraw.length) this.changed.fire(redraw);
   }
 
   getTreeItem(element: SessionsNode): vscode.TreeItem {
@@ -78,9 +86,16 @@ export class SessionsTreeProvider extends Disposable implements vscode.TreeDataP
 
   resolveTreeItem(item: vscode.TreeItem, element: SessionsNode): vscode.TreeItem {
     const now = Date.now();
-    if (element instanceof AttachedItem) item.tooltip = element.buildTooltip();
-    else if (element instanceof RelayItem) item.tooltip = RelayItem.buildTooltip(this.model.state, now);
-    else item.tooltip = SessionItem.buildTooltip(this.model.session(element.sessionId) ?? element.classified, now);
+    if (element instanceof AttachedItem) {
+      this.attached?.markHovered(element);
+      item.tooltip = element.buildTooltip();
+    } else if (element instanceof RelayItem) {
+      this.hold.markHovered(element);
+      item.tooltip = RelayItem.buildTooltip(this.model.state, now);
+    } else {
+      this.hold.markHovered(element);
+      item.tooltip = SessionItem.buildTooltip(this.model.session(element.sessionId) ?? element.classified, now);
+    }
     return item;
   }
 

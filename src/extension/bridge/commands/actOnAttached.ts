@@ -4,8 +4,8 @@
 // connects only to sockets of this user in this user's 0700 directory.
 
 import type { BridgeAction } from '../../../core/bridge';
-import { requireTrust, type Host } from '../../common/hostApi';
-import type { Log } from '../../log';
+import { requireTrust, type Host } from '../../common/host';
+import type { Log } from '../../common/log';
 import { processForConfirmation } from '../attachedFormat';
 import type { BridgeModel } from '../bridgeModel';
 

@@ -1,6 +1,6 @@
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
-import { ageAgainstDeadline } from '../callsFormat';
+import type { Log } from '../../common/log';
+import { exactAgeAgainstDeadline } from '../callsFormat';
 import type { CallsModel } from '../callsModel';
 import { BREAK_CALL_COMMAND } from './commandIds';
 import { resolveInFlightCall } from './pickCall';
@@ -14,12 +14,12 @@ export { BREAK_CALL_COMMAND };
  */
 export async function breakCallCommand(model: CallsModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Break broker call')) return;
-  const call = await resolveInFlightCall(model, arg, 'Call to abort');
+  const call = await resolveInFlightCall(model, host, arg, 'Call to abort');
   if (!call) return;
   const who = `${call.name} (${call.method} ${call.url})`;
   const external = call.kind === 'external';
   const detail = [
-    `In flight for ${ageAgainstDeadline(call, Date.now())}${call.stalled ? ', stalled' : ''}; ${call.phase === 'awaiting-headers' ? 'no answer yet' : 'the body is incomplete'}.`,
+    `In flight for ${exactAgeAgainstDeadline(call, Date.now())}${call.stalled ? ', stalled' : ''}; ${call.phase === 'awaiting-headers' ? 'no answer yet' : 'the body is incomplete'}.`,
     external
       ? 'This call was made by other code in this process; it gets an abort error.'
       : call.kind === 'long-poll' || call.name === 'acquireJobs'
@@ -33,7 +33,7 @@ export async function breakCallCommand(model: CallsModel, host: Host, log: Log, 
   }
   const aborted = model.abortCall(call.id);
   const message = aborted
-    ? `Break ${who}: aborted after ${ageAgainstDeadline(call, Date.now())}${external ? '' : '; the listener retries'}`
+    ? `Break ${who}: aborted after ${exactAgeAgainstDeadline(call, Date.now())}${external ? '' : '; the listener retries'}`
     : `Break ${who}: it had already ended, or cannot be aborted yet (an external call gets its abort handle once it has a connection)`;
   if (aborted) log.info(message);
   else log.warn(message);

@@ -1,4 +1,3 @@
-import * as vscode from 'vscode';
 import type { Host } from '../../common/host';
 import type { CallsModel } from '../callsModel';
 import { COPY_BROKER_URL_COMMAND } from './commandIds';
@@ -12,6 +11,6 @@ export async function copyBrokerUrlCommand(model: CallsModel, host: Host): Promi
     host.info('Flake Doctor: no broker URL is set (flakeDoctor.calls.brokerUrl).');
     return;
   }
-  await vscode.env.clipboard.writeText(url);
+  await host.copy(url);
   host.info(`Copied ${url}`);
 }

@@ -1,6 +1,6 @@
-import * as vscode from 'vscode';
 import type { CallSnapshot } from '../../../core/listener';
-import { CallItem } from '../callItem';
+import { subjectOf } from '../../common/commandArg';
+import type { Host } from '../../common/host';
 import { callDescription } from '../callsFormat';
 import type { CallsModel } from '../callsModel';
 
@@ -9,16 +9,16 @@ import type { CallsModel } from '../callsModel';
  * problem list or another extension), or — from the palette — the user's pick, stalled calls
  * first. Always answered from a fresh snapshot, so an action never names a call by stale facts.
  */
-export async function resolveInFlightCall(model: CallsModel, arg: unknown, placeHolder: string): Promise<CallSnapshot | undefined> {
+export async function resolveInFlightCall(model: CallsModel, host: Host, arg: unknown, placeHolder: string): Promise<CallSnapshot | undefined> {
   if (!model.isRunning) {
-    void vscode.window.showInformationMessage('Flake Doctor: the broker listener is not running.');
+    host.info('Flake Doctor: the broker listener is not running.');
     return undefined;
   }
-  const id = arg instanceof CallItem ? arg.callId : typeof arg === 'string' ? arg : undefined;
+  const id = subjectOf(arg);
   if (id !== undefined) {
     const found = model.call(id);
     if (!found || found.outcome !== null) {
-      void vscode.window.showInformationMessage(`Flake Doctor: call ${found?.name ?? id} has already ended${found?.outcome ? ` (${found.outcome})` : ''}.`);
+      host.info(`Flake Doctor: call ${found?.name ?? id} has already ended${found?.outcome ? ` (${found.outcome})` : ''}.`);
       return undefined;
     }
     return found;
@@ -26,13 +26,12 @@ export async function resolveInFlightCall(model: CallsModel, arg: unknown, place
   const state = model.refresh();
   const candidates = [...(state.listener?.calls.inFlight ?? []), ...state.processCalls].sort((a, b) => Number(b.stalled) - Number(a.stalled) || a.startedAt - b.startedAt);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('Flake Doctor: no broker call is in flight.');
+    host.info('Flake Doctor: no broker call is in flight.');
     return undefined;
   }
   const now = Date.now();
-  const picked = await vscode.window.showQuickPick(
-    candidates.map((call) => ({ label: `${call.stalled ? '$(warning) ' : ''}${call.name}`, description: callDescription(call, now), call })),
+  return host.pick(
+    candidates.map((call) => ({ label: `${call.stalled ? '$(warning) ' : ''}${call.name}`, description: callDescription(call, now), value: call })),
     { placeHolder },
   );
-  return picked?.call;
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from '../../common/format';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { CallsModel } from '../callsModel';
 import { PROBE_BROKER_COMMAND } from './commandIds';
 

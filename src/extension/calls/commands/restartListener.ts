@@ -1,5 +1,5 @@
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { CallsModel } from '../callsModel';
 import { RESTART_LISTENER_COMMAND } from './commandIds';
 

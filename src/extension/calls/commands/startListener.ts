@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { CallsModel } from '../callsModel';
 import { START_LISTENER_COMMAND } from './commandIds';
 

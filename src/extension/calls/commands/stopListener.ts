@@ -1,5 +1,5 @@
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { CallsModel } from '../callsModel';
 import { STOP_LISTENER_COMMAND } from './commandIds';
 

@@ -2,10 +2,13 @@ import { breakRestartLock, type BreakReport } from '../../../core/lock';
 import { formatDuration } from '../../common/format';
 import { requireTrust } from '../../common/host';
 import { breakDetail, isBreakable, sameLock } from '../breakPolicy';
-import { STATE_LABEL } from '../lockFormat';
+import { STATE_LABEL } from '../locksFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { BREAK_LOCK_COMMAND } from './commandIds';
 
-export const BREAK_LOCK_COMMAND = 'flakeDoctor.locks.break';
+export { BREAK_LOCK_COMMAND };
+export const KEEP_LOCK = 'Keep the Lock';
+export const FORCE_BREAK = 'Force Break';
 
 function describe(label: string, report: BreakReport): string {
   const reaped = report.reaped.map((r) => `reaped ${r.kind === 'stale-mutex' ? 'stale .mutex' : 'orphaned .reclaim'} (${formatDuration(r.ageMs)} old)`);
@@ -50,7 +53,8 @@ export async function breakLockCommand(ctx: LockCommandContext, arg: unknown): P
   const liveHolderRefused = report.outcome === 'refused' && report.judgedState === 'held' && expectedToken !== undefined && report.previous?.token === expectedToken;
   if (liveHolderRefused && shown.holder) {
     const h = shown.holder;
-    const forced = await host.confirm(
+    // The safe answer is the modal's first, focused button: Enter twice never forces a break.
+    const answer = await host.ask(
       `Force the break? pid ${h.pid} is running and its lock is fresh.`,
       [
         `Command line: ${h.commandLine ?? 'not known'}`,
@@ -59,9 +63,9 @@ export async function breakLockCommand(ctx: LockCommandContext, arg: unknown): P
         '',
         'Only this holder is affected: if the lock has another holder by now, nothing is removed.',
       ].join('\n'),
-      'Force Break',
+      [KEEP_LOCK, FORCE_BREAK],
     );
-    if (!forced) {
+    if (answer !== FORCE_BREAK) {
       log.info(`Break ${label}: forced break declined by the user`);
       host.info(describe(label, report));
       await model.refresh();

@@ -1,7 +1,7 @@
-import * as vscode from 'vscode';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { COPY_HOLDER_PID_COMMAND } from './commandIds';
 
-export const COPY_HOLDER_PID_COMMAND = 'flakeDoctor.locks.copyPid';
+export { COPY_HOLDER_PID_COMMAND };
 
 /** Copies the holder pid of the clicked lock, as it is now (not as the row last showed it). */
 export async function copyHolderPidCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {
@@ -11,6 +11,6 @@ export async function copyHolderPidCommand(ctx: LockCommandContext, arg: unknown
     ctx.host.info(`Flake Doctor: ${ctx.label(snapshot.lockPath)} has no holder now (${snapshot.summary}).`);
     return;
   }
-  await vscode.env.clipboard.writeText(String(snapshot.holder.pid));
+  await ctx.host.copy(String(snapshot.holder.pid));
   ctx.host.info(`Copied pid ${snapshot.holder.pid}`);
 }

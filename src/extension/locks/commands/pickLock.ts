@@ -1,10 +1,8 @@
-import * as vscode from 'vscode';
 import type { RestartLockSnapshot } from '../../../core/lock';
+import { subjectOf } from '../../common/commandArg';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
-import { AuxFileItem } from '../auxFileItem';
-import { lockDescription, lockProblems } from '../lockFormat';
-import { LockItem } from '../lockItem';
+import type { Log } from '../../common/log';
+import { lockDescription, lockProblems } from '../locksFormat';
 import type { LocksModel } from '../locksModel';
 
 /** What every lock command needs, passed in by the feature. */
@@ -28,7 +26,7 @@ export async function resolveLock(
   placeHolder: string,
   filter: (s: RestartLockSnapshot) => boolean = () => true,
 ): Promise<RestartLockSnapshot | undefined> {
-  const path = arg instanceof LockItem || arg instanceof AuxFileItem ? arg.lockPath : typeof arg === 'string' ? arg : undefined;
+  const path = subjectOf(arg);
   if (path !== undefined) {
     if (!ctx.model.lockPaths().includes(path)) {
       ctx.host.warn(`Flake Doctor: ${path} is not a lock file listed in the Restart Locks view.`);
@@ -43,9 +41,9 @@ export async function resolveLock(
     return undefined;
   }
   const now = Date.now();
-  const picked = await vscode.window.showQuickPick(
-    candidates.map((s) => ({ label: ctx.label(s.lockPath), description: lockDescription(s, now), detail: lockProblems(s).join('; ') || undefined, snapshot: s })),
-    { placeHolder, matchOnDescription: true },
+  const picked = await ctx.host.pick(
+    candidates.map((s) => ({ label: ctx.label(s.lockPath), description: lockDescription(s, now), detail: lockProblems(s).join('; ') || undefined, value: s })),
+    { placeHolder },
   );
-  return picked ? ctx.model.inspect(picked.snapshot.lockPath) : undefined;
+  return picked ? ctx.model.inspect(picked.lockPath) : undefined;
 }

@@ -1,15 +1,16 @@
-import { lockProblems, probeReport } from '../lockFormat';
+import { lockProblems, probeReportParts } from '../locksFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { PROBE_LOCK_COMMAND } from './commandIds';
 
-export const PROBE_LOCK_COMMAND = 'flakeDoctor.locks.probe';
+export { PROBE_LOCK_COMMAND };
 
 /** Inspects a lock afresh (holder liveness, age, companion files) and reports it. Read-only. */
 export async function probeLockCommand(ctx: LockCommandContext, arg: unknown): Promise<void> {
   const snapshot = await resolveLock(ctx, arg, 'Lock to probe');
   if (!snapshot) return;
-  const report = probeReport(ctx.label(snapshot.lockPath), snapshot);
-  ctx.log.info(report);
-  if (lockProblems(snapshot).length) ctx.host.warn(report);
-  else ctx.host.info(report);
+  const { line, details } = probeReportParts(ctx.label(snapshot.lockPath), snapshot);
+  ctx.log.info(details.replace(/\n+/g, '; '));
+  if (lockProblems(snapshot).length) ctx.host.warn(line, details);
+  else ctx.host.info(line, details);
   await ctx.model.refresh();
 }

@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { AuxFileItem } from '../auxFileItem';
 import { resolveLock, type LockCommandContext } from './pickLock';
+import { REVEAL_LOCK_FILE_COMMAND } from './commandIds';
 
-export const REVEAL_LOCK_FILE_COMMAND = 'flakeDoctor.locks.reveal';
+export { REVEAL_LOCK_FILE_COMMAND };
 
 /**
  * Opens the lock file (or the clicked `.mutex`/`.reclaim`) in a preview editor. Opening, not

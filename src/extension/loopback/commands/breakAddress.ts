@@ -1,11 +1,12 @@
 import { stopProcess, type AddressEntry, type StopOutcome } from '../../../core/allocator';
 import { osProcessFacts } from '../../../core/process';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
+import { BREAK_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const BREAK_ADDRESS_COMMAND = 'flakeDoctor.loopback.break';
+export { BREAK_ADDRESS_COMMAND };
 
 interface Target {
   pid: number;
@@ -52,7 +53,7 @@ function describe(outcome: StopOutcome): string {
  */
 export async function breakAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Break')) return;
-  const entry = await resolveAddress(model, arg, 'Address whose holders to stop', (a) => a.ports.some((p) => p.pid !== null));
+  const entry = await resolveAddress(model, host, arg, 'Address whose holders to stop', (a) => a.ports.some((p) => p.pid !== null));
   if (!entry) return;
   const targets = breakTargets(entry, [process.pid, process.ppid], process.getuid?.() ?? null);
   const stoppable = targets.filter((t) => t.refusal === null);

@@ -1,14 +1,15 @@
 import { probeAddress } from '../../../core/allocator';
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
+import { PROBE_ADDRESS_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const PROBE_ADDRESS_COMMAND = 'flakeDoctor.loopback.probe';
+export { PROBE_ADDRESS_COMMAND };
 
 /** Runs the conflict canary on every probe port of an address and reports each port. */
 export async function probeAddressCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
-  const entry = await resolveAddress(model, arg, 'Address to probe');
+  const entry = await resolveAddress(model, host, arg, 'Address to probe');
   if (!entry) return;
   const { probePorts } = model.currentSettings.config;
   const results = await host.withProgress(`Probing ${entry.address}…`, () => probeAddress(entry.address, probePorts, model.currentSettings.connectProbe));
@@ -17,12 +18,18 @@ export async function probeAddressCommand(model: LoopbackModel, host: Host, log:
   const lines = results.map((r) => {
     const holder = fresh?.ports.find((p) => p.port === r.port);
     const who = holder?.pid ? ` by pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : '';
-    if (r.inUse) return `${r.port}: in use${who}`;
-    if (r.accepting) return `${r.port}: accepts connections${who} (a listener the bind could not see)`;
-    return `${r.port}: free`;
+    if (r.inUse) return `port ${r.port}: in use${who}`;
+    if (r.accepting) return `port ${r.port}: accepts connections${who} (a listener the bind could not see)`;
+    return `port ${r.port}: free`;
   });
-  const summary = `Probe ${entry.address} — ${lines.join('; ')}`;
-  log.info(summary);
-  if (results.some((r) => r.inUse || r.accepting)) host.warn(summary);
-  else host.info(summary);
+  // The toast says what matters first — which ports are held, and by which pid — without the
+  // command lines that would push it out of sight; "Show Details" and the log have them.
+  const held = results.filter((r) => r.inUse || r.accepting).map((r) => {
+    const pid = fresh?.ports.find((p) => p.port === r.port)?.pid;
+    return `${r.port} held${pid ? ` by pid ${pid}` : ''}`;
+  });
+  const line = `Probe ${entry.address}: ${held.length ? held.join(', ') : `all ${results.length} probe ports free`}`;
+  log.info(`${line} — ${lines.join('; ')}`);
+  if (held.length) host.warn(line, lines.join('\n'));
+  else host.info(line, lines.join('\n'));
 }

@@ -1,10 +1,14 @@
 import { LoopbackPool } from '../../../core/allocator';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { LoopbackModel } from '../loopbackModel';
+import { RELEASE_LEASE_COMMAND } from './commandIds';
 import { resolveAddress } from './pickAddress';
 
-export const RELEASE_LEASE_COMMAND = 'flakeDoctor.loopback.release';
+export { RELEASE_LEASE_COMMAND };
+
+/** The pool's verdicts, in words for the log. */
+const RESULT_WORDS: Record<string, string> = { released: 'released', 'holder-alive': 'not released: its holder is running (the lease was taken again)', 'not-leased': 'nothing to release: it is no longer leased' };
 
 /**
  * Frees the pool slot of a dead holder (or a parked address). The pool re-checks under its
@@ -12,7 +16,7 @@ export const RELEASE_LEASE_COMMAND = 'flakeDoctor.loopback.release';
  */
 export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log: Log, arg: unknown): Promise<void> {
   if (!requireTrust(host, 'Release lease')) return;
-  const entry = await resolveAddress(model, arg, 'Lease to release', (a) => a.state === 'dead-holder' || a.state === 'parked');
+  const entry = await resolveAddress(model, host, arg, 'Lease to release', (a) => a.state === 'dead-holder' || a.state === 'parked');
   if (!entry) return;
   if (entry.poolIndex === null || !entry.poolFile) {
     host.info(`Flake Doctor: ${entry.address} has no lease to release.`);
@@ -30,7 +34,7 @@ export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log:
   try {
     const pool = new LoopbackPool({ ...config, poolFile: entry.poolFile, warn: (m) => log.warn(m) });
     const result = await pool.releaseDeadHolder(entry.poolIndex);
-    log.info(`Release ${entry.address}: ${result}`);
+    log.info(`Release ${entry.address}: ${RESULT_WORDS[result] ?? result}`);
     if (result === 'released') host.info(`Flake Doctor: released ${entry.address}.`);
     else if (result === 'holder-alive') host.warn(`Flake Doctor: ${entry.address} was not released: its holder is running (the lease was taken again).`);
     else host.info(`Flake Doctor: ${entry.address} is no longer leased.`);

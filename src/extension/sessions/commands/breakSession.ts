@@ -1,11 +1,12 @@
 import { isValidCloseCode, RelayCloseCode } from '../../../core/relay';
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
-import { remoteOf } from '../sessionFormat';
+import type { Log } from '../../common/log';
+import { remoteOf } from '../sessionsFormat';
 import type { SessionsModel } from '../sessionsModel';
 import { resolveSession } from './pickSession';
+import { BREAK_SESSION_COMMAND } from './commandIds';
 
-export const BREAK_SESSION_COMMAND = 'flakeDoctor.sessions.break';
+export { BREAK_SESSION_COMMAND };
 
 /**
  * 4500: the relay's "closed by operator", in the relay's own close-code block (clear of the
@@ -25,7 +26,7 @@ export async function breakSessionCommand(model: SessionsModel, host: Host, log:
   const closeCode = typeof code === 'number' ? code : BREAK_CLOSE_CODE;
   const closeReason = typeof reason === 'string' ? reason : BREAK_CLOSE_REASON;
   if (!isValidCloseCode(closeCode)) throw new Error(`${closeCode} is not a close code a server may send`);
-  const target = await resolveSession(model, arg, 'Session to close');
+  const target = await resolveSession(model, host, arg, 'Session to close');
   if (!target) return;
   const s = target.session;
   const detail = [

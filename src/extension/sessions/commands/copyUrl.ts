@@ -1,8 +1,8 @@
-import * as vscode from 'vscode';
 import type { Host } from '../../common/host';
 import type { SessionsModel } from '../sessionsModel';
+import { COPY_URL_COMMAND } from './commandIds';
 
-export const COPY_URL_COMMAND = 'flakeDoctor.sessions.copyUrl';
+export { COPY_URL_COMMAND };
 
 /** Copies the relay's base URL (never the token: peers add `/provider` or `/client` and their credential). */
 export async function copyUrlCommand(model: SessionsModel, host: Host): Promise<void> {
@@ -11,6 +11,6 @@ export async function copyUrlCommand(model: SessionsModel, host: Host): Promise<
     host.info('Flake Doctor: the WebSocket relay is not running.');
     return;
   }
-  await vscode.env.clipboard.writeText(url);
+  await host.copy(url);
   host.info(`Copied ${url}`);
 }

@@ -1,7 +1,7 @@
-import * as vscode from 'vscode';
+import { subjectOf } from '../../common/commandArg';
+import type { Host } from '../../common/host';
 import type { ClassifiedSession } from '../sessionHealth';
-import { remoteOf } from '../sessionFormat';
-import { SessionItem } from '../sessionItem';
+import { remoteOf } from '../sessionsFormat';
 import type { SessionsModel } from '../sessionsModel';
 
 /**
@@ -11,34 +11,34 @@ import type { SessionsModel } from '../sessionsModel';
  */
 export async function resolveSession(
   model: SessionsModel,
+  host: Host,
   arg: unknown,
   placeHolder: string,
   filter: (c: ClassifiedSession) => boolean = (c) => c.health !== 'closing',
 ): Promise<ClassifiedSession | undefined> {
   if (!model.isRunning) {
-    void vscode.window.showInformationMessage('Flake Doctor: the WebSocket relay is not running.');
+    host.info('Flake Doctor: the WebSocket relay is not running.');
     return undefined;
   }
   const state = model.refresh();
-  const id = arg instanceof SessionItem ? arg.sessionId : typeof arg === 'string' ? arg : undefined;
+  const id = subjectOf(arg);
   if (id !== undefined) {
     const found = state.sessions.find((c) => c.session.id === id);
-    if (!found) void vscode.window.showInformationMessage(`Flake Doctor: session ${id} has closed.`);
+    if (!found) host.info(`Flake Doctor: session ${id} has closed.`);
     return found;
   }
   const candidates = state.sessions.filter(filter);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('Flake Doctor: no WebSocket session fits this action right now.');
+    host.info('Flake Doctor: no WebSocket session fits this action right now.');
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(
+  return host.pick(
     candidates.map((c) => ({
       label: c.session.id,
       description: `${c.session.role} · ${remoteOf(c.session)}`,
       detail: c.issues.map((i) => i.message).join('; ') || undefined,
-      classified: c,
+      value: c,
     })),
     { placeHolder },
   );
-  return picked?.classified;
 }

@@ -1,8 +1,9 @@
 import { requireTrust, type Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { SessionsModel } from '../sessionsModel';
+import { RESTART_RELAY_COMMAND } from './commandIds';
 
-export const RESTART_RELAY_COMMAND = 'flakeDoctor.sessions.restart';
+export { RESTART_RELAY_COMMAND };
 
 /** Closes every session with 1012 "service restart" and binds the same port again, after confirming. */
 export async function restartRelayCommand(model: SessionsModel, host: Host, log: Log): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { SessionsModel } from '../sessionsModel';
+import { START_RELAY_COMMAND } from './commandIds';
 
-export const START_RELAY_COMMAND = 'flakeDoctor.sessions.start';
+export { START_RELAY_COMMAND };
 
 /** Starts the embedded relay with the current settings (a start failure is shown in the view too). */
 export async function startRelayCommand(model: SessionsModel, host: Host, log: Log, quiet = false): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Host } from '../../common/host';
-import type { Log } from '../../log';
+import type { Log } from '../../common/log';
 import type { SessionsModel } from '../sessionsModel';
+import { STOP_RELAY_COMMAND } from './commandIds';
 
-export const STOP_RELAY_COMMAND = 'flakeDoctor.sessions.stop';
+export { STOP_RELAY_COMMAND };
 
 /**
  * Stops the embedded relay; with live sessions it asks first (they are closed with 1001

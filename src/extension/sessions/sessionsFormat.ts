@@ -16,6 +16,17 @@ export function formatRtt(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : formatDuration(ms);
 }
 
+const RTT_STEPS_MS = [1, 5, 10, 50, 100, 500, 1000];
+
+/**
+ * A round trip in a row, as an upper bound ("<5 ms"): every heartbeat measures a new one, and a
+ * row whose text changes is redrawn (closing a tooltip being read). The tooltip has the exact value.
+ */
+export function coarseRtt(ms: number): string {
+  for (const step of RTT_STEPS_MS) if (ms < step) return `<${formatDuration(step)}`;
+  return formatDuration(ms);
+}
+
 export function remoteOf(s: Pick<SessionSnapshot, 'remoteAddress'> & { remotePort?: number | null }): string {
   if (!s.remoteAddress) return 'unknown address';
   const host = s.remoteAddress.includes(':') ? `[${s.remoteAddress}]` : s.remoteAddress;
@@ -33,7 +44,7 @@ export function sessionDescription(c: ClassifiedSession, now: number): string {
   const s = c.session;
   const parts = [s.role, remoteOf(s)];
   if (c.health === 'closing') parts.push(`closing${s.closing.code !== null ? ` (${s.closing.code})` : ''}`);
-  parts.push(s.lastPong ? `RTT ${formatRtt(s.lastPong.rttMs)}` : 'no PONG yet');
+  parts.push(s.lastPong ? `RTT ${coarseRtt(s.lastPong.rttMs)}` : 'no PONG yet');
   if (s.missedPongs > 0) parts.push(`${s.missedPongs} missed`);
   parts.push(`queue ${s.queue.frames} (${formatBytes(s.queue.bytes)})`);
   parts.push(`buffered ${formatBytes(s.bufferedAmount)}`);

@@ -1,18 +1,21 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
+import { subjectOf } from '../common/commandArg';
+import { plainText } from '../common/format';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
-import type { BridgeFeature } from '../bridge/registerBridge';
+import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { Log } from '../common/log';
+import type { ProblemCenter } from '../problems/problemCenter';
 import { BREAK_SESSION_COMMAND, breakSessionCommand } from './commands/breakSession';
 import { COPY_URL_COMMAND, copyUrlCommand } from './commands/copyUrl';
 import { PROBE_SESSION_COMMAND, probeSessionCommand } from './commands/probeSession';
 import { RESTART_RELAY_COMMAND, restartRelayCommand } from './commands/restartRelay';
 import { START_RELAY_COMMAND, startRelayCommand } from './commands/startRelay';
 import { STOP_RELAY_COMMAND, stopRelayCommand } from './commands/stopRelay';
-import { remoteOf } from './sessionFormat';
+import { remoteOf, sessionTooltipMarkdown } from './sessionsFormat';
+import { SHOW_SESSION_DETAILS_COMMAND } from './commands/commandIds';
 import { SessionsModel, type RelayStatus, type SessionsState } from './sessionsModel';
 import { sessionsProblems } from './sessionsProblems';
 import { readSessionsSettings, type SessionsSettings } from './sessionsSettings';
@@ -44,6 +47,7 @@ export class SessionsFeature extends Disposable {
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new SessionsTreeProvider(this.model, bridge?.sessionsSection));
     this.view = this._register(vscode.window.createTreeView(SESSIONS_VIEW_ID, { treeDataProvider: this.tree }));
+    problems.registerBadge('sessions', this.view, 'WebSocket session problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('sessionOpened', (s) => log.info(`Session ${s.id} opened: ${s.role} from ${remoteOf(s)}`));
@@ -85,8 +89,13 @@ export class SessionsFeature extends Disposable {
     register(START_RELAY_COMMAND, () => startRelayCommand(model, host, log));
     register(STOP_RELAY_COMMAND, () => stopRelayCommand(model, host, log));
     register(RESTART_RELAY_COMMAND, () => restartRelayCommand(model, host, log));
-    register(PROBE_SESSION_COMMAND, (arg) => probeSessionCommand(model, host, log, arg));
-    register(BREAK_SESSION_COMMAND, (arg, code, reason) => breakSessionCommand(model, host, log, arg, code, reason));
+    register(PROBE_SESSION_COMMAND, (arg) => probeSessionCommand(model, host, log, orSelection(this.view, arg)));
+    register(BREAK_SESSION_COMMAND, (arg, code, reason) => breakSessionCommand(model, host, log, orSelection(this.view, arg), code, reason));
+    register(SHOW_SESSION_DETAILS_COMMAND, async (arg) => {
+      const id = subjectOf(arg);
+      const c = id ? model.session(id) : undefined;
+      if (c) host.showDetails(`${c.session.id} (${c.session.role}, ${remoteOf(c.session)})`, plainText(sessionTooltipMarkdown(c, Date.now())));
+    });
     register(COPY_URL_COMMAND, () => copyUrlCommand(model, host));
   }
 
@@ -116,7 +125,6 @@ export class SessionsFeature extends Disposable {
   private render(state: SessionsState): void {
     const problems = sessionsProblems(state, (id) => this.reveal(id));
     this.problems.setProblems('sessions', problems);
-    this.view.badge = problemBadge(problems.length, 'WebSocket session problem');
     this.view.description = state.relay ? state.relay.url.replace(/^ws:\/\//, '') : state.status === 'failed' ? 'not running' : undefined;
     const notes: string[] = [];
     if (state.error) notes.push(`The relay is not running: ${state.error}.`);

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { basename, relative, sep } from 'node:path';
 import type { AuxFileSnapshot, HolderSnapshot, LockState, RestartLockSnapshot } from '../../core/lock';
-import { coarseAge, formatAge, formatDuration, inlineCode, truncate } from '../common/format';
+import { coarseAge, formatAge, formatDuration, inlineCode, shortenLeft, truncate } from '../common/format';
 
 export { coarseAge, formatAge };
 
@@ -88,7 +88,7 @@ export function lockDescription(s: RestartLockSnapshot, now: number): string {
     parts.push(`pid ${h.pid}`);
     const age = holderAge(h, now);
     if (age !== null) parts.push(coarseAge(age));
-    if (h.commandLine) parts.push(truncate(h.commandLine, 60));
+    if (h.commandLine) parts.push(shortenLeft(h.commandLine, 60));
   } else if (s.state === 'corrupt' && s.corruptReason) {
     parts.push(truncate(s.corruptReason, 60));
   }
@@ -163,10 +163,16 @@ export function lockTooltipMarkdown(label: string, s: RestartLockSnapshot, now: 
   return lines.join('\n');
 }
 
-/** One line for a Probe report (notification and log). */
+/** A Probe report: one line, the state first (the toast), and every fact (the log and "Show Details"). */
 export function probeReport(label: string, s: RestartLockSnapshot): string {
+  return probeReportParts(label, s).line;
+}
+
+export function probeReportParts(label: string, s: RestartLockSnapshot): { line: string; details: string } {
   const h = s.holder;
   const details: string[] = [s.summary];
   if (h && s.state !== 'free') details.push(`holder ${holderStatus(h)}`, `token ${h.token}`);
-  return `Probe ${label}: ${details.join('; ')}`;
+  if (h?.commandLine) details.push(`command line ${h.commandLine}`);
+  const line = `Probe ${label}: ${STATE_LABEL[s.state]}${h && s.state !== 'free' ? `, pid ${h.pid}` : ''}${orphanedFiles(s).map((k) => `, orphaned .${k}`).join('')}`;
+  return { line, details: `${line}\n\n${details.join('\n')}` };
 }

@@ -1,22 +1,35 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
-import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { subjectOf } from '../common/commandArg';
+import { plainText } from '../common/format';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
-import type { BridgeFeature } from '../bridge/registerBridge';
+import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
-import { BREAK_ADDRESS_COMMAND, breakAddressCommand } from './commands/breakAddress';
-import { PROBE_ADDRESS_COMMAND, probeAddressCommand } from './commands/probeAddress';
-import { RELEASE_LEASE_COMMAND, releaseLeaseCommand } from './commands/releaseLease';
+import type { Log } from '../common/log';
+import type { ProblemCenter } from '../problems/problemCenter';
+import { breakAddressCommand } from './commands/breakAddress';
+import {
+  BREAK_ADDRESS_COMMAND,
+  COPY_ADDRESS_COMMAND,
+  PROBE_ADDRESS_COMMAND,
+  REFRESH_LOOPBACK_COMMAND,
+  RELEASE_LEASE_COMMAND,
+  SHOW_ADDRESS_DETAILS_COMMAND,
+  SHOW_ALL_ADDRESSES_COMMAND,
+  SHOW_ONLY_PROBLEMS_COMMAND,
+} from './commands/commandIds';
+import { probeAddressCommand } from './commands/probeAddress';
+import { releaseLeaseCommand } from './commands/releaseLease';
+import { ADDRESS_STATE_WORDS } from './loopbackFormat';
 import { LoopbackModel } from './loopbackModel';
 import { loopbackProblems } from './loopbackProblems';
 import { readLoopbackSettings, type LoopbackSettings } from './loopbackSettings';
-import { LoopbackTreeProvider } from './loopbackTreeProvider';
-import { AddressItem } from './addressItem';
-import { PortItem } from './portItem';
+import { LoopbackTreeProvider, type LoopbackNode } from './loopbackTreeProvider';
 
 export const LOOPBACK_VIEW_ID = 'flakeDoctor.loopbackAddresses';
+/** Context key of the title bar's filter toggle. */
+const ONLY_PROBLEMS_CONTEXT_KEY = 'flakeDoctor.loopback.onlyProblems';
 
 function workspaceFolders(): string[] {
   return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
@@ -25,7 +38,7 @@ function workspaceFolders(): string[] {
 /** The "Loopback Addresses" view: model, tree, commands, problems, settings. */
 export class LoopbackFeature extends Disposable {
   private readonly model: LoopbackModel;
-  private readonly view: vscode.TreeView<AddressItem | PortItem>;
+  private readonly view: vscode.TreeView<LoopbackNode>;
   private readonly tree: LoopbackTreeProvider;
 
   constructor(
@@ -45,6 +58,7 @@ export class LoopbackFeature extends Disposable {
     );
     if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
     this.view = this._register(vscode.window.createTreeView(LOOPBACK_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    problems.registerBadge('loopback', this.view, 'loopback problem');
 
     this.model.on('change', (snapshot) => this.render(snapshot));
     this.model.on('error', (err) => log.warn(`Loopback refresh failed: ${err.message}`));
@@ -58,15 +72,22 @@ export class LoopbackFeature extends Disposable {
         if (e.affectsConfiguration('flakeDoctor.loopback')) this.model.updateSettings(this.readSettings());
       }),
     );
-    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(arg), host, log));
-    register('flakeDoctor.loopback.refresh', async () => void (await this.model.refresh()));
+    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(orSelection(this.view, arg)), host, log));
+    register(REFRESH_LOOPBACK_COMMAND, async () => void (await this.model.refresh()));
+    register(SHOW_ONLY_PROBLEMS_COMMAND, async () => this.setOnlyProblems(true));
+    register(SHOW_ALL_ADDRESSES_COMMAND, async () => this.setOnlyProblems(false));
+    register(SHOW_ADDRESS_DETAILS_COMMAND, async (arg) => {
+      const address = subjectOf(arg);
+      const item = address ? this.tree.itemFor(address) : undefined;
+      if (item) host.showDetails(`${item.entry.address}: ${ADDRESS_STATE_WORDS[item.entry.state]}`, plainText(item.buildTooltip(Date.now()).value));
+    });
     register(PROBE_ADDRESS_COMMAND, (arg) => probeAddressCommand(this.model, host, log, arg));
     register(BREAK_ADDRESS_COMMAND, (arg) => breakAddressCommand(this.model, host, log, arg));
     register(RELEASE_LEASE_COMMAND, (arg) => releaseLeaseCommand(this.model, host, log, arg));
-    register('flakeDoctor.loopback.copyAddress', async (arg) => {
-      const address = arg instanceof AddressItem ? arg.entry.address : arg instanceof PortItem ? arg.address.address : typeof arg === 'string' ? arg : undefined;
+    register(COPY_ADDRESS_COMMAND, async (arg) => {
+      const address = subjectOf(arg);
       if (!address) return;
-      await vscode.env.clipboard.writeText(address);
+      await host.copy(address);
       host.info(`Copied ${address}`);
     });
   }
@@ -80,13 +101,19 @@ export class LoopbackFeature extends Disposable {
     return settings;
   }
 
+  private setOnlyProblems(only: boolean): void {
+    this.tree.setOnlyProblems(only);
+    void vscode.commands.executeCommand('setContext', ONLY_PROBLEMS_CONTEXT_KEY, only);
+    if (this.model.snapshot) this.render(this.model.snapshot);
+  }
+
   private render(snapshot: LoopbackSnapshot): void {
     const problems = loopbackProblems(snapshot, (address) => this.reveal(address));
     this.problems.setProblems('loopback', problems);
-    this.view.badge = problemBadge(problems.length, 'loopback problem');
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);
+    if (this.tree.showingOnlyProblems) notes.push(this.tree.hiddenCount === snapshot.addresses.length ? 'No address has a problem (showing only problems).' : `Showing only problems: ${this.tree.hiddenCount} addresses hidden.`);
     this.view.message = notes.length ? notes.join(' ') : undefined;
     this.view.description = `${snapshot.range.first}–${snapshot.range.last}`;
   }

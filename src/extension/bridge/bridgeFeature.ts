@@ -5,7 +5,7 @@ import { AdaptivePoller } from '../common/adaptivePoller';
 import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable, subscribe } from '../common/disposable';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
+import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
 import { processName } from './attachedFormat';
 import type { AttachedItem } from './attachedItem';

@@ -1,26 +1,27 @@
 import * as vscode from 'vscode';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
 import { Disposable } from '../common/disposable';
 import { lockWaiters } from '../bridge/lockWaiters';
-import type { BridgeFeature } from '../bridge/registerBridge';
+import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { Log } from '../common/log';
+import type { ProblemCenter } from '../problems/problemCenter';
+import { REFRESH_LOCKS_COMMAND } from './commands/commandIds';
 import { BREAK_LOCK_COMMAND, breakLockCommand } from './commands/breakLock';
 import { COPY_HOLDER_PID_COMMAND, copyHolderPidCommand } from './commands/copyHolderPid';
 import type { LockCommandContext } from './commands/pickLock';
 import { PROBE_LOCK_COMMAND, probeLockCommand } from './commands/probeLock';
 import { REVEAL_LOCK_FILE_COMMAND, revealLockFileCommand } from './commands/revealLockFile';
 import { WorkspaceLockDiscovery } from './lockDiscovery';
-import type { WorkspaceFolderRef } from './lockFormat';
+import type { WorkspaceFolderRef } from './locksFormat';
 import { LocksModel, type LocksState } from './locksModel';
 import { locksProblems } from './locksProblems';
 import { readLocksSettings, sameLocksSettings, type LocksSettings } from './locksSettings';
 import { LocksTreeProvider, type LocksNode } from './locksTreeProvider';
 
 export const LOCKS_VIEW_ID = 'flakeDoctor.restartLocks';
-export const REFRESH_LOCKS_COMMAND = 'flakeDoctor.locks.refresh';
+
 /** While the view is visible, locks are re-inspected (holder liveness) and ages redrawn at this pace; never while hidden. */
 const VISIBLE_TICK_MS = 1000;
 
@@ -50,6 +51,7 @@ export class LocksFeature extends Disposable {
     this.discovery.watch(settings.patterns);
     this.tree = this._register(new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])));
     this.view = this._register(vscode.window.createTreeView(LOCKS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
+    problems.registerBadge('locks', this.view, 'restart lock problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
@@ -91,8 +93,8 @@ export class LocksFeature extends Disposable {
       await this.model.rediscover(true);
       this.tree.render(Date.now());
     });
-    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, arg));
-    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, arg));
+    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, orSelection(this.view, arg)));
+    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, orSelection(this.view, arg)));
     register(REVEAL_LOCK_FILE_COMMAND, (arg) => revealLockFileCommand(ctx, arg));
     register(COPY_HOLDER_PID_COMMAND, (arg) => copyHolderPidCommand(ctx, arg));
   }
@@ -131,7 +133,6 @@ export class LocksFeature extends Disposable {
   private render(state: LocksState): void {
     const problems = locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.reveal(path));
     this.problems.setProblems('locks', problems);
-    this.view.badge = problemBadge(problems.length, 'restart lock problem');
     const n = state.locks.length;
     this.view.description = n ? `${n} lock${n === 1 ? '' : 's'}` : undefined;
     const notes: string[] = [];

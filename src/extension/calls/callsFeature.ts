@@ -1,12 +1,16 @@
 import * as vscode from 'vscode';
 import type { ListenerEvent } from '../../core/listener';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
+import { subjectOf } from '../common/commandArg';
+import { plainText } from '../common/format';
+import { callTooltipMarkdown } from './callsFormat';
+import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
+import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
-import type { BridgeFeature } from '../bridge/registerBridge';
+import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
-import type { Log } from '../log';
-import { problemBadge, type ProblemCenter } from '../problems/problemCenter';
+import type { Log } from '../common/log';
+import type { ProblemCenter } from '../problems/problemCenter';
 import { CallsModel, type CallsState } from './callsModel';
 import { callsProblems } from './callsProblems';
 import { readCallsSettings, type CallsSettings } from './callsSettings';
@@ -22,6 +26,7 @@ export const CALLS_VIEW_ID = 'flakeDoctor.brokerCalls';
 /** Context keys for title buttons, palette and welcome text. */
 const RUNNING_CONTEXT_KEY = 'flakeDoctor.calls.listenerRunning';
 const CONFIGURED_CONTEXT_KEY = 'flakeDoctor.calls.brokerConfigured';
+const AUTOSTART_CONTEXT_KEY = 'flakeDoctor.calls.autostart';
 /** Ages in the rows refresh at this pace while the view is visible (never while hidden). */
 const VISIBLE_TICK_MS = 1000;
 
@@ -45,6 +50,7 @@ export class CallsFeature extends Disposable {
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new CallsTreeProvider(this.model, bridge?.callsSection));
     this.view = this._register(vscode.window.createTreeView(CALLS_VIEW_ID, { treeDataProvider: this.tree }));
+    problems.registerBadge('calls', this.view, 'broker call problem');
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('listenerEvent', (event) => this.logEvent(event));
@@ -87,7 +93,12 @@ export class CallsFeature extends Disposable {
     register(STOP_LISTENER_COMMAND, () => stopListenerCommand(model, host, log));
     register(RESTART_LISTENER_COMMAND, () => restartListenerCommand(model, host, log));
     register(PROBE_BROKER_COMMAND, () => probeBrokerCommand(model, host, log));
-    register(BREAK_CALL_COMMAND, (arg) => breakCallCommand(model, host, log, arg));
+    register(BREAK_CALL_COMMAND, (arg) => breakCallCommand(model, host, log, orSelection(this.view, arg)));
+    register(SHOW_CALL_DETAILS_COMMAND, async (arg) => {
+      const id = subjectOf(arg);
+      const call = id ? model.call(id) : undefined;
+      if (call) host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
+    });
     register(COPY_BROKER_URL_COMMAND, () => copyBrokerUrlCommand(model, host));
   }
 
@@ -157,15 +168,17 @@ export class CallsFeature extends Disposable {
   private render(state: CallsState): void {
     const problems = callsProblems(state, (id) => this.reveal(id));
     this.problems.setProblems('calls', problems);
-    this.view.badge = problemBadge(problems.length, 'broker call problem');
     const l = state.listener;
     this.view.description = l ? `${l.calls.inFlight.length} in flight` : undefined;
     this.view.message = state.settingsPending ? 'Settings changed since the listener started: stop and start it to apply them.' : undefined;
-    const context = `${l !== null}|${state.brokerUrl !== null}`;
+    const autostart = this.model.currentSettings.autostart;
+    const context = `${l !== null}|${state.brokerUrl !== null}|${autostart}`;
     if (context !== this.lastContext) {
       this.lastContext = context;
       void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, l !== null);
       void vscode.commands.executeCommand('setContext', CONFIGURED_CONTEXT_KEY, state.brokerUrl !== null);
+      // The welcome text must not tell users to turn on a setting that is already on.
+      void vscode.commands.executeCommand('setContext', AUTOSTART_CONTEXT_KEY, autostart);
     }
     this.updateTicker();
   }
