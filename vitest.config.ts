@@ -6,12 +6,12 @@ import { defineConfig } from 'vitest/config';
 //
 // Speed without weakening anything: worker scripts are compiled once per run (globalSetup,
 // test/helpers/workers.ts) instead of by a TypeScript loader in every child process, and test
-// files run in parallel. Most of this suite waits on child processes, sockets and files rather
-// than on the CPU, so it runs more files at once than there are cores (vitest's default is
-// cores − 1: a single file at a time on a 2-core machine). Tests never depend on wall-clock
-// speed (races are forced, deadlines use generous margins), and every test file works with its
-// own temp dirs, random loopback ranges and free ports, so files do not share state.
-const workers = Math.max(2, availableParallelism() * 2);
+// files run in parallel: one per core (vitest's default is cores − 1, a single file at a time on
+// a 2-core machine). Every test file works with its own temp dirs, random loopback ranges and
+// free ports, so files do not share state. Twice the cores was tried: on a machine already
+// loaded by other work it pushed two tests that start whole runners (vitest's threads pool
+// inside runners.test.ts; the 300 ms stall threshold in publish.test.ts) past their margins.
+const workers = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {
