@@ -1,20 +1,31 @@
 // Listener benchmark. Run: npx tsx bench/listener/index.ts
 //  1. Tracker overhead: 2,000 sequential protocol calls per mode (GetMessage answered at once
-//     with a message, token-authenticated, parsed) against the fake broker, with the call
-//     tracker on (own-call registration + undici diagnostics-channel subscription + a change
-//     listener, as the view would have) and off, in the same process. The modes alternate in
-//     pairs of blocks (order alternating too, off-on then on-off), so load from elsewhere on a
-//     shared machine hits both alike; each block is compared with its partner and the headline
-//     figure is the median of those per-pair ratios. Turning the tracker on or off
-//     (subscribing to / unsubscribing from undici's channels) makes V8 throw away undici's
-//     optimised code once; the first calls after each switch are therefore timed separately
-//     and reported as the switch cost, not mixed into the steady-state figures.
+//     with a message, token-authenticated, parsed) against the fake broker, in modes off (no
+//     tracker), floor (a no-op subscriber on the same undici channels: what any channel-based
+//     tracker pays inside undici, the floor of this approach), on (the tracker with a view-like
+//     coalesced change listener) and, with BENCH_BASELINE=<checkout>, that checkout's tracker —
+//     all in the same process. One block of each mode forms a group, the order rotating from
+//     group to group, so load from elsewhere on a shared machine hits all alike; ratios are
+//     medians of per-group ratios. Subscribing to or unsubscribing from undici's channels makes
+//     V8 throw away undici's optimised code once; the first calls after each switch are timed
+//     apart and reported as the switch cost, not mixed into the steady-state figures.
 //     Also the tracker's bookkeeping alone, without HTTP (stable on a noisy machine).
 //  2. Deadline-to-abort latency: calls to a broker that accepts and never answers, measured
 //     from each call's deadline to the moment the caller gets its error.
 // Prints figures; asserts nothing about speed (shared CI machines vary too much).
 
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { join } from 'node:path';
 import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
+
+/** The channels the tracker subscribes to; the floor subscribes no-ops to the same ones. */
+const UNDICI_CHANNELS = ['undici:request:create', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'];
+
+/**
+ * Optional: another checkout's CallTracker (BENCH_BASELINE=<dir>), measured in the same run as
+ * a fourth mode, so before/after figures share one machine state.
+ */
+const BASELINE = process.env.BENCH_BASELINE ?? '';
 
 const CALLS_PER_MODE = 2_000;
 /** Timed calls per block; each pair of blocks is one off block and one on block. */
@@ -54,8 +65,16 @@ async function sessionClient(broker: FakeBroker, owner: string, tracker: () => C
   return client;
 }
 
+/**
+ * off: no tracker. floor: a no-op subscriber on the tracker's undici channels (what any
+ * channel-based tracker pays in undici itself). on: the tracker with a view-like subscriber
+ * (the coalesced change signal, as the bridge has). baseline: the BENCH_BASELINE checkout's
+ * tracker with the subscriber that checkout's bridge had (per-call events).
+ */
+type Mode = 'off' | 'floor' | 'on' | 'baseline';
+
 interface Block {
-  on: boolean;
+  mode: Mode;
   /** ms per timed call. */
   samples: number[];
   /** ms for the timed calls. */
@@ -110,6 +129,10 @@ async function overhead(): Promise<void> {
   const client = await sessionClient(broker, 'bench', () => active);
   const signal = new AbortController().signal;
   let changeEvents = 0;
+  const Baseline = BASELINE
+    ? ((await import(join(BASELINE, 'src/core/listener/tracker.ts'))) as { CallTracker: typeof CallTracker }).CallTracker
+    : undefined;
+  const modes: Mode[] = ['off', 'floor', 'on', ...(Baseline ? (['baseline'] as const) : [])];
 
   const call = async (): Promise<number> => {
     const t0 = performance.now();
@@ -119,14 +142,30 @@ async function overhead(): Promise<void> {
     return ms;
   };
 
+  const noop = (): void => undefined;
   // Every call is timed on its own so the figures can use medians: on a shared machine a
   // burst of load from elsewhere moves the mean far more than the tracker does.
-  const block = async (on: boolean, n: number): Promise<Block> => {
-    if (on) {
-      active = new CallTracker({ observeProcess: true });
-      active.onDidChange(() => {
+  const block = async (mode: Mode, n: number): Promise<Block> => {
+    let stop = (): void => undefined;
+    if (mode === 'on') {
+      const tracker = new CallTracker({ observeProcess: true });
+      tracker.onDidChangeCalls(() => {
         changeEvents++;
       });
+      active = tracker;
+      stop = () => tracker.dispose();
+    } else if (mode === 'baseline' && Baseline) {
+      const tracker = new Baseline({ observeProcess: true });
+      tracker.onDidChange(() => {
+        changeEvents++;
+      });
+      active = tracker as unknown as CallTracker;
+      stop = () => tracker.dispose();
+    } else if (mode === 'floor') {
+      for (const name of UNDICI_CHANNELS) diagnosticsChannel.subscribe(name, noop);
+      stop = () => {
+        for (const name of UNDICI_CHANNELS) diagnosticsChannel.unsubscribe(name, noop);
+      };
     }
     const settle: number[] = [];
     for (let i = 0; i < SETTLE; i++) settle.push(await call());
@@ -136,53 +175,66 @@ async function overhead(): Promise<void> {
     for (let i = 0; i < n; i++) samples.push(await call());
     const wall = performance.now() - t0;
     const c = process.cpuUsage(c0);
-    active?.dispose();
+    stop();
     active = undefined;
-    return { on, samples, wall, cpu: c.user + c.system, settle };
+    return { mode, samples, wall, cpu: c.user + c.system, settle };
   };
 
-  const pairs: Array<{ on: Block; off: Block }> = [];
-  const runPair = async (k: number): Promise<{ on: Block; off: Block }> => {
-    // Alternate which mode goes first, so neither always follows the other.
-    const first = await block(k % 2 === 1, BLOCK);
-    const second = await block(k % 2 === 0, BLOCK);
-    return first.on ? { on: first, off: second } : { on: second, off: first };
+  // One group = one block of every mode, the order rotating from group to group.
+  type Group = Record<Mode, Block>;
+  const groups: Group[] = [];
+  const runGroup = async (k: number): Promise<Group> => {
+    const order = [...modes.slice(k % modes.length), ...modes.slice(0, k % modes.length)];
+    const group = {} as Group;
+    for (const mode of order) group[mode] = await block(mode, BLOCK);
+    return group;
   };
-  for (let k = 0; k < WARMUP_PAIRS; k++) await runPair(k);
+  for (let k = 0; k < WARMUP_PAIRS; k++) await runGroup(k);
   changeEvents = 0;
-  for (let k = 0; k * BLOCK < CALLS_PER_MODE; k++) pairs.push(await runPair(k));
+  for (let k = 0; k * BLOCK < CALLS_PER_MODE; k++) groups.push(await runGroup(k));
 
-  const onBlocks = pairs.map((p) => p.on);
-  const offBlocks = pairs.map((p) => p.off);
-  const on = stats(onBlocks.flatMap((b) => b.samples));
-  const off = stats(offBlocks.flatMap((b) => b.samples));
+  const blocksOf = (mode: Mode): Block[] => groups.map((g) => g[mode]);
   const cpuPerCall = (blocks: Block[]): number => blocks.reduce((a, b) => a + b.cpu, 0) / blocks.reduce((a, b) => a + b.samples.length, 0);
-  const wallRatio = ratioSummary(pairs.map((p) => p.on.wall / p.off.wall));
-  const cpuRatio = ratioSummary(pairs.map((p) => p.on.cpu / p.off.cpu));
-  const medianRatio = ratioSummary(pairs.map((p) => median(p.on.samples) / median(p.off.samples)));
-  const callsPerMode = onBlocks.reduce((a, b) => a + b.samples.length, 0);
-  const line = (s: Stats, blocks: Block[]): string =>
-    `total ${fmt(s.total)} ms, p25 ${fmt(s.p25)}, median ${fmt(s.median)} ms/call, 5%-trimmed mean ${fmt(s.trimmed)}, p99 ${fmt(s.p99)}, CPU ${cpuPerCall(blocks).toFixed(1)} µs/call`;
+  const line = (mode: Mode): string => {
+    const blocks = blocksOf(mode);
+    const st = stats(blocks.flatMap((b) => b.samples));
+    return `total ${fmt(st.total)} ms, p25 ${fmt(st.p25)}, median ${fmt(st.median)} ms/call, 5%-trimmed mean ${fmt(st.trimmed)}, p99 ${fmt(st.p99)}, CPU ${cpuPerCall(blocks).toFixed(1)} µs/call`;
+  };
+  const versus = (a: Mode, b: Mode): { wall: ReturnType<typeof ratioSummary>; cpu: ReturnType<typeof ratioSummary> } => ({
+    wall: ratioSummary(groups.map((g) => g[a].wall / g[b].wall)),
+    cpu: ratioSummary(groups.map((g) => g[a].cpu / g[b].cpu)),
+  });
 
   console.log(
-    `tracker overhead — ${callsPerMode} sequential GetMessage calls per mode, ${pairs.length} pairs of ${BLOCK}-call blocks (order alternating), ` +
-      `${WARMUP_PAIRS} warm-up pairs, first ${SETTLE} calls after each switch timed apart`,
+    `tracker overhead — ${blocksOf('off').length * BLOCK} sequential GetMessage calls per mode, ${groups.length} groups of one ${BLOCK}-call block per mode (order rotating), ` +
+      `${WARMUP_PAIRS} warm-up groups, first ${SETTLE} calls after each switch timed apart`,
   );
-  console.log(`  tracker off: ${line(off, offBlocks)}`);
-  console.log(`  tracker on : ${line(on, onBlocks)}  (${changeEvents} change events delivered)`);
-  console.log(`  overhead, median of ${pairs.length} per-pair ratios: wall ${wallRatio.text}, CPU ${cpuRatio.text}, per-call median ${medianRatio.text}`);
-  console.log(
-    `  overhead, pooled          : total ${pct(on.total / off.total)}, p25 ${pct(on.p25 / off.p25)}, median ${pct(on.median / off.median)}, trimmed mean ${pct(on.trimmed / off.trimmed)}`,
-  );
-  // On a loaded machine the per-pair ratios scatter widely; say so rather than pretend.
-  const ci = `95 % CI of the median ${pct(wallRatio.lo)} … ${pct(wallRatio.hi)}`;
-  const verdict = wallRatio.hi <= 1.05 ? 'met' : wallRatio.lo > 1.05 ? 'NOT met' : 'not resolved at this noise level';
-  console.log(`  goal ≤ 5 % (median per-pair wall ratio ${pct(wallRatio.median)}, ${ci}): ${verdict}`);
+  console.log(`  off      (no tracker)                         : ${line('off')}`);
+  console.log(`  floor    (no-op subscriber, same channels)    : ${line('floor')}`);
+  console.log(`  on       (tracker + coalesced change listener): ${line('on')}  (${changeEvents} change signals/events delivered, all tracker modes)`);
+  if (Baseline) console.log(`  baseline (BENCH_BASELINE tracker + per-call event listener): ${line('baseline')}`);
+  const ci = (r: ReturnType<typeof ratioSummary>): string => `95 % CI ${pct(r.lo)} … ${pct(r.hi)}`;
+  const verdict = (r: ReturnType<typeof ratioSummary>, goal: number): string => (r.hi <= goal ? 'met' : r.lo > goal ? 'NOT met' : 'not resolved at this noise level');
+  const onOff = versus('on', 'off');
+  const floorOff = versus('floor', 'off');
+  console.log(`  on vs off, median per-group wall ratio ${onOff.wall.text}, ${ci(onOff.wall)}; CPU ${onOff.cpu.text}   goal ≤ 5 %: ${verdict(onOff.wall, 1.05)}`);
+  console.log(`  floor vs off, wall ${floorOff.wall.text}, ${ci(floorOff.wall)}; CPU ${floorOff.cpu.text}`);
+  // Cost above "off": the tracker's against the floor's. Medians of per-group differences.
+  const extra = (mode: Mode, measure: 'wall' | 'cpu'): number => median(groups.map((g) => g[mode][measure] - g.off[measure]));
+  for (const measure of ['wall', 'cpu'] as const) {
+    const onExtra = extra('on', measure);
+    const floorExtra = extra('floor', measure);
+    console.log(
+      `  ${measure} cost above off per ${BLOCK}-call block (median of per-group differences): on ${onExtra.toFixed(0)} ${measure === 'wall' ? 'ms' : 'µs'}, floor ${floorExtra.toFixed(0)} ${measure === 'wall' ? 'ms' : 'µs'} → on / floor ${(onExtra / floorExtra).toFixed(2)}x (goal ≤ 1.5x)`,
+    );
+  }
+  if (Baseline) {
+    const baseOff = versus('baseline', 'off');
+    console.log(`  baseline vs off, wall ${baseOff.wall.text}, ${ci(baseOff.wall)}; CPU ${baseOff.cpu.text}`);
+  }
   const firstAfter = (blocks: Block[]): number => median(blocks.map((b) => b.settle[0] ?? NaN)) * 1000;
-  const settleMedian = (blocks: Block[]): number => median(blocks.flatMap((b) => b.settle)) * 1000;
   console.log(
-    `  mode switch (once per tracker in real use): first call after subscribing ${firstAfter(onBlocks).toFixed(0)} µs, after unsubscribing ${firstAfter(offBlocks).toFixed(0)} µs; ` +
-      `median of the ${SETTLE} settling calls on ${settleMedian(onBlocks).toFixed(0)} µs, off ${settleMedian(offBlocks).toFixed(0)} µs`,
+    `  mode switch (once per tracker in real use): first call after the switch, median: ${modes.map((m) => `${m} ${firstAfter(blocksOf(m)).toFixed(0)} µs`).join(', ')}`,
   );
   await broker.close();
 }
@@ -194,7 +246,7 @@ async function overhead(): Promise<void> {
  */
 function bookkeeping(): void {
   const tracker = new CallTracker({ observeProcess: false });
-  tracker.onDidChange(() => undefined);
+  tracker.onDidChangeCalls(() => undefined);
   const n = 100_000;
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
@@ -207,7 +259,7 @@ function bookkeeping(): void {
     best = Math.min(best, ((performance.now() - t0) / n) * 1000);
   }
   tracker.dispose();
-  console.log(`tracker bookkeeping alone: ${best.toFixed(2)} µs/call (best of 3 × ${n})`);
+  console.log(`tracker bookkeeping alone (coalesced change listener): ${best.toFixed(2)} µs/call (best of 3 × ${n})`);
 }
 
 async function abortLatency(trackerOn: boolean): Promise<void> {

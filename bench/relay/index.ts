@@ -3,6 +3,11 @@
 // messages, and PONG round trips with and without megabytes queued for the pinging peer.
 // Prints figures and ratios from the same run; asserts nothing about speed.
 //
+// BENCH_BASELINE=<another checkout> adds that checkout's relay to the same run (its own process,
+// alternating with the others), so before/after figures come from one run on one machine state.
+// BENCH_HWM=16384,65536,... adds a sweep of the relay's socketHighWaterMark on the backlog case
+// (throughput of the backlogged session and PONG round trips for each value).
+//
 // Fairness: the provider behind the relay runs the very same echo handler as the direct server
 // (peer-process.ts), both paths get the same load generator with the same window, and direct
 // and relayed runs alternate over BENCH_ROUNDS rounds (medians reported), so a noisy neighbour
@@ -29,8 +34,12 @@ interface Child {
   nextLine(): Promise<string>;
 }
 
-function startChild(args: string[]): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${__dirname}/peer-process.ts`, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+const BASELINE = process.env.BENCH_BASELINE ?? '';
+const HWM_SWEEP = (process.env.BENCH_HWM ?? '').split(',').filter(Boolean).map(Number);
+
+function startChild(args: string[], baseline = false): Promise<Child> {
+  const env = { ...process.env, BENCH_BASELINE: baseline ? BASELINE : '' };
+  const child = spawn(process.execPath, ['--import', 'tsx', `${__dirname}/peer-process.ts`, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const buffered: string[] = [];
   const waiting: ((line: string) => void)[] = [];
@@ -142,20 +151,31 @@ async function idlePongs(url: string): Promise<number[]> {
  * spent behind bytes the kernel already held (no user-space writer can overtake those) and the
  * rest, which is what the relay controls.
  */
-async function backlogPongs(relayUrl: string): Promise<{ samples: PingerSample[]; kernelVisible: boolean }> {
+interface BacklogResult {
+  samples: PingerSample[];
+  kernelVisible: boolean;
+  /** MiB per second the backlogged session delivered to its reader over the bursts. */
+  throughput: number;
+}
+
+async function backlogPongs(relayUrl: string): Promise<BacklogResult> {
   const requestBytes = 128 * 1024;
   const perBurst = 256;
   const pinger = await startChild(['pinger', relayUrl, String(perBurst), String(requestBytes)]);
   const client = await open(`${relayUrl}/client`);
   const body = 'q'.repeat(requestBytes - 24);
   try {
+    let busyMs = 0;
     for (let burst = 0; burst < 4; burst += 1) {
+      const t0 = performance.now();
       pinger.process.stdin?.write('go\n');
       for (let i = 0; i < perBurst; i += 1) client.send(`{"id":${burst * perBurst + i},"params":"${body}"}`);
       await pinger.nextLine(); // {"burstDone": n}
+      busyMs += performance.now() - t0;
     }
     pinger.process.stdin?.write('report\n');
-    return JSON.parse(await pinger.nextLine()) as { samples: PingerSample[]; kernelVisible: boolean };
+    const report = JSON.parse(await pinger.nextLine()) as { samples: PingerSample[]; kernelVisible: boolean };
+    return { ...report, throughput: (4 * perBurst * requestBytes) / (1024 * 1024) / (busyMs / 1000) };
   } finally {
     client.terminate();
     await stopChild(pinger);
@@ -169,71 +189,108 @@ const p50p99 = (values: number[], digits = 3, unit = 'ms'): string => {
   return `p50 ${fmt(percentile(s, 50), digits)} ${unit}  p99 ${fmt(percentile(s, 99), digits)} ${unit}`;
 };
 
+/** Alternation order for round `round`: each path goes first in turn. */
+function rotate<T>(items: T[], round: number): T[] {
+  const k = round % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+interface RelayUnderTest {
+  name: string;
+  relay: Child;
+  provider: Child | null;
+}
+
+function printBacklog(label: string, runs: BacklogResult[]): void {
+  const s = runs.flatMap((r) => r.samples);
+  const kernelVisible = runs.every((r) => r.kernelVisible);
+  console.log(
+    `${label} PONG RTT ≥4 MiB backlog  ${p50p99(s.map((x) => x.rttMs))}  (n=${s.length}, backlog still to arrive: median ${fmt(median(s.map((x) => x.backlogMiB)), 1)} MiB)  goal p99 < 5 ms`,
+  );
+  if (kernelVisible) {
+    console.log(`${' '.repeat(label.length)}   kernel-held bytes ahead of the PING ${p50p99(s.map((x) => x.kernelBytes / (1024 * 1024)), 2, 'MiB')}; reading them (kernel part) ${p50p99(s.map((x) => x.drainMs))}`);
+    console.log(`${' '.repeat(label.length)}   the rest: relay-controlled part + loopback ${p50p99(s.map((x) => x.relayMs))}  goal p99 < 1 ms`);
+  } else {
+    console.log(`${' '.repeat(label.length)}   (kernel socket queues not visible here: /proc/net/tcp unreadable; no split reported)`);
+  }
+  console.log(`${' '.repeat(label.length)}   backlogged session throughput ${runs.map((r) => fmt(r.throughput)).join(' / ')} MiB/s (median ${fmt(median(runs.map((r) => r.throughput)))})`);
+}
+
 async function main(): Promise<void> {
-  const relay = await startChild(['relay']);
   const echo = await startChild(['echo']);
-  const relayUrl = relay.info.url as string;
-  const provider = await startChild(['echo-provider', relayUrl]);
+  const relays: RelayUnderTest[] = [];
+  for (const [name, baseline] of [['relay', false], ...(BASELINE ? [['baseline relay', true]] : [])] as [string, boolean][]) {
+    const relay = await startChild(['relay'], baseline);
+    relays.push({ name, relay, provider: await startChild(['echo-provider', relay.info.url as string]) });
+  }
   try {
-    console.log(`relay benchmark — Node ${process.version}, ${RATE_SECONDS} s per rate case × ${ROUNDS} rounds (direct and relayed alternate; medians), ${WINDOW} requests in flight on both paths`);
-    console.log('each peer (load generator, relay, provider, echo server) runs in its own process; the provider runs the echo server\'s handler\n');
+    console.log(`relay benchmark — Node ${process.version}, ${RATE_SECONDS} s per rate case × ${ROUNDS} rounds (paths alternate, each first in turn; medians), ${WINDOW} requests in flight on every path`);
+    console.log('each peer (load generator, relay, provider, echo server) runs in its own process; the provider runs the echo server\'s handler');
+    if (BASELINE) console.log(`baseline relay: ${BASELINE} (same run, same load generator)`);
+    console.log('');
     for (const size of [64, 16 * 1024]) {
       const direct: number[] = [];
-      const relayed: number[] = [];
       const echoCpu: number[] = [];
-      const relayCpu: number[] = [];
-      const providerCpu: number[] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const runDirect = async (): Promise<void> => {
+      const via = relays.map(() => ({ rate: [] as number[], relayCpu: [] as number[], providerCpu: [] as number[] }));
+      const paths: (() => Promise<void>)[] = [
+        async () => {
           const result = await requestRate(echo.info.url as string, size, RATE_SECONDS, [echo.process.pid]);
           direct.push(result.rate);
           echoCpu.push(result.cpuUs[0] as number);
-        };
-        const runRelayed = async (): Promise<void> => {
-          const result = await requestRate(`${relayUrl}/client`, size, RATE_SECONDS, [relay.process.pid, provider.process.pid]);
-          relayed.push(result.rate);
-          relayCpu.push(result.cpuUs[0] as number);
-          providerCpu.push(result.cpuUs[1] as number);
-        };
-        if (round % 2 === 0) {
-          await runDirect();
-          await runRelayed();
-        } else {
-          await runRelayed();
-          await runDirect();
-        }
-      }
+        },
+        ...relays.map((r, i) => async () => {
+          const result = await requestRate(`${r.relay.info.url as string}/client`, size, RATE_SECONDS, [r.relay.process.pid, r.provider?.process.pid]);
+          const v = via[i] as (typeof via)[number];
+          v.rate.push(result.rate);
+          v.relayCpu.push(result.cpuUs[0] as number);
+          v.providerCpu.push(result.cpuUs[1] as number);
+        }),
+      ];
+      for (let round = 0; round < ROUNDS; round += 1) for (const run of rotate(paths, round)) await run();
       const label = size === 64 ? '64 B   ' : '16 KiB ';
       const pad = ' '.repeat(label.length);
-      console.log(
-        `${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   via relay ${fmt(median(relayed)).padStart(8)} req/s   ratio ${fmt(median(relayed) / median(direct), 2)} (goal ≥ 0.50)`,
-      );
-      console.log(`${pad} rounds: direct ${direct.map((r) => fmt(r)).join(' / ')}; via relay ${relayed.map((r) => fmt(r)).join(' / ')}`);
-      console.log(
-        `${pad} CPU per request (median): echo server ${fmt(median(echoCpu), 1)} µs; relay process ${fmt(median(relayCpu), 1)} µs (two hops: in and out), echo provider ${fmt(median(providerCpu), 1)} µs`,
-      );
+      console.log(`${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   rounds ${direct.map((r) => fmt(r)).join(' / ')}; echo server CPU ${fmt(median(echoCpu), 1)} µs/request`);
+      relays.forEach((r, i) => {
+        const v = via[i] as (typeof via)[number];
+        console.log(
+          `${pad} via ${r.name.padEnd(14)} ${fmt(median(v.rate)).padStart(8)} req/s   ratio ${fmt(median(v.rate) / median(direct), 2)} (goal ≥ 0.70)   rounds ${v.rate.map((x) => fmt(x)).join(' / ')}`,
+        );
+        console.log(`${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops), echo provider ${fmt(median(v.providerCpu), 1)} µs`);
+      });
     }
-    await stopChild(provider);
+    for (const r of relays) await stopChild(r.provider as Child);
 
     const directPongs = await idlePongs(echo.info.url as string);
-    const idle = await idlePongs(`${relayUrl}/client`);
-    const loaded = await backlogPongs(relayUrl);
-    const s = loaded.samples;
     console.log('');
     console.log(`PONG RTT, idle, direct ws server     ${p50p99(directPongs)}  (n=${directPongs.length})`);
-    console.log(`PONG RTT, idle, relay                ${p50p99(idle)}  (n=${idle.length})`);
-    console.log(
-      `PONG RTT, relay, ≥4 MiB backlog      ${p50p99(s.map((x) => x.rttMs))}  (n=${s.length}, backlog still to arrive: median ${fmt(median(s.map((x) => x.backlogMiB)), 1)} MiB)  goal p99 < 5 ms`,
-    );
-    if (loaded.kernelVisible) {
-      console.log(`  bytes the kernel already held ahead of the PING   ${p50p99(s.map((x) => x.kernelBytes / (1024 * 1024)), 2, 'MiB')}  (relay send queue + peer receive queue, /proc/net/tcp)`);
-      console.log(`  time spent reading those (kernel part)           ${p50p99(s.map((x) => x.drainMs))}`);
-      console.log(`  the rest: relay-controlled part + loopback        ${p50p99(s.map((x) => x.relayMs))}`);
-    } else {
-      console.log('  (kernel socket queues not visible here: /proc/net/tcp unreadable; no split reported)');
+    for (const r of relays) {
+      const idle = await idlePongs(`${r.relay.info.url as string}/client`);
+      console.log(`PONG RTT, idle, ${r.name.padEnd(20)} ${p50p99(idle)}  (n=${idle.length})`);
+    }
+    // Backlog: the relays alternate, two runs each.
+    const backlog = relays.map(() => [] as BacklogResult[]);
+    for (let round = 0; round < 2; round += 1) {
+      for (const i of rotate(relays.map((_, k) => k), round)) backlog[i]?.push(await backlogPongs(relays[i]?.relay.info.url as string));
+    }
+    relays.forEach((r, i) => printBacklog(`${r.name}:`, backlog[i] as BacklogResult[]));
+
+    if (HWM_SWEEP.length > 0) {
+      console.log(`\nsocketHighWaterMark sweep on the backlog case (this checkout's relay, one relay process per value, two runs each)`);
+      const sweep = HWM_SWEEP.map(() => [] as BacklogResult[]);
+      for (let round = 0; round < 2; round += 1) {
+        for (const i of rotate(HWM_SWEEP.map((_, k) => k), round)) {
+          const relay = await startChild(['relay', String(HWM_SWEEP[i])]);
+          try {
+            sweep[i]?.push(await backlogPongs(relay.info.url as string));
+          } finally {
+            await stopChild(relay);
+          }
+        }
+      }
+      HWM_SWEEP.forEach((hwm, i) => printBacklog(`hwm ${fmt(hwm / 1024)} KiB:`, sweep[i] as BacklogResult[]));
     }
   } finally {
-    await Promise.all([stopChild(relay), stopChild(echo)]);
+    await Promise.all([...relays.map((r) => stopChild(r.relay)), stopChild(echo)]);
   }
 }
 

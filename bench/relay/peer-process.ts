@@ -1,6 +1,8 @@
 // One side of a benchmark in its own process, so the load generator, the relay and the
 // provider do not share an event loop (as they would not in real use).
-//   relay                      start a relay on 127.0.0.1:0, print {"url": ...}
+//   relay [hwm]                start a relay on 127.0.0.1:0 (socketHighWaterMark `hwm` bytes if
+//                              given), print {"url": ...}; with BENCH_BASELINE=<checkout> the
+//                              relay is that checkout's (before/after figures in one run)
 //   echo                       start a plain `ws` echo server (the direct peer a user would pick
 //                              instead), print {"url": ...}
 //   echo-provider <url>        connect a provider to a relay that answers with the same raw echo
@@ -11,8 +13,9 @@
 //                              during each burst; see pinger.ts
 // Each runs until its stdin closes.
 
+import { join } from 'node:path';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { startDemoProvider, startRelay } from '../../src/core/relay/index';
+import * as current from '../../src/core/relay/index';
 import { runPinger } from './pinger';
 
 /** The one echo handler both paths use, so the rate comparison differs only by the relay hop. */
@@ -24,7 +27,10 @@ async function main(): Promise<void> {
   const [role, url, ...rest] = process.argv.slice(2);
   let stop: () => Promise<void>;
   if (role === 'relay') {
-    const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000 });
+    const baseline = process.env.BENCH_BASELINE;
+    const { startRelay } = (baseline ? await import(join(baseline, 'src/core/relay/index.ts')) : current) as typeof current;
+    const hwm = url ? { socketHighWaterMark: Number(url) } : {};
+    const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000, ...hwm });
     console.log(JSON.stringify({ url: relay.url }));
     stop = () => relay.close();
   } else if (role === 'echo') {
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ready: true }));
     stop = async () => ws.terminate();
   } else if (role === 'provider' && url) {
-    const provider = await startDemoProvider(url, { answer: true });
+    const provider = await current.startDemoProvider(url, { answer: true });
     console.log(JSON.stringify({ ready: true }));
     stop = () => provider.close();
   } else if (role === 'pinger' && url) {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { workerScript } from '../helpers/workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 
@@ -17,7 +18,7 @@ const children = new Set<ChildProcess>();
 
 function runWorker(args: string[]): Promise<Interval[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'leaseWorker.mts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [workerScript('test/allocator/leaseWorker.mts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
     let err = '';

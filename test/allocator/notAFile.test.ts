@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { workerScript } from '../helpers/workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LoopbackPool, readPoolSource } from '../../src/core/allocator/index';
 
@@ -35,7 +36,7 @@ describe('something other than a regular file at the pool path', () => {
       const fifo = join(dir, 'pool.json');
       const lockFifoPool = join(dir, 'other.json');
       for (const path of [fifo, `${lockFifoPool}.lock`]) expect(spawnSync('mkfifo', [path]).status).toBe(0);
-      child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fifoWorker.mts'), fifo, lockFifoPool], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [workerScript('test/allocator/fifoWorker.mts'), fifo, lockFifoPool], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { workerScript } from '../helpers/workers';
 import { LoopbackPool, osProcessFacts, parsePoolFile, PoolExhaustedError, resolvePoolConfig, serializePoolFile, type ProcessFacts } from '../../src/core/allocator/index';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 import { startPlainListener, stopChild } from '../helpers/processes';
@@ -77,7 +78,7 @@ describe('LoopbackPool leases', () => {
     const isRoot = process.getuid?.() === 0;
     if (isRoot) {
       // Real EPERM: a child running as nobody checks on us.
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'epermProbe.mts'), String(process.pid)], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: join(__dirname, '../..') });
+      const r = spawnSync(process.execPath, [workerScript('test/allocator/epermProbe.mts'), String(process.pid)], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: join(__dirname, '../..') });
       expect(JSON.parse(r.stdout)).toEqual({ code: 'EPERM', alive: true });
     }
     // And the pool keeps such a holder's lease. Facts are injected here because only the

@@ -3,30 +3,29 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { REPO_ROOT } from '../helpers/processes';
+import { workerScript } from '../helpers/workers';
 
 export interface BuiltScripts {
   /** The register module, bundled as the package ships it. */
   register: string;
   /** test/bridge/workers/scenario.ts, bundled separately (its cores are another copy). */
   scenario: string;
+  /** A scratch directory of the caller's own (removing it leaves the shared build alone). */
   dir: string;
 }
 
 /**
- * Bundles the register module and the scenario worker once per test file with esbuild
- * (milliseconds), so each child process starts with plain `node` rather than a TypeScript loader.
+ * The register module and the scenario worker, bundled with esbuild once for the whole test run
+ * (test/helpers/workers.ts, from the config's global setup), so each child process starts with
+ * plain `node` rather than a TypeScript loader, and no test file pays for a build of its own.
  */
 export async function buildScripts(): Promise<BuiltScripts> {
-  const dir = mkdtempSync(join(tmpdir(), 'fd-bridge-build-'));
-  const common: BuildOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: REPO_ROOT, external: ['bufferutil', 'utf-8-validate'] };
-  await Promise.all([
-    build({ ...common, entryPoints: ['src/core/bridge/register.ts'], outfile: join(dir, 'register.cjs') }),
-    build({ ...common, entryPoints: ['test/bridge/workers/scenario.ts'], outfile: join(dir, 'scenario.cjs') }),
-  ]);
-  return { register: join(dir, 'register.cjs'), scenario: join(dir, 'scenario.cjs'), dir };
+  return {
+    register: workerScript('src/core/bridge/register.ts'),
+    scenario: workerScript('test/bridge/workers/scenario.ts'),
+    dir: mkdtempSync(join(tmpdir(), 'fd-bridge-scratch-')),
+  };
 }
 
 /** A fresh bridge directory (0700) under the temp dir; short, so socket paths stay under 107 bytes. */

@@ -138,4 +138,34 @@ describe('CallTracker stall detection (one shared timer for all calls)', () => {
     expect(events).toEqual(['call-started', 'call-ended']);
     expect(tracker.recent()).toMatchObject([{ outcome: 'ok', status: 200, error: null }]);
   });
+
+  it('onDidChangeCalls: one signal per turn however many calls changed, none after dispose', async () => {
+    const tracker = new CallTracker({ observeProcess: false });
+    cleanups.push(() => tracker.dispose());
+    let signals = 0;
+    tracker.onDidChangeCalls(() => (signals += 1));
+    const calls = ['a', 'b', 'c'].map((name) => tracker.begin({ name, kind: 'control-plane', method: 'GET', url: `http://b/${name}`, deadlineAt: null }));
+    for (const call of calls) call.end({ outcome: 'ok', status: 200 });
+    expect(signals).toBe(0); // coalesced: delivered in the next turn, not per event
+    await new Promise((r) => setImmediate(r));
+    expect(signals).toBe(1);
+    tracker.begin({ name: 'd', kind: 'control-plane', method: 'GET', url: 'http://b/d', deadlineAt: null });
+    tracker.dispose();
+    await new Promise((r) => setImmediate(r));
+    expect(signals).toBe(1);
+  });
+
+  it('an ended external call still shows its URL (query stripped) after the request is let go', async () => {
+    const server = await startSilentServer();
+    cleanups.push(() => server.close());
+    const tracker = new CallTracker({ stallThresholdMs: 60_000 });
+    cleanups.push(() => tracker.dispose());
+    const controller = new AbortController();
+    const pending = fetch(`${server.url}/jobs?token=secret`, { signal: controller.signal }).catch((e: unknown) => e);
+    await waitFor(() => externalTo(tracker, server), 'the fetch to appear');
+    controller.abort();
+    await pending;
+    const ended = await waitFor(() => tracker.recent().find((c) => c.kind === 'external' && c.url.includes(`:${server.port}`)), 'the fetch to end');
+    expect(ended.url).toBe(`${server.url}/jobs`);
+  });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { workerScript, type WorkerEntry } from '../helpers/workers';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -45,9 +46,9 @@ export interface Worker {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** Starts `test/lock/workers/<name>.ts` with `node --import tsx`, args passed as JSON. */
+/** Starts `test/lock/workers/<name>.ts` (compiled once per run, see test/helpers/workers.ts), args passed as JSON. */
 export function startWorker(name: string, args: unknown): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/lock/workers', `${name}.ts`), JSON.stringify(args)], {
+  const child = spawn(process.execPath, [workerScript(`test/lock/workers/${name}.ts` as WorkerEntry), JSON.stringify(args)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

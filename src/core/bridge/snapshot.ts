@@ -89,7 +89,8 @@ export class SnapshotSource {
       sync();
       this.fire();
     });
-    const trackerSub = this.tracker.onDidChange(this.fire);
+    // The coalesced signal: the published snapshot re-reads calls(), so no per-call snapshot.
+    const trackerSub = this.tracker.onDidChangeCalls(this.fire);
     return () => {
       offRegistry();
       trackerSub.dispose();

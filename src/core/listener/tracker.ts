@@ -96,6 +96,9 @@ class Entry implements TrackedCall {
   readonly stallDue: number;
   stallNotified = false;
   private shownUrl: string | null = null;
+  /** An external call's origin and path as undici gave them: kept, not joined, until shown. */
+  private origin: unknown = undefined;
+  private path: unknown = undefined;
 
   constructor(
     private readonly owner: CallTracker,
@@ -123,8 +126,22 @@ class Entry implements TrackedCall {
   }
 
   get url(): string {
-    if (this.shownUrl === null) this.shownUrl = this.rawUrl === null ? displayUrl(this.request ?? {}) : stripQuery(this.rawUrl);
+    if (this.shownUrl === null) {
+      this.shownUrl = this.rawUrl === null ? displayUrl(this.request ?? { origin: this.origin, path: this.path }) : stripQuery(this.rawUrl);
+    }
     return this.shownUrl;
+  }
+
+  /**
+   * The call ended: keep what the URL is made of and let go of the request. Joining and
+   * stripping the URL here would cost every call a string; it is done if someone looks.
+   */
+  releaseRequest(): void {
+    if (this.request && this.shownUrl === null) {
+      this.origin = this.request.origin;
+      this.path = this.request.path;
+    }
+    this.request = undefined;
   }
 
   get name(): string {
@@ -174,6 +191,9 @@ export class CallTracker implements Disposable {
   private readonly recentCalls: Entry[] = [];
   private readonly byRequest = new WeakMap<object, Entry>();
   private readonly listeners = new Set<(e: TrackerEvent) => void>();
+  /** Listeners of the coalesced signal (see onDidChangeCalls). */
+  private readonly signalListeners = new Set<() => void>();
+  private signalPending: NodeJS.Immediate | undefined;
   private readonly unsubscribers: Array<() => void> = [];
   private seq = 0;
   /**
@@ -250,9 +270,24 @@ export class CallTracker implements Disposable {
     return true;
   }
 
+  /**
+   * Every call event with a snapshot of the call: each one builds that snapshot, so subscribe
+   * only where the details are needed (a log line per stalled call). A view that re-reads
+   * `calls()` wants `onDidChangeCalls` instead.
+   */
   onDidChange(listener: (e: TrackerEvent) => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /**
+   * "Something about the calls changed": no payload, no snapshot, and coalesced — however many
+   * calls start, end or stall within one turn of the event loop, listeners hear it once, in
+   * the next turn (a timer-free immediate, unref'd so it never keeps a process alive).
+   */
+  onDidChangeCalls(listener: () => void): Disposable {
+    this.signalListeners.add(listener);
+    return { dispose: () => this.signalListeners.delete(listener) };
   }
 
   dispose(): void {
@@ -263,6 +298,9 @@ export class CallTracker implements Disposable {
     this.stallTimerDue = Infinity;
     this.inFlight.clear();
     this.listeners.clear();
+    this.signalListeners.clear();
+    if (this.signalPending) clearImmediate(this.signalPending);
+    this.signalPending = undefined;
   }
 
   private add(entry: Entry): void {
@@ -320,8 +358,7 @@ export class CallTracker implements Disposable {
     entry.outcome = end.outcome;
     if (end.status !== undefined && end.status !== null) entry.status = end.status;
     entry.error = end.error ?? null;
-    if (entry.request) void entry.url; // fix the shown URL before letting go of the request
-    entry.request = undefined;
+    entry.releaseRequest();
     entry.abortFn = undefined;
     this.recentCalls.push(entry);
     if (this.recentCalls.length > this.recentLimit) this.recentCalls.shift();
@@ -329,10 +366,19 @@ export class CallTracker implements Disposable {
   }
 
   private emit(type: TrackerEvent['type'], entry: Entry, stalled: boolean, at: number): void {
+    if (this.signalListeners.size > 0 && this.signalPending === undefined && !this.disposed) {
+      this.signalPending = setImmediate(this.signal);
+      this.signalPending.unref();
+    }
     if (this.listeners.size === 0) return;
     const event: TrackerEvent = { type, call: entry.snapshot(stalled), at };
     for (const listener of this.listeners) listener(event);
   }
+
+  private readonly signal = (): void => {
+    this.signalPending = undefined;
+    for (const listener of this.signalListeners) listener();
+  };
 
   private observeProcess(): void {
     const on = (name: string, fn: (message: unknown) => void): void => {

@@ -6,7 +6,7 @@
 // Every request that cannot complete is answered: no provider, backpressure, provider gone,
 // timeout. A client must never wait on a reply that cannot come.
 
-import { errorReply, parseMessage, renameId, type IdKey, type MessageId } from './messages';
+import { errorReply, forwardWithId, readMessage, type IdKey, type MessageId } from './messages';
 import type { Session } from './session';
 import type { RelayErrorCode } from './types';
 
@@ -42,7 +42,8 @@ export class Dispatcher {
   }
 
   fromClient(client: Session, data: Buffer, isBinary: boolean): void {
-    const parsed = parseMessage(data, isBinary, this.key);
+    // Routing needs the id only: readMessage finds it without decoding the body when it can.
+    const parsed = readMessage(data, isBinary, this.key);
     if (!parsed.ok) {
       client.rejected.badMessages += 1;
       client.send(errorReply(parsed.id, parsed.code, parsed.message, this.key));
@@ -56,7 +57,7 @@ export class Dispatcher {
       return;
     }
     const relayId = `r${++this.seq}`;
-    const forwarded = renameId(data, parsed.body, relayId, this.key);
+    const forwarded = forwardWithId(data, parsed, relayId, this.key);
     const count = candidates.length;
     let fullProviders = 0;
     for (let i = 0; i < count; i += 1) {
@@ -78,7 +79,7 @@ export class Dispatcher {
   }
 
   fromProvider(provider: Session, data: Buffer, isBinary: boolean): void {
-    const parsed = parseMessage(data, isBinary, this.key);
+    const parsed = readMessage(data, isBinary, this.key);
     if (!parsed.ok) {
       provider.rejected.badMessages += 1;
       provider.send(errorReply(parsed.id, parsed.code, parsed.message, this.key));
@@ -89,7 +90,7 @@ export class Dispatcher {
     // it with an error could start a ping-pong of errors with a provider that echoes them.
     if (!request || request.provider !== provider) return;
     this.untrack(request);
-    const result = request.client.send(renameId(data, parsed.body, request.clientId, this.key));
+    const result = request.client.send(forwardWithId(data, parsed, request.clientId, this.key));
     if (result.ok) {
       this.completed += 1;
       return;

@@ -1,6 +1,7 @@
 // Pure parsing and building of the relay's JSON messages. No sockets here, so every rule
 // about what a valid request or reply looks like is testable on its own.
 
+import { scanTopLevelValue, type ValueSpan } from './json-scan';
 import type { RelayErrorCode, RelayErrorReply } from './types';
 
 export type MessageId = string | number;
@@ -112,6 +113,56 @@ export function idSpan(data: Buffer, key: IdKey = 'id'): { start: number; end: n
 export function renameId(data: Buffer, body: JsonObject, id: MessageId, key: IdKey = 'id'): Buffer {
   const span = idSpan(data, key);
   if (span === null) return withId(body, id, key);
+  return spliceId(data, span, id);
+}
+
+/**
+ * An accepted message as the dispatcher routes it: its id, and either where the id sits in the
+ * bytes (the hot path: nothing materialised) or the parsed body (the full-parse path).
+ */
+export type RoutedMessage =
+  | { ok: true; id: MessageId; span: ValueSpan; body: null }
+  | { ok: true; id: MessageId; span: null; body: JsonObject }
+  | Extract<ParsedMessage, { ok: false }>;
+
+/** The id at a span the scanner found, when it is routable as it stands; else undefined. */
+function idAt(data: Buffer, span: ValueSpan): MessageId | undefined {
+  const first = data[span.start];
+  if (first === QUOTE) {
+    if (span.end - span.start <= 2) return undefined; // "" is not an id
+    for (let i = span.start + 1; i < span.end - 1; i += 1) if (data[i] === BACKSLASH) return undefined; // escapes: let JSON.parse decode
+    return data.toString('utf8', span.start + 1, span.end - 1);
+  }
+  if (first === 0x2d || (first !== undefined && first >= 0x30 && first <= 0x39)) {
+    const value = Number(data.toString('latin1', span.start, span.end));
+    return Number.isFinite(value) ? value : undefined; // 1e999 parses to Infinity: not an id
+  }
+  return undefined;
+}
+
+/**
+ * `parseMessage` for routing: a valid message whose id the byte scanner can locate with
+ * certainty is accepted without decoding or parsing its body; anything else (invalid, odd or
+ * ambiguous) goes through `parseMessage`, which gives the same verdicts and error texts as
+ * before. Both paths accept exactly the same messages with the same ids.
+ */
+export function readMessage(data: Buffer, isBinary: boolean, key: IdKey = 'id'): RoutedMessage {
+  if (!isBinary) {
+    const span = scanTopLevelValue(data, QUOTED_KEYS[key]);
+    const id = span === null ? undefined : idAt(data, span);
+    if (span !== null && id !== undefined) return { ok: true, id, span, body: null };
+  }
+  const parsed = parseMessage(data, isBinary, key);
+  return parsed.ok ? { ok: true, id: parsed.id, span: null, body: parsed.body } : parsed;
+}
+
+/** The routed message with its id replaced: a splice of the id's bytes when its place is known. */
+export function forwardWithId(data: Buffer, message: Extract<RoutedMessage, { ok: true }>, id: MessageId, key: IdKey = 'id'): Buffer {
+  if (message.span === null) return renameId(data, message.body, id, key);
+  return spliceId(data, message.span, id);
+}
+
+function spliceId(data: Buffer, span: ValueSpan, id: MessageId): Buffer {
   const idText = JSON.stringify(id);
   const idBytes = Buffer.byteLength(idText);
   const out = Buffer.allocUnsafe(span.start + idBytes + (data.length - span.end));

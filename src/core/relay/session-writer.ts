@@ -3,10 +3,18 @@
 // `ws` whole, one frame per call, by `pump()`.
 //
 // Why a high-water mark instead of "write everything immediately": once bytes are in the
-// socket's buffer their order is fixed. Holding frames in our own two-lane queue while the
+// socket's buffer their order is fixed. Holding data frames in our own two-lane queue while the
 // socket already has `highWaterMark` bytes buffered keeps the order still changeable, so a
 // PONG can be handed over ahead of megabytes of queued data — at a frame boundary, never
 // inside a frame, because `ws` writes a frame's header and payload in one corked write.
+//
+// Control frames (PONG, PING, Close) do not wait for the high-water mark: they are handed over
+// the moment they are queued, so a PONG leaves within the event-loop turn that read its PING,
+// behind at most the high-water mark plus one data frame — never behind the queue. Waiting for
+// a write callback to drop the buffered amount below the mark (as data does) cost a PONG a
+// whole socket drain behind a backlog. Their own bound: at most `controlFrames` handed over
+// and not yet written; past it they wait in the control lane, which overflows as before for a
+// peer that PINGs without ever reading.
 //
 // Batching: every frame handed over in one turn of the event loop (a socket read can carry
 // dozens of requests) goes to the kernel in one writev: the writer corks the socket at the
@@ -66,6 +74,8 @@ export class SessionWriter {
   private drainTimer: TimerHandle | null = null;
   private finished = false;
   private corked = false;
+  /** PING/PONG frames handed to the socket whose write has not completed yet. */
+  private controlInFlight = 0;
   droppedOnClose = 0;
 
   constructor(
@@ -168,12 +178,10 @@ export class SessionWriter {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (
-        !this.finished &&
-        !this.queue.isEmpty &&
-        this.ws.readyState === WebSocket.OPEN &&
-        this.ws.bufferedAmount < this.options.highWaterMark
-      ) {
+      while (!this.finished && this.ws.readyState === WebSocket.OPEN) {
+        // Control first and regardless of the buffered amount (see the top of this file).
+        const control = this.queue.controlFrames > 0 && this.controlInFlight < this.options.limits.controlFrames;
+        if (!control && (this.queue.isEmpty || this.ws.bufferedAmount >= this.options.highWaterMark)) break;
         const frame = this.queue.next();
         if (frame) this.handOver(frame);
       }
@@ -202,7 +210,9 @@ export class SessionWriter {
       return;
     }
     const token = this.deadline.handOver(frame.kind, frameBytes(frame));
-    const written = (): void => this.written(token);
+    const isControl = frame.kind !== 'data';
+    if (isControl) this.controlInFlight += 1;
+    const written = (): void => this.written(token, isControl);
     switch (frame.kind) {
       case 'data':
         this.ws.send(frame.payload, frame.binary ? BINARY : TEXT, written);
@@ -216,10 +226,11 @@ export class SessionWriter {
     }
   }
 
-  private written(token: number): void {
+  private written(token: number, isControl: boolean): void {
     // A failed write also retires its frame: the socket error closes the session on its own
     // path, and the frame must not keep a deadline armed meanwhile.
     this.deadline.retire(token);
+    if (isControl) this.controlInFlight -= 1;
     this.pump();
   }
 }
