@@ -53,7 +53,11 @@ describe('a process started with the register module', () => {
   });
 
   it('pushes a new snapshot when a call goes stalled, without being asked', async () => {
-    const { dir, proc } = start(['fetch', bed.silent.url], { FLAKE_DOCTOR_STALL_MS: '300' });
+    const dir = bed.dir();
+    const barrier = join(dir, 'start-fetch');
+    // The fetch starts only once the test has subscribed (a barrier file), so the first push
+    // is known to come before the call exists, whatever the machine's load.
+    const proc = bed.spawn(dir, ['fetch-after', barrier, bed.silent.url], { env: { FLAKE_DOCTOR_STALL_MS: '300' } });
     await proc.waitFor('ready');
     const client = await connected(dir, proc.child.pid!);
     const seen: BridgeSnapshot[] = [];
@@ -63,10 +67,11 @@ describe('a process started with the register module', () => {
         if (s.httpCalls.some((c) => c.stalled)) resolve(s);
       });
     });
+    await eventually(() => (seen.length > 0 ? true : undefined), 'the subscription snapshot');
+    expect(seen[0].httpCalls).toEqual([]);
+    writeFileSync(barrier, '');
     const snapshot = await stalled;
     expect(snapshot.httpCalls[0].stalled).toBe(true);
-    // The first push is the subscription's own snapshot, before the stall.
-    expect(seen[0].httpCalls.every((c) => !c.stalled)).toBe(true);
     expect(snapshot.seq).toBeGreaterThan(seen[0].seq);
   });
 

@@ -31,7 +31,7 @@ async function runAndFind(args: string[]): Promise<{ pid: number; threadId: numb
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const who = await eventually(() => (existsSync(`${handshake}.who`) ? (JSON.parse(readFileSync(`${handshake}.who`, 'utf8')) as { pid: number; threadId: number }) : undefined), 'the inner test to report', 30_000);
+      const who = await eventually(() => (existsSync(`${handshake}.who`) ? (JSON.parse(readFileSync(`${handshake}.who`, 'utf8')) as { pid: number; threadId: number }) : undefined), 'the inner test to report', 90_000);
       const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === who.pid && e.threadId === who.threadId), 'the test worker listed');
       const client = await connectBridge(entry.socketPath);
       const snapshot = await client.snapshot();
@@ -49,7 +49,9 @@ async function runAndFind(args: string[]): Promise<{ pid: number; threadId: numb
 
 const vitestBin = join(REPO_ROOT, 'node_modules/vitest/vitest.mjs');
 
-describe('runners', () => {
+// Each test starts a whole test runner (and its workers) on a possibly busy 2-core machine:
+// generous time limits, which bound a hang without judging speed.
+describe('runners', { timeout: 120_000 }, () => {
   it("vitest's forks pool: the worker process publishes", async () => {
     const r = await runAndFind([vitestBin, 'run', '--pool', 'forks', '--root', FIXTURE]);
     expect(r.exit, r.output).toBe(0);

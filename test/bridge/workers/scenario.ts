@@ -1,11 +1,13 @@
 // A stand-in for a user's test process, bundled by the test (so it loads the cores from a
 // bundle other than the register module's, as a real harness does). Steps come as arguments:
 //   fetch <url>          a global fetch that the test's server never answers
+//   fetch-after <file> <url>  the same, started once <file> exists (a barrier the test opens)
 //   relay                a relay of its own with one provider connected
 //   lock <lockPath>      waits for (then holds) a restart lock
 //   lease <poolFile>     leases a loopback address
 //   exit                 exits at once, code 0
 // It prints `ready` once every step has started, and what happened to each fetch.
+import { existsSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { LoopbackPool } from '../../../src/core/allocator';
 import { acquireLockFile } from '../../../src/core/lock';
@@ -26,6 +28,13 @@ async function main(): Promise<void> {
           process.exit(3);
         },
       );
+    } else if (step === 'fetch-after') {
+      const [file, url] = [args[++i], args[++i]];
+      const timer = setInterval(() => {
+        if (!existsSync(file)) return;
+        clearInterval(timer);
+        void fetch(url).catch(() => undefined);
+      }, 10);
     } else if (step === 'relay') {
       started.push(
         (async () => {
