@@ -47,7 +47,8 @@ if (!existsSync(join(ROOT, 'schema/doctor-report.schema.json'))) problems.push('
 // The register module as a user preloads it: `node --import` and `node --require` by package name.
 for (const flag of ['--import', '--require']) {
   const dir = mkdtempSync(join(tmpdir(), 'fd-check-'));
-  const r = spawnSync(process.execPath, [flag, 'flake-doctor/bridge/register', '-e', "process.stdout.write('ran')"], {
+  // The process lives for a moment: one that exits at once is done before publishing (by design).
+  const r = spawnSync(process.execPath, [flag, 'flake-doctor/bridge/register', '-e', "setTimeout(() => process.stdout.write('ran'), 200)"], {
     cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: join(dir, 'bridge'), FLAKE_DOCTOR_DEBUG: '1', FLAKE_DOCTOR_BRIDGE_MODE: 'always' },
