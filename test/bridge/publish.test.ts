@@ -186,6 +186,20 @@ describe('processes that end', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('a process that idles on a long timer right after starting still publishes', async () => {
+    // Regression: publishing was deferred to an unref'd immediate, which the event loop never
+    // runs while it sleeps on a timer, so such a process was never listed.
+    const dir = bed.dir();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--require', bed.scripts.register, '-e', 'setInterval(() => {}, 1 << 30)'], {
+      env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir },
+      stdio: 'ignore',
+    });
+    bed.onCleanup(() => child.kill('SIGKILL'));
+    const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid), 'the idle process listed');
+    expect(entry.threadId).toBe(0);
+  });
+
   it('a subscribed client does not keep a process alive, nor change its output or exit code', async () => {
     const dir = bed.dir();
     const go = join(dir, 'go');

@@ -99,29 +99,32 @@ class PublishingServer implements BridgeServer {
   private pushCostMs = 0;
   private stopped = false;
   private readonly onExit = (): void => this.removeFiles();
-  private deferred: NodeJS.Immediate | null = null;
+  private deferred: NodeJS.Timeout | null = null;
   private settle: (ok: boolean) => void = () => undefined;
 
   constructor(options: StartBridgeOptions) {
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.minPushMs = options.minPushIntervalMs ?? DEFAULT_MIN_PUSH_MS;
     // At once: the channel subscription, so the process's very first fetch is seen.
-    this.tracker = new CallTracker({ stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(), observeProcess: true, skipAllTagged: true });
+    // recentLimit 0: the bridge publishes calls in flight only, so ended ones are dropped at once.
+    this.tracker = new CallTracker({ stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(), observeProcess: true, skipAllTagged: true, recentLimit: 0 });
     this.via = options.via ?? 'api';
     this.source = new SnapshotSource(this.tracker);
-    // Everything else on the next turn, from an unref'd immediate: `net`, and through
-    // `listen()` `cluster`, `child_process` and `dgram`, cost tens of milliseconds to load,
-    // and a process that is done before then (a `node -e`, a CLI) should not pay for them.
+    // Everything else on the next turn: `net`, and through `listen()` `cluster`,
+    // `child_process` and `dgram`, cost tens of milliseconds to load, and a process that is
+    // done before then (a `node -e`, a CLI) should not pay for them. An unref'd zero timeout,
+    // not an unref'd immediate: the loop's poll wakes for a due timer but not for an unref'd
+    // immediate, so a process idle on a long timer would never get round to publishing.
     this.ready = new Promise<boolean>((resolve) => {
       this.settle = resolve;
-      this.deferred = setImmediate(() => {
+      this.deferred = setTimeout(() => {
         this.deferred = null;
         this.listen(options.dir).then(resolve, (err: Error) => {
           this.failure = err.message;
           bridgeDebug(`not publishing: ${err.message}`);
           resolve(false);
         });
-      });
+      }, 0);
       this.deferred.unref();
     });
   }
@@ -171,7 +174,7 @@ class PublishingServer implements BridgeServer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.deferred) {
-      clearImmediate(this.deferred);
+      clearTimeout(this.deferred);
       this.deferred = null;
       this.settle(false);
     }
