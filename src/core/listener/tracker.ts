@@ -189,7 +189,12 @@ export class CallTracker implements Disposable {
   private readonly inFlight = new Map<string, Entry>();
   /** Finished calls, oldest first (at most recentLimit). */
   private readonly recentCalls: Entry[] = [];
-  private readonly byRequest = new WeakMap<object, Entry>();
+  /**
+   * In-flight external calls by their undici request. A Map, not a WeakMap: the entry in
+   * `inFlight` holds the request strongly anyway until the call ends, when both let go of it,
+   * and a Map spares every request the garbage collector's ephemeron work.
+   */
+  private readonly byRequest = new Map<object, Entry>();
   private readonly listeners = new Set<(e: TrackerEvent) => void>();
   /** Listeners of the coalesced signal (see onDidChangeCalls). */
   private readonly signalListeners = new Set<() => void>();
@@ -297,6 +302,7 @@ export class CallTracker implements Disposable {
     this.stallTimer = undefined;
     this.stallTimerDue = Infinity;
     this.inFlight.clear();
+    this.byRequest.clear();
     this.listeners.clear();
     this.signalListeners.clear();
     if (this.signalPending) clearImmediate(this.signalPending);
@@ -347,6 +353,7 @@ export class CallTracker implements Disposable {
   private finish(entry: Entry, end: CallEndInfo): void {
     if (entry.ended) return;
     entry.ended = true;
+    if (entry.request) this.byRequest.delete(entry.request);
     if (this.inFlight.get(entry.id) !== entry) return;
     this.inFlight.delete(entry.id);
     const now = this.now();
@@ -360,8 +367,10 @@ export class CallTracker implements Disposable {
     entry.error = end.error ?? null;
     entry.releaseRequest();
     entry.abortFn = undefined;
-    this.recentCalls.push(entry);
-    if (this.recentCalls.length > this.recentLimit) this.recentCalls.shift();
+    if (this.recentLimit > 0) {
+      this.recentCalls.push(entry);
+      if (this.recentCalls.length > this.recentLimit) this.recentCalls.shift();
+    }
     this.emit('call-ended', entry, entry.stalledAtEnd, now);
   }
 
