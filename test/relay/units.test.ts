@@ -11,38 +11,9 @@ import {
   renameId,
   withId,
   type OverdueWrite,
-  type Scheduler,
 } from '../../src/core/relay/index';
 import { FrameError, FrameParser, Opcode, encodeFrame } from './helpers/frames';
-
-class ManualScheduler implements Scheduler {
-  t = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private seq = 0;
-  now = (): number => this.t;
-  setTimer = (fn: () => void, ms: number): number => {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  };
-  clearTimer = (handle: unknown): void => {
-    this.timers.delete(handle as number);
-  };
-  get armed(): number {
-    return this.timers.size;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = [...this.timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = end;
-  }
-}
+import { ManualScheduler } from './helpers/manual-scheduler';
 
 describe('FrameQueue', () => {
   const data = (n: number) => ({ kind: 'data' as const, payload: Buffer.alloc(n), binary: false });

@@ -4,9 +4,10 @@
 // to a different incarnation (start time differs), or — for a worker thread's socket, which
 // its still-running process may have left behind — nobody accepts on it.
 
-import { lstat, readdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { readRegularFile } from '../files/regularFile';
 import { osProcessFacts, type ProcessFacts } from '../process';
 import { bridgeDirectory, checkDirectory, metaPathFor, parseSocketFileName } from './directory';
 import { sameIncarnation } from './processInfo';
@@ -59,10 +60,10 @@ interface Meta {
 
 async function readMeta(socketPath: string): Promise<Meta | null> {
   try {
-    const path = metaPathFor(socketPath);
-    const st = await lstat(path);
-    if (!st.isFile() || st.size > META_LIMIT_BYTES) return null;
-    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    // Bounded, and refused unless a regular file: a sidecar is a hint, never worth a hang.
+    const read = await readRegularFile(metaPathFor(socketPath), { maxBytes: META_LIMIT_BYTES, what: 'bridge sidecar' });
+    if (!read || read.truncated) return null;
+    const value: unknown = JSON.parse(read.text);
     return typeof value === 'object' && value !== null ? (value as Meta) : null;
   } catch {
     return null;

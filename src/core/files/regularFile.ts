@@ -57,6 +57,20 @@ function limitOf(options: ReadOptions): number {
   return max;
 }
 
+/** An open that failed: a missing file is `null`; a directory a clear error; anything else as is. */
+function missingOrThrow(path: string, error: unknown, options: ReadOptions): null {
+  if (isCode(error, 'ENOENT')) return null;
+  if (isCode(error, 'EISDIR')) throw new NotARegularFileError(path, 'directory', options.what ?? 'file');
+  throw error;
+}
+
+/** What was read, cut to `limit` bytes (a read one byte past it tells that the file is longer). */
+function textOf(chunks: Buffer[], total: number, limit: number): RegularFileText {
+  const all = Buffer.concat(chunks, total);
+  const truncated = total > limit;
+  return { text: (truncated ? all.subarray(0, limit) : all).toString('utf8'), truncated };
+}
+
 /** The file's text, or `null` when it does not exist. Throws {@link NotARegularFileError}. */
 export function readRegularFileSync(path: string, options: ReadOptions = {}): RegularFileText | null {
   const limit = limitOf(options);
@@ -64,9 +78,7 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): Re
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return null;
-    if (isCode(error, 'EISDIR')) throw new NotARegularFileError(path, 'directory', options.what ?? 'file');
-    throw error;
+    return missingOrThrow(path, error, options);
   }
   try {
     const stats = fstatSync(fd);
@@ -84,9 +96,7 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): Re
       chunks.push(n === want ? buffer : buffer.subarray(0, n));
       total += n;
     }
-    const all = Buffer.concat(chunks, total);
-    const truncated = total > limit;
-    return { text: (truncated ? all.subarray(0, limit) : all).toString('utf8'), truncated };
+    return textOf(chunks, total, limit);
   } finally {
     closeSync(fd);
   }
@@ -99,9 +109,7 @@ export async function readRegularFile(path: string, options: ReadOptions = {}): 
   try {
     handle = await fsp.open(path, OPEN_FLAGS);
   } catch (error) {
-    if (isCode(error, 'ENOENT')) return null;
-    if (isCode(error, 'EISDIR')) throw new NotARegularFileError(path, 'directory', options.what ?? 'file');
-    throw error;
+    return missingOrThrow(path, error, options);
   }
   try {
     const stats = await handle.stat();
@@ -116,9 +124,7 @@ export async function readRegularFile(path: string, options: ReadOptions = {}): 
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
     }
-    const all = Buffer.concat(chunks, total);
-    const truncated = total > limit;
-    return { text: (truncated ? all.subarray(0, limit) : all).toString('utf8'), truncated };
+    return textOf(chunks, total, limit);
   } finally {
     await handle.close();
   }

@@ -43,6 +43,11 @@ export class BridgeFeature extends Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private settings: BridgeSettings;
   private renderTimer: NodeJS.Timeout | null = null;
+  /**
+   * What the processes publish changed since the last render. Loopback and Locks redraw only
+   * then (throttled with the render), not on the age ticks of the views with attached rows.
+   */
+  private published = false;
   private readonly bootloader: string;
 
   constructor(
@@ -56,7 +61,12 @@ export class BridgeFeature extends Disposable {
     const dir = bridgeDirectory();
     this.model = new BridgeModel({ dir, ownPid: process.pid });
     this._register({ dispose: () => void this.model.dispose() });
-    this._register(subscribe(this.model, 'change', () => this.scheduleRender()));
+    this._register(
+      subscribe(this.model, 'change', () => {
+        this.published = true;
+        this.scheduleRender();
+      }),
+    );
     this._register(subscribe(this.model, 'attached', (p: AttachedProcess) => log.info(`Attached to pid ${p.entry.pid}${p.entry.threadId ? ` thread ${p.entry.threadId}` : ''}: ${p.entry.command}`)));
     this._register(subscribe(this.model, 'detached', (p: AttachedProcess, why: string) => log.info(`Detached from pid ${p.entry.pid}: ${why}`)));
     this._register(subscribe(this.model, 'problem', (m: string) => log.warn(`Live bridge: ${m}`)));
@@ -89,14 +99,29 @@ export class BridgeFeature extends Disposable {
     this.render();
   }
 
-  setViewVisible(view: AttachedView, visible: boolean): void {
-    if (visible) this.visible.add(view);
-    else this.visible.delete(view);
-    this.ticker.setActive(this.visible.size > 0 && this.model.processes().length > 0);
-  }
-
-  setRevealer(view: AttachedView, revealer: Revealer): void {
-    this.revealers.set(view, revealer);
+  /**
+   * A view that shows attached rows: its visibility drives the age ticker (no ticking while
+   * no such view can be seen), and problem-list "Reveal" goes to it. Disposed with the view.
+   */
+  attachView(which: AttachedView, view: vscode.TreeView<unknown>, viewId: string): vscode.Disposable {
+    const setVisible = (visible: boolean): void => {
+      if (visible) this.visible.add(which);
+      else this.visible.delete(which);
+      this.ticker.setActive(this.visible.size > 0 && this.model.processes().length > 0);
+    };
+    setVisible(view.visible);
+    const subscription = view.onDidChangeVisibility((e) => setVisible(e.visible));
+    this.revealers.set(which, async (item) => {
+      await vscode.commands.executeCommand(`${viewId}.focus`);
+      await view.reveal(item, { select: true, focus: true });
+    });
+    return {
+      dispose: () => {
+        subscription.dispose();
+        setVisible(false);
+        this.revealers.delete(which);
+      },
+    };
   }
 
   processes(): AttachedProcess[] {
@@ -143,7 +168,10 @@ export class BridgeFeature extends Disposable {
     this.problems.setProblems('attached', attachedProblems(processes, ctx.health, (p, key) => this.reveal(p, key)));
     this.renderStatus(processes.length);
     this.ticker.setActive(this.visible.size > 0 && processes.length > 0);
-    this.changeEmitter.fire();
+    if (this.published) {
+      this.published = false;
+      this.changeEmitter.fire();
+    }
   }
 
   private backlogWarningBytes(): number {

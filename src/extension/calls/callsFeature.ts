@@ -66,13 +66,7 @@ export class CallsFeature extends Disposable {
     );
     this._register({ dispose: () => this.ticker.dispose() });
     this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
-    // Attached processes' rows keep their ages current only while this view is visible.
-    this._register(this.view.onDidChangeVisibility((e) => bridge?.setViewVisible('calls', e.visible)));
-    bridge?.setViewVisible('calls', this.view.visible);
-    bridge?.setRevealer('calls', async (item) => {
-      await vscode.commands.executeCommand(`${CALLS_VIEW_ID}.focus`);
-      await this.view.reveal(item, { select: true, focus: true });
-    });
+    if (bridge) this._register(bridge.attachView('calls', this.view, CALLS_VIEW_ID));
     this.render(this.model.state);
 
     this._register(

@@ -65,13 +65,7 @@ export class SessionsFeature extends Disposable {
     );
     this._register({ dispose: () => this.ticker.dispose() });
     this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
-    // Attached processes' rows keep their ages current only while this view is visible.
-    this._register(this.view.onDidChangeVisibility((e) => bridge?.setViewVisible('sessions', e.visible)));
-    bridge?.setViewVisible('sessions', this.view.visible);
-    bridge?.setRevealer('sessions', async (item) => {
-      await vscode.commands.executeCommand(`${SESSIONS_VIEW_ID}.focus`);
-      await this.view.reveal(item, { select: true, focus: true });
-    });
+    if (bridge) this._register(bridge.attachView('sessions', this.view, SESSIONS_VIEW_ID));
     this.render(this.model.state);
 
     this._register(
