@@ -74,8 +74,22 @@ describe('Live bridge in a real VS Code', () => {
     // Type only once the shell has printed its prompt: keys sent before are lost.
     const rows = wb.page.locator('.terminal-wrapper .xterm-rows').first();
     await expect.poll(() => rows.innerText(), { timeout: 60_000 }).toMatch(/[$#]\s*$/);
+    // The first keys can be swallowed while the terminal takes focus (seen: "ode stall.mjs"):
+    // type the command, see it echoed on the prompt line, and only then press Enter; otherwise
+    // clear the line (Ctrl+U) and type it again.
     await terminal.click();
-    await wb.page.keyboard.type('node stall.mjs\n', { delay: 20 });
+    await wb.page.locator('.terminal-wrapper .xterm-helper-textarea').first().focus();
+    for (let attempt = 1; ; attempt++) {
+      await wb.page.keyboard.type('node stall.mjs', { delay: 20 });
+      try {
+        await expect.poll(() => rows.innerText(), { timeout: 5_000 }).toMatch(/[$#] node stall\.mjs\s*$/);
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+        await wb.page.keyboard.press('Control+U');
+      }
+    }
+    await wb.page.keyboard.press('Enter');
 
     const processRow = wb.treeItem(view, 'stall.mjs');
     await expect.poll(() => processRow.textContent(), { timeout: 60_000 }).toMatch(/pid \d+ · stall\.mjs.*1 HTTP call in flight · 1 stalled/);
