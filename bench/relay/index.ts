@@ -9,7 +9,7 @@
 // (throughput of the backlogged session and PONG round trips for each value).
 //
 // Fairness: the provider behind the relay runs the very same echo handler as the direct server
-// (peer-process.ts), both paths get the same load generator with the same window, and direct
+// (peerProcess.ts), both paths get the same load generator with the same window, and direct
 // and relayed runs alternate over BENCH_ROUNDS rounds (medians reported), so a noisy neighbour
 // on the machine hits both alike. CPU time per request (from /proc) is the steadier figure.
 //
@@ -39,7 +39,7 @@ const HWM_SWEEP = (process.env.BENCH_HWM ?? '').split(',').filter(Boolean).map(N
 
 function startChild(args: string[], baseline = false): Promise<Child> {
   const env = { ...process.env, BENCH_BASELINE: baseline ? BASELINE : '' };
-  const child = spawn(process.execPath, ['--import', 'tsx', `${__dirname}/peer-process.ts`, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, ['--import', 'tsx', `${__dirname}/peerProcess.ts`, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const buffered: string[] = [];
   const waiting: ((line: string) => void)[] = [];

@@ -1,8 +1,8 @@
 // Where the compiled worker scripts are (built once per run by test/setup/workers.ts).
 import { inject } from 'vitest';
-import type { WorkerEntry } from '../setup/worker-entries';
+import type { WorkerEntry } from '../setup/workerEntries';
 
-export type { WorkerEntry } from '../setup/worker-entries';
+export type { WorkerEntry } from '../setup/workerEntries';
 
 /** Path of the compiled worker for `entry`; start it with plain `node <path>`. */
 export function workerScript(entry: WorkerEntry): string {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mutexPath, reclaimPath } from '../../src/core/lock/index';
 import { lastJsonLine, makeTempDir, startWorker } from './helpers';
 
-import { runContender, type ContenderSummary as Summary } from './workers/contend-loop';
+import { runContender, type ContenderSummary as Summary } from './workers/contendLoop';
 
 
 /**

@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { RelayCloseCode, startDemoProvider, type ClosedSessionRecord, type Relay } from '../../src/core/relay/index';
-import { ReplyLog, cleanup, flushed, openWs, relayForTest, sessionOf, until } from './helpers/ws-peers';
+import { ReplyLog, cleanup, flushed, openWs, relayForTest, sessionOf, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

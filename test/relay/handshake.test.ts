@@ -6,8 +6,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { Relay } from '../../src/core/relay/index';
-import { ManualScheduler } from './helpers/manual-scheduler';
-import { cleanup, openWs, until } from './helpers/ws-peers';
+import { ManualScheduler } from './helpers/manualScheduler';
+import { cleanup, openWs, until } from './helpers/wsPeers';
 
 const relays: Relay[] = [];
 const sockets: Socket[] = [];

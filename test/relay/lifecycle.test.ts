@@ -5,8 +5,8 @@ import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { RelayCloseCode, startDemoProvider, type ClosedSessionRecord } from '../../src/core/relay/index';
 import { Opcode } from './helpers/frames';
-import { connectRaw } from './helpers/raw-peer';
-import { ReplyLog, cleanup, closeEvent, openWs, relayForTest, sessionOf, until } from './helpers/ws-peers';
+import { connectRaw } from './helpers/rawPeer';
+import { ReplyLog, cleanup, closeEvent, openWs, relayForTest, sessionOf, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

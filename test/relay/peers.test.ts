@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, expect, test } from 'vitest';
 import { startDemoProvider } from '../../src/core/relay/index';
-import { cleanup, relayForTest, until } from './helpers/ws-peers';
+import { cleanup, relayForTest, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

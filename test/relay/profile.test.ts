@@ -5,7 +5,7 @@
 import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { Relay, renameId } from '../../src/core/relay/index';
-import { cleanup, openWs, relayForTest, until } from './helpers/ws-peers';
+import { cleanup, openWs, relayForTest, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

@@ -13,7 +13,7 @@ import {
   type OverdueWrite,
 } from '../../src/core/relay/index';
 import { FrameError, FrameParser, Opcode, encodeFrame } from './helpers/frames';
-import { ManualScheduler } from './helpers/manual-scheduler';
+import { ManualScheduler } from './helpers/manualScheduler';
 
 describe('FrameQueue', () => {
   const data = (n: number) => ({ kind: 'data' as const, payload: Buffer.alloc(n), binary: false });

@@ -7,8 +7,8 @@
 
 import { afterEach, expect, test } from 'vitest';
 import { Opcode, type WireFrame } from './helpers/frames';
-import { connectRaw } from './helpers/raw-peer';
-import { ReplyLog, cleanup, openWs, relayForTest, sessionOf, until } from './helpers/ws-peers';
+import { connectRaw } from './helpers/rawPeer';
+import { ReplyLog, cleanup, openWs, relayForTest, sessionOf, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

@@ -4,8 +4,8 @@
 // control frames in flight are bounded, so a peer that PINGs without reading still overflows.
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { SessionWriter } from '../../src/core/relay/session-writer';
-import { ManualScheduler } from './helpers/manual-scheduler';
+import { SessionWriter } from '../../src/core/relay/sessionWriter';
+import { ManualScheduler } from './helpers/manualScheduler';
 
 /** What `ws` would have written, in hand-over order, with each write's completion callback. */
 class FakeWs {

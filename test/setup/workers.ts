@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import type { TestProject } from 'vitest/node';
-import { WORKER_ENTRIES, type BuiltWorkers } from './worker-entries';
+import { WORKER_ENTRIES, type BuiltWorkers } from './workerEntries';
 
 function outName(entry: string): string {
   const base = entry.replace(/\.m?ts$/, '').replace(/[/\\]/g, '_');

@@ -12,7 +12,7 @@ export {
 export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
 export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';
-export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './retry-after';
+export { parseRetryAfter, MAX_RETRY_AFTER_MS } from './retryAfter';
 export { BrokerClient, type BrokerClientOptions } from './protocol';
 export {
   resolveTarget,
@@ -56,8 +56,8 @@ export {
   errorInfo,
   type ErrorInfo,
 } from './errors';
-export { startFakeBroker, type FakeBroker, type FakeBrokerOptions, type FakeBrokerRequest } from './fake-broker';
-export type { Fault, FaultRule, FaultTable } from './fake-faults';
+export { startFakeBroker, type FakeBroker, type FakeBrokerOptions, type FakeBrokerRequest } from './fakeBroker';
+export type { Fault, FaultRule, FaultTable } from './fakeFaults';
 export {
   BROKER_CALL_NAMES,
   type BrokerCallName,

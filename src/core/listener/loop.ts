@@ -9,7 +9,7 @@
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { CallAbortedError, errorInfo, isHttpStatus, SessionConflictError, type ErrorInfo } from './errors';
 import { availableJobIds } from './messages';
-import { retryAfterOf } from './retry-after';
+import { retryAfterOf } from './retryAfter';
 import type { BrokerClient } from './protocol';
 import { sleepUnlessAborted } from './sleep';
 import type { ListenerState, RandomFn, SleepFn } from './types';

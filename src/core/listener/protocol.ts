@@ -27,7 +27,7 @@ import {
   type BrokerMessage,
   type BrokerSession,
 } from './messages';
-import { parseRetryAfter } from './retry-after';
+import { parseRetryAfter } from './retryAfter';
 import type { CallTracker } from './tracker';
 import type { BrokerCallName, NowFn } from './types';
 

@@ -5,7 +5,7 @@
 
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { CallAbortedError, ListenerStoppedError, RestartRequestedError } from './errors';
-import { retryAfterOf } from './retry-after';
+import { retryAfterOf } from './retryAfter';
 import { sleepUnlessAborted } from './sleep';
 import type { RandomFn, SleepFn } from './types';
 

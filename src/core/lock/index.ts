@@ -19,8 +19,8 @@ export { breakRestartLock, decideBreak, type BreakOptions, type BreakReport, typ
 export { parseLockContent, formatLockContent, parseMutexContent, type LockRecord, type ParseResult } from './content';
 export { judgeLock, assessHolder, isProvablyDead, type LockState, type HolderLiveness, type LockJudgement, type HolderAssessment } from './judge';
 export { mutexPath, reclaimPath, type ReapEvent } from './mutex';
-export { isOnLocalFileSystem } from './local-fs';
-export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type ProcessFacts, type PidProbe } from './process-facts';
+export { isOnLocalFileSystem } from './localFs';
+export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type ProcessFacts, type PidProbe } from './processFacts';
 export { writeLockForTesting, plantDeadHolderLock, type DeadHolderLock } from './testing';
 export { NotARegularFileError } from '../files/regularFile';
 export { LOCK_READ_LIMIT_BYTES } from './files';

@@ -2,7 +2,7 @@
 // what state is it in? No fs access here; acquire, break and inspect all judge through this
 // one function so the view never disagrees with the algorithm.
 import { parseLockContent, type LockRecord } from './content';
-import type { ProcessFacts } from './process-facts';
+import type { ProcessFacts } from './processFacts';
 
 export type LockState = 'free' | 'held' | 'stale' | 'dead-holder' | 'corrupt';
 

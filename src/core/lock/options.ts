@@ -1,6 +1,6 @@
 // Thresholds, their defaults, the injectable clock/sleep/process facts, and validation.
-import { isOnLocalFileSystem } from './local-fs';
-import { systemProcessFacts, type ProcessFacts } from './process-facts';
+import { isOnLocalFileSystem } from './localFs';
+import { systemProcessFacts, type ProcessFacts } from './processFacts';
 
 export type SleepFn = (ms: number) => Promise<void>;
 

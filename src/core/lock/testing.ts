@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatLockContent, type LockRecord } from './content';
 import { newToken } from './files';
-import { selfFacts, systemProcessFacts } from './process-facts';
+import { selfFacts, systemProcessFacts } from './processFacts';
 
 /** Writes a lock record, defaulting every field to this process's own facts and now. */
 export function writeLockForTesting(lockPath: string, fields: Partial<LockRecord> = {}): LockRecord {

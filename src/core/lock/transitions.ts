@@ -6,7 +6,7 @@ import { createExclusive, newToken, readIfExists, readOrNull, unlinkIfExists, wr
 import { judgeLock, type LockJudgement } from './judge';
 import { withRegistryMutex, type ReapEvent } from './mutex';
 import type { MutexOperation, ResolvedOptions } from './options';
-import { selfFacts } from './process-facts';
+import { selfFacts } from './processFacts';
 
 /** Reads and judges the lock without the mutex: a hint only, never a basis for a write. */
 export function observeLock(lockPath: string, options: ResolvedOptions): LockJudgement {

@@ -24,10 +24,10 @@ export {
 } from './types';
 export { parseMessage, withId, renameId, errorReply, type ParsedMessage, type MessageId, type IdKey } from './messages';
 export { admit, type Admission, type RolePaths } from './admission';
-export { RELAY_PROFILES, resolveProtocol, type RelayProfile, type RelayProtocol, type RoutingKey } from './protocol-profile';
-export { HandshakeGuard, type HandshakeCounts } from './handshake-guard';
-export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frame-queue';
-export { WriteDeadline, type OverdueWrite } from './write-deadline';
+export { RELAY_PROFILES, resolveProtocol, type RelayProfile, type RelayProtocol, type RoutingKey } from './protocolProfile';
+export { HandshakeGuard, type HandshakeCounts } from './handshakeGuard';
+export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frameQueue';
+export { WriteDeadline, type OverdueWrite } from './writeDeadline';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 export {
   startDemoProvider,

@@ -1,7 +1,7 @@
 // Pure parsing and building of the relay's JSON messages. No sockets here, so every rule
 // about what a valid request or reply looks like is testable on its own.
 
-import { scanTopLevelValue, type ValueSpan } from './json-scan';
+import { scanTopLevelValue, type ValueSpan } from './jsonScan';
 import type { RelayErrorCode, RelayErrorReply } from './types';
 
 export type MessageId = string | number;

@@ -12,8 +12,8 @@ import { admit } from './admission';
 import { announceRelay } from './announce';
 import type { LiveHandle } from '../live/registry';
 import { Dispatcher } from './dispatcher';
-import { HandshakeGuard } from './handshake-guard';
-import { resolveProtocol } from './protocol-profile';
+import { HandshakeGuard } from './handshakeGuard';
+import { resolveProtocol } from './protocolProfile';
 import { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
 import { Session, type SessionHost } from './session';
 import {

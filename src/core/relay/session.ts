@@ -5,9 +5,9 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
-import type { OutboundFrame } from './frame-queue';
+import type { OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
-import { SessionWriter, type WriteResult } from './session-writer';
+import { SessionWriter, type WriteResult } from './sessionWriter';
 import {
   RelayCloseCode,
   type ClosedSessionRecord,

@@ -2,7 +2,7 @@
 // that every front end (VS Code view, status bar, CLI) renders. Keeping them in one file
 // lets a renderer import types without pulling in `ws`.
 
-import type { RelayProfile, RelayProtocol, RoutingKey } from './protocol-profile';
+import type { RelayProfile, RelayProtocol, RoutingKey } from './protocolProfile';
 
 export type SessionRole = 'provider' | 'client';
 

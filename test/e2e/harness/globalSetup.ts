@@ -5,7 +5,7 @@ import { CHROMIUM, CODE_SERVER_BIN, VSIX } from './paths';
 export default function setup(): void {
   const missing = [
     [VSIX, 'the packaged extension (npm run package)'],
-    [CODE_SERVER_BIN, 'code-server 4.100.3 (node scripts/ensure-setup.mjs --test installs it)'],
+    [CODE_SERVER_BIN, 'code-server 4.100.3 (node scripts/ensureSetup.mjs --test installs it)'],
     [CHROMIUM, "Debian's chromium (apt-get install chromium)"],
   ].filter(([path]) => !existsSync(path!));
   if (missing.length) throw new Error(`end-to-end prerequisites missing:\n${missing.map(([p, what]) => `  ${p}: ${what}`).join('\n')}`);

@@ -1,6 +1,6 @@
 // A real process contending for the lock: prints `ready`, runs the shared contender loop
-// (see contend-loop.ts), and prints its summary as the last line, in JSON.
-import { runContender, type Args } from './contend-loop';
+// (see contendLoop.ts), and prints its summary as the last line, in JSON.
+import { runContender, type Args } from './contendLoop';
 
 // If the test that started us is gone (failed, timed out, killed), stop instead of polling on.
 const parent = process.ppid;

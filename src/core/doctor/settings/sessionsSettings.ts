@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { RELAY_PROFILES, type RelayProfile } from '../../relay/protocol-profile';
+import { RELAY_PROFILES, type RelayProfile } from '../../relay/protocolProfile';
 import { RELAY_DEFAULTS, type RelayOptions } from '../../relay/types';
 
 /**

@@ -7,7 +7,7 @@ const steps = [
   ['type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['unit and real-process tests', 'npx', ['vitest', 'run', '--config', 'vitest.config.ts']],
   ['build and package the .vsix', 'npm', ['run', 'package']],
-  ['library entry points (require + import)', process.execPath, ['scripts/check-exports.mjs']],
+  ['library entry points (require + import)', process.execPath, ['scripts/checkExports.mjs']],
 ];
 const skipE2e = process.env.FLAKE_DOCTOR_SKIP_E2E === '1';
 if (!skipE2e) steps.push(['end-to-end tests (code-server + Chromium)', 'npx', ['vitest', 'run', '--config', 'vitest.e2e.config.ts']]);

@@ -5,7 +5,7 @@
 // path) at every buffer alignment.
 import { describe, expect, test } from 'vitest';
 import { forwardWithId, parseMessage, readMessage, withId, type IdKey } from '../../src/core/relay/messages';
-import { scanTopLevelValue } from '../../src/core/relay/json-scan';
+import { scanTopLevelValue } from '../../src/core/relay/jsonScan';
 
 const EDGE_CASES = [
   '{"id":1}', '{"id":"a"}', '{"id":""}', '{"id":null}', '{"id":{}}', '{"id":[]}', '{"id":[1]}', '{"id":{"a":1}}',

@@ -24,9 +24,9 @@
 // high-water mark still applies.
 
 import { WebSocket } from 'ws';
-import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frame-queue';
+import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
-import { WriteDeadline, type OverdueWrite } from './write-deadline';
+import { WriteDeadline, type OverdueWrite } from './writeDeadline';
 import type { WriteDeadlineSnapshot } from './types';
 
 export type WriteResult =

@@ -5,8 +5,8 @@ import { afterEach, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { RelayCloseCode, startDemoProvider } from '../../src/core/relay/index';
 import { Opcode, closeCodeOf } from './helpers/frames';
-import { connectRaw, type RawPeer } from './helpers/raw-peer';
-import { ReplyLog, cleanup, openWs, relayForTest, until } from './helpers/ws-peers';
+import { connectRaw, type RawPeer } from './helpers/rawPeer';
+import { ReplyLog, cleanup, openWs, relayForTest, until } from './helpers/wsPeers';
 
 afterEach(cleanup);
 

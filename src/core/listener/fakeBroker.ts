@@ -1,5 +1,5 @@
 // A real HTTP broker speaking the runner-scale-set protocol as GitHub's service does (paths,
-// api-version, headers, status codes and JSON field names: see protocol.ts and fake-routes.ts),
+// api-version, headers, status codes and JSON field names: see protocol.ts and fakeRoutes.ts),
 // with a job queue and per-call faults that can be set at start and changed at runtime. Tests
 // use it to force every failure mode; the demo uses it to show a stalled call ("stall job
 // acquisition"). Requests that do not speak the protocol (no api-version, no max-capacity
@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_VERSION, FAKE_CONFIG_PATH, MAX_CAPACITY_HEADER } from './endpoints';
-import { applyFault, writeAnswer, type Answer, type FaultRule, type FaultTable } from './fake-faults';
-import { FAKE_QUEUE_PATH, FAKE_TENANT_PATH, route, type Route } from './fake-routes';
+import { applyFault, writeAnswer, type Answer, type FaultRule, type FaultTable } from './fakeFaults';
+import { FAKE_QUEUE_PATH, FAKE_TENANT_PATH, route, type Route } from './fakeRoutes';
 import { JOB_MESSAGES_TYPE } from './messages';
 import { BROKER_CALL_NAMES, type BrokerCallName, type Disposable } from './types';
 
