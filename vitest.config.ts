@@ -11,6 +11,14 @@ import { defineConfig } from 'vitest/config';
 // free ports, so files do not share state. Twice the cores was tried: on a machine already
 // loaded by other work it pushed two tests that start whole runners (vitest's threads pool
 // inside runners.test.ts; the 300 ms stall threshold in publish.test.ts) past their margins.
+//
+// Test files share their worker process (isolate: false): starting a fresh vitest worker per file
+// cost about 0.45 s of CPU each (69 files: a third of the suite's CPU). Sharing is safe here
+// because no test file mutates process-global state it does not restore: every relay, listener,
+// lock and pool a test starts is stopped by that test (and so leaves the live registry), no file
+// writes process.env, and the suite passes with --sequence.shuffle. minWorkers = maxWorkers:
+// with idle workers being retired mid-run, tinypool rejected a task with "Terminating worker
+// thread" after every test had passed (vitest-dev/vitest#8564 shows the same symptom).
 const workers = Math.max(2, availableParallelism());
 
 export default defineConfig({
@@ -19,8 +27,9 @@ export default defineConfig({
     exclude: ['test/e2e/**', 'node_modules/**'],
     globalSetup: ['test/setup/workers.ts'],
     pool: 'forks',
+    isolate: false,
     maxWorkers: workers,
-    minWorkers: 1,
+    minWorkers: workers,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
