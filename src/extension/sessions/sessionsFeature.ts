@@ -32,6 +32,8 @@ export class SessionsFeature extends Disposable {
   private readonly view: FeatureView<SessionsNode>;
   /** For the view's title buttons and welcome text: the relay's `RelayStatus`. */
   private readonly statusKey = new ContextKey<RelayStatus>('flakeDoctor.sessions.relayStatus');
+  /** The welcome text must not tell users to turn on a setting that is already on. */
+  private readonly autostartKey = new ContextKey<boolean>('flakeDoctor.sessions.autostart');
 
   constructor(
     private readonly host: Host,
@@ -41,6 +43,7 @@ export class SessionsFeature extends Disposable {
   ) {
     super();
     const settings = this.readSettings();
+    this.autostartKey.set(settings.autostart);
     this.model = new SessionsModel(settings);
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new SessionsTreeProvider(this.model, bridge?.sessionsSection));
@@ -93,6 +96,7 @@ export class SessionsFeature extends Disposable {
   private settingsChanged(): void {
     const before = this.model.currentSettings;
     const settings = this.readSettings();
+    this.autostartKey.set(settings.autostart);
     this.model.updateSettings(settings);
     if (settings.autostart && !before.autostart && !this.model.isRunning) void startRelayCommand(this.model, this.host, this.log, true);
     if (this.model.state.settingsPending) this.log.info('WebSocket relay settings changed: they apply when the relay is next started (Stop Relay, then Start Relay)');
