@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressesWithProblems, buildLoopbackSnapshot, type LoopbackListener, type ProcessFacts } from '../../src/core/allocator/index';
+import { addressesWithProblems, buildLoopbackSnapshot, type LoopbackListener, type ProcessTable } from '../../src/core/allocator/index';
 
 // Pure function: process facts are a table here, so every state is reached deterministically.
 const table: Record<number, { alive: boolean; start: number; ppid: number; cmd: string }> = {
@@ -8,7 +8,7 @@ const table: Record<number, { alive: boolean; start: number; ppid: number; cmd: 
   200: { alive: true, start: 3, ppid: 1, cmd: 'python3 lingering.py' },
   300: { alive: false, start: 4, ppid: 1, cmd: '' },
 };
-const facts: ProcessFacts = {
+const facts: ProcessTable = {
   isAlive: (pid) => table[pid]?.alive ?? false,
   startTime: (pid) => table[pid]?.start ?? null,
   commandLine: (pid) => table[pid]?.cmd ?? null,

@@ -5,9 +5,9 @@ import { buildLoopbackSnapshot } from '../../src/core/allocator/snapshot';
 import type { BridgeSnapshot } from '../../src/core/bridge/types';
 import { bridgeProblems, lockProblems, loopbackProblems, serverForUrl } from '../../src/core/doctor';
 import type { RestartLockSnapshot } from '../../src/core/lock/inspect';
-import type { ProcessFacts } from '../../src/core/process';
+import type { ProcessTable } from '../../src/core/process';
 
-const facts = (alive: number[]): ProcessFacts => ({
+const facts = (alive: number[]): ProcessTable => ({
   isAlive: (pid) => alive.includes(pid),
   startTime: () => null,
   commandLine: (pid) => (alive.includes(pid) ? `cmd-${pid}` : null),

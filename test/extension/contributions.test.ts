@@ -53,6 +53,32 @@ describe('package.json contributions match the code', () => {
     expect(named.filter((id) => !contributed.has(id))).toEqual([]);
   });
 
+  it('every flakeDoctor context key a when clause reads is set by the code', () => {
+    // A welcome text or button keyed on a value nothing sets would never (or always) show.
+    const clauses: string[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if ((key === 'when' || key === 'enablement') && typeof value === 'string') clauses.push(value);
+          else collect(value);
+        }
+      }
+    };
+    collect(contributes);
+    const keys = new Set(clauses.flatMap((w) => [...w.matchAll(/(?<![\w.])flakeDoctor\.[\w.]+/g)].map((m) => m[0])));
+    expect(keys.size).toBeGreaterThan(5);
+    expect([...keys].filter((key) => !code.includes(`'${key}'`))).toEqual([]);
+  });
+
+  it('a welcome text asks to turn a setting on only while it is off', () => {
+    for (const welcome of contributes.viewsWelcome as Array<{ view: string; when?: string; contents: string }>) {
+      for (const [, setting] of welcome.contents.matchAll(/turn on \[(flakeDoctor\.[\w.]+)\]/g)) {
+        expect(welcome.when ?? '', `${welcome.view}: "turn on ${setting}"`).toContain(`!${setting}`);
+      }
+    }
+  });
+
   it('settings are grouped by view, each under its own prefix', () => {
     for (const section of contributes.configuration as Array<{ id: string; properties: object }>) {
       for (const key of Object.keys(section.properties)) expect(key.startsWith(`${section.id}.`), `${key} in section ${section.id}`).toBe(true);

@@ -1,12 +1,12 @@
 // Judging a lock with injected process facts: staleness, corrupt content, and the holder's
 // liveness (dead pid, reused pid, reboot, other host, origin format).
 import { describe, expect, it } from 'vitest';
-import { formatLockContent, judgeLock, type LockRecord, type ProcessFacts } from '../../src/core/lock/index';
+import { formatLockContent, judgeLock, type LockRecord, type LockHolderFacts } from '../../src/core/lock/index';
 
 const NOW = 1_800_000_000_000;
 const STALE = 30_000;
 
-function facts(overrides: Partial<ProcessFacts> & { running?: number[]; starts?: Record<number, string> } = {}): ProcessFacts {
+function facts(overrides: Partial<LockHolderFacts> & { running?: number[]; starts?: Record<number, string> } = {}): LockHolderFacts {
   const running = new Set(overrides.running ?? [100]);
   const starts = overrides.starts ?? { 100: '5000' };
   return {

@@ -9,7 +9,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isSameProcessAlive, type ProcessFacts } from '../process';
+import { isSameProcessAlive, type ProcessTable } from '../process';
 import { addressForIndex } from './config';
 import { parsePoolFile } from './poolFile';
 import { readPoolFileSettled, type Sleep } from './poolRead';
@@ -64,7 +64,7 @@ export interface ForeignLeases {
 }
 
 /** Reads every foreign file and returns the addresses held there by a live holder, or parked. */
-export async function readForeignLeases(files: readonly string[], originStart: number, facts: ProcessFacts, sleep?: Sleep): Promise<ForeignLeases> {
+export async function readForeignLeases(files: readonly string[], originStart: number, facts: ProcessTable, sleep?: Sleep): Promise<ForeignLeases> {
   const leases = new Map<string, ForeignLease>();
   const unreadable: string[] = [];
   for (const file of files) {

@@ -30,5 +30,8 @@ export {
 } from './config';
 export { buildLoopbackSnapshot, addressesWithProblems, type LoopbackSnapshot, type AddressEntry, type AddressState, type PortEntry, type HolderEntry, type PoolSource } from './snapshot';
 export { inspectLoopback, readPoolSource, type InspectOptions } from './inspect';
-export { osProcessFacts, type ProcessFacts } from '../process';
+export { osProcessFacts, type ProcessTable } from '../process';
+import type { ProcessTable } from '../process';
+/** @deprecated Renamed `ProcessTable` (the lock core's own process facts are `LockHolderFacts`). */
+export type ProcessFacts = ProcessTable;
 export { NotARegularFileError } from '../files/regularFile';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { NotARegularFileError } from '../files/regularFile';
-import { osProcessFacts, type ProcessFacts } from '../process';
+import { osProcessFacts, type ProcessTable } from '../process';
 import { type PoolConfig } from './config';
 import { DEFAULT_ORIGIN_START } from './foreignPools';
 import { parsePoolFile } from './poolFile';
@@ -38,7 +38,7 @@ export interface InspectOptions {
   foreignPoolFiles?: string[];
   /** Last octet of index 0 in origin-format files (they record no range). Default 2. */
   originStart?: number;
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
   scan?: () => Promise<LoopbackListener[]>;
 }
 

@@ -4,7 +4,7 @@ import { accessSync, constants, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRegularFileSync } from '../files/regularFile';
-import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
+import { isSameProcessAlive, osProcessFacts, type ProcessTable } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
 import { addressForIndex, POOL_ENV, rangeError, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
 import { DEFAULT_ORIGIN_START, effectiveForeignPoolFiles, readForeignLeases, type ForeignLease } from './foreignPools';
@@ -40,7 +40,7 @@ export interface LoopbackPoolOptions {
   connectProbe?: boolean;
   env?: NodeJS.ProcessEnv;
   warn?: WarnFn;
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
   lock?: PoolLockOptions;
   /** Used to name the holder of a conflicting port in the warning. */
   scan?: () => Promise<LoopbackListener[]>;
@@ -108,7 +108,7 @@ export class LoopbackPool {
   readonly poolFile: string;
   private readonly lock: PoolLock;
   private readonly warn: WarnFn;
-  private readonly facts: ProcessFacts;
+  private readonly facts: ProcessTable;
   private readonly connectProbe: boolean;
   private readonly scan: () => Promise<LoopbackListener[]>;
   private readonly sleep: (ms: number) => Promise<void>;

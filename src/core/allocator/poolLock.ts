@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { readRegularFileSync } from '../files/regularFile';
-import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
+import { isSameProcessAlive, osProcessFacts, type ProcessTable } from '../process';
 
 /**
  * The lock guarding the pool file: the origin's `open(path, 'wx')` lock holding a token,
@@ -29,7 +29,7 @@ export interface PoolLockOptions {
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
 }
 
 interface LockContent {
@@ -60,7 +60,7 @@ export class PoolLock {
   private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
-  private readonly facts: ProcessFacts;
+  private readonly facts: ProcessTable;
 
   constructor(readonly path: string, options: PoolLockOptions = {}) {
     this.staleMs = options.staleMs ?? POOL_LOCK_STALE_MS;

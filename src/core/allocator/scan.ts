@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
-import { osProcessFacts, type ProcessFacts } from '../process';
+import { osProcessFacts, type ProcessTable } from '../process';
 import { parseLsofListeners } from './lsofOutput';
 import { isLoopbackAddress, isWildcardAddress, parseProcNetTcp, TCP_LISTEN, type ProcNetSocket } from './procNet';
 import { SocketOwnerIndex } from './socketOwners';
@@ -26,7 +26,7 @@ export class ScanUnavailableError extends Error {
 
 export interface ScanOptions {
   procRoot?: string;
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
 }
 
 const sharedOwners = new SocketOwnerIndex();
@@ -52,7 +52,7 @@ async function readProcNet(path: string, family: 4 | 6): Promise<ProcNetSocket[]
   }
 }
 
-async function scanProc(procRoot: string, facts: ProcessFacts, owners: SocketOwnerIndex): Promise<LoopbackListener[]> {
+async function scanProc(procRoot: string, facts: ProcessTable, owners: SocketOwnerIndex): Promise<LoopbackListener[]> {
   // The kernel walks its whole TCP hash table for each file (milliseconds on a large host),
   // so both are read at once on the thread pool.
   const [v4, v6] = await Promise.all([readProcNet(`${procRoot}/net/tcp`, 4), readProcNet(`${procRoot}/net/tcp6`, 6)]);

@@ -1,4 +1,4 @@
-import { isDescendantOf, isSameProcessAlive, type ProcessFacts } from '../process';
+import { isDescendantOf, isSameProcessAlive, type ProcessTable } from '../process';
 import { addressForIndex, type PoolConfig } from './config';
 import type { PoolFileContent } from './poolFile';
 import type { LoopbackListener } from './scan';
@@ -75,7 +75,7 @@ export interface SnapshotInput {
   pools: PoolSource[];
   listeners: LoopbackListener[] | null;
   scanError: string | null;
-  facts: ProcessFacts;
+  facts: ProcessTable;
   now: number;
 }
 

@@ -1,4 +1,4 @@
-import { isSameProcessAlive, osProcessFacts, type ProcessFacts } from '../process';
+import { isSameProcessAlive, osProcessFacts, type ProcessTable } from '../process';
 import { findConflictingPort } from './canary';
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -35,7 +35,7 @@ export interface StopOptions {
   graceMs?: number;
   /** Signal the whole process group (teardown of an instance) rather than one process. */
   group?: boolean;
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Only processes of this uid are touched (default: the current user). */

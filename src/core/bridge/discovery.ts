@@ -8,7 +8,7 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { readRegularFile } from '../files/regularFile';
-import { osProcessFacts, type ProcessFacts } from '../process';
+import { osProcessFacts, type ProcessTable } from '../process';
 import { bridgeDirectory, checkDirectory, metaPathFor, parseSocketFileName } from './directory';
 import { sameIncarnation } from './processInfo';
 import type { BridgeProcessEntry } from './types';
@@ -17,7 +17,7 @@ export interface ListBridgeOptions {
   /** The bridge directory (default: FLAKE_DOCTOR_BRIDGE_DIR, the runtime dir, or a per-user temp dir). */
   dir?: string;
   /** Process facts (injectable for tests of pid reuse). */
-  facts?: ProcessFacts;
+  facts?: ProcessTable;
   /** Remove the entries of processes that are gone (default true). */
   cleanUp?: boolean;
 }

@@ -20,7 +20,10 @@ export { parseLockContent, formatLockContent, parseMutexContent, type LockRecord
 export { judgeLock, assessHolder, isProvablyDead, type LockState, type HolderLiveness, type LockJudgement, type HolderAssessment } from './judge';
 export { mutexPath, reclaimPath, type ReapEvent } from './mutex';
 export { isOnLocalFileSystem } from './localFs';
-export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type ProcessFacts, type PidProbe } from './processFacts';
+export { systemProcessFacts, parseProcStatStartTime, parseProcCmdline, type LockHolderFacts, type PidProbe } from './processFacts';
+import type { LockHolderFacts } from './processFacts';
+/** @deprecated Renamed `LockHolderFacts` (the allocator's process facts are `ProcessTable`). */
+export type ProcessFacts = LockHolderFacts;
 export { writeLockForTesting, plantDeadHolderLock, type DeadHolderLock } from './testing';
 export { NotARegularFileError } from '../files/regularFile';
 export { LOCK_READ_LIMIT_BYTES } from './files';

@@ -2,7 +2,7 @@
 // what state is it in? No fs access here; acquire, break and inspect all judge through this
 // one function so the view never disagrees with the algorithm.
 import { parseLockContent, type LockRecord } from './content';
-import type { ProcessFacts } from './processFacts';
+import type { LockHolderFacts } from './processFacts';
 
 export type LockState = 'free' | 'held' | 'stale' | 'dead-holder' | 'corrupt';
 
@@ -45,7 +45,7 @@ export function isProvablyDead(liveness: HolderLiveness): boolean {
  * `originIsLocal` answers whether the lock file is on a local file system; it is asked only
  * for origin-format content (no host recorded). Without it such content stays unverifiable.
  */
-export function assessHolder(record: LockRecord, facts: ProcessFacts, originIsLocal?: () => boolean): HolderAssessment {
+export function assessHolder(record: LockRecord, facts: LockHolderFacts, originIsLocal?: () => boolean): HolderAssessment {
   if (record.host === null) {
     const running = facts.probePid(record.pid) === 'running';
     if (originIsLocal?.()) {
@@ -75,7 +75,7 @@ export function assessHolder(record: LockRecord, facts: ProcessFacts, originIsLo
  * to judge), stale before dead holder (age alone suffices, as in the origin), dead holder
  * before held.
  */
-export function judgeLock(content: string | null, now: number, staleMs: number, facts: ProcessFacts, originIsLocal?: () => boolean): LockJudgement {
+export function judgeLock(content: string | null, now: number, staleMs: number, facts: LockHolderFacts, originIsLocal?: () => boolean): LockJudgement {
   if (content === null) return { state: 'free', record: null, corruptReason: null, ageMs: null, holder: null };
   const parsed = parseLockContent(content);
   if (!parsed.ok) return { state: 'corrupt', record: null, corruptReason: parsed.reason, ageMs: null, holder: null };

@@ -1,6 +1,6 @@
 // Thresholds, their defaults, the injectable clock/sleep/process facts, and validation.
 import { isOnLocalFileSystem } from './localFs';
-import { systemProcessFacts, type ProcessFacts } from './processFacts';
+import { systemProcessFacts, type LockHolderFacts } from './processFacts';
 
 export type SleepFn = (ms: number) => Promise<void>;
 
@@ -65,7 +65,7 @@ export interface LockOptions {
    * mtimes, so an injected clock must stay near wall-clock time. */
   now?: () => number;
   sleepFn?: SleepFn;
-  processFacts?: ProcessFacts;
+  processFacts?: LockHolderFacts;
   /** Whether a lock path is on a local file system (default: by its statfs type, Linux
    * only). Decides whether origin-format content, which records no host, is judged as a
    * holder on this machine. Injected by tests to play shared storage. */
@@ -83,7 +83,7 @@ export interface ResolvedOptions {
   mutexRetryMs: number;
   now: () => number;
   sleepFn: SleepFn;
-  processFacts: ProcessFacts;
+  processFacts: LockHolderFacts;
   localFileSystem: (lockPath: string) => boolean;
   signal: AbortSignal | undefined;
   hooks: LockHooks;

@@ -11,7 +11,9 @@ export { parseProcCmdline };
 
 export type PidProbe = 'running' | 'not-running';
 
-export interface ProcessFacts {
+/** What judging a lock's holder needs to know: does its pid run, did it start when the lock
+ * says, is this the host and boot it was taken on, and (for the inspector) its command line. */
+export interface LockHolderFacts {
   /** Whether a process with this pid exists. A process of another user counts as running:
    * `kill(pid, 0)` failing with EPERM proves the pid exists (the allocator origin's gap was
    * treating EPERM as dead). */
@@ -41,7 +43,7 @@ let cachedBootId: string | null | undefined;
 
 /** The real facts of this machine. Linux reads /proc; elsewhere start time and boot id are
  * unknown (`null`), which leaves PID reuse undetectable there, as in the origin. */
-export const systemProcessFacts: ProcessFacts = {
+export const systemProcessFacts: LockHolderFacts = {
   probePid(pid) {
     try {
       process.kill(pid, 0);
@@ -95,9 +97,9 @@ export interface SelfFacts {
 
 // Our own facts never change while we run; reading /proc once per facts object keeps the
 // uncontended acquire cheap.
-const selfCache = new WeakMap<ProcessFacts, SelfFacts>();
+const selfCache = new WeakMap<LockHolderFacts, SelfFacts>();
 
-export function selfFacts(facts: ProcessFacts): SelfFacts {
+export function selfFacts(facts: LockHolderFacts): SelfFacts {
   let self = selfCache.get(facts);
   if (self === undefined) {
     self = {

@@ -1,2 +1,2 @@
 export { parseProcStat, parseProcCmdline, type ProcStat } from './procStat';
-export { osProcessFacts, isSameProcessAlive, isDescendantOf, isValidPid, type ProcessFacts } from './processFacts';
+export { osProcessFacts, isSameProcessAlive, isDescendantOf, isValidPid, type ProcessTable } from './processFacts';

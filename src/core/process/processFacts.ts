@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseProcCmdline, parseProcStat, type ProcStat } from './procStat';
 
 /**
- * Facts about other processes, read from the OS. Every core that records "who holds this"
- * uses these, so a reused pid, an `EPERM` from `kill(pid, 0)` and a missing `/proc` are
- * handled the same way everywhere.
+ * The OS's process table, as the cores look pids up in it: whether a pid runs, its start
+ * time, command line, owner and parent. Every core that records "who holds this" uses it, so
+ * a reused pid, an `EPERM` from `kill(pid, 0)` and a missing `/proc` are handled the same way
+ * everywhere. (The lock core judges its holders with `LockHolderFacts`, which adds the host
+ * and boot a lock was taken on.)
  */
-export interface ProcessFacts {
+export interface ProcessTable {
   /** `true` when a process with this pid exists (including one we may not signal). */
   isAlive(pid: number): boolean;
   /** Start time in clock ticks since boot, or `null` where the platform does not expose it. */
@@ -29,7 +31,7 @@ function readStat(pid: number): ProcStat | null {
   }
 }
 
-export const osProcessFacts: ProcessFacts = {
+export const osProcessFacts: ProcessTable = {
   isAlive(pid) {
     if (!isValidPid(pid)) return false;
     try {
@@ -75,7 +77,7 @@ export const osProcessFacts: ProcessFacts = {
  * A recorded start time that differs from the live one means the pid was reused by an
  * unrelated process, which must not be mistaken for the holder.
  */
-export function isSameProcessAlive(facts: ProcessFacts, pid: number, recordedStartTime: number | null | undefined): boolean {
+export function isSameProcessAlive(facts: ProcessTable, pid: number, recordedStartTime: number | null | undefined): boolean {
   if (!facts.isAlive(pid)) return false;
   if (recordedStartTime === null || recordedStartTime === undefined) return true;
   const live = facts.startTime(pid);
@@ -83,7 +85,7 @@ export function isSameProcessAlive(facts: ProcessFacts, pid: number, recordedSta
 }
 
 /** Whether `pid` is `ancestor` or one of its descendants (walks the parent chain). */
-export function isDescendantOf(facts: ProcessFacts, pid: number, ancestor: number): boolean {
+export function isDescendantOf(facts: ProcessTable, pid: number, ancestor: number): boolean {
   let current: number | null = pid;
   for (let hops = 0; current !== null && current > 1 && hops < 64; hops++) {
     if (current === ancestor) return true;

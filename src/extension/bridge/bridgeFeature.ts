@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import { bridgeDirectory } from '../../core/bridge';
 import type { DoctorProblem } from '../../core/doctor/problem';
 import { AdaptivePoller } from '../common/adaptivePoller';
-import { registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { registerSafeCommand } from '../common/commands';
 import { Disposable, subscribe } from '../common/disposable';
+import { VISIBLE_TICK_MS } from '../common/featureView';
+import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
@@ -19,8 +21,7 @@ import { ATTACHED_ACTIONS, actOnAttached } from './commands/actOnAttached';
 
 export const CONFIGURE_AUTO_ATTACH_COMMAND = 'flakeDoctor.bridge.configureAutoAttach';
 const RENDER_THROTTLE_MS = 100;
-/** Ages in attached rows refresh at this pace while a view showing them is visible. */
-const VISIBLE_TICK_MS = 1000;
+const SETTINGS_SECTION = 'flakeDoctor.bridge';
 
 export type AttachedView = 'calls' | 'sessions';
 type Revealer = (item: AttachedItem) => Promise<void>;
@@ -87,8 +88,7 @@ export class BridgeFeature extends Disposable {
     this._register({ dispose: () => this.renderTimer && clearTimeout(this.renderTimer) });
 
     this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('flakeDoctor.bridge')) return;
+      onSettingsChange(SETTINGS_SECTION, () => {
         this.settings = this.readSettings();
         this.applyAutoAttach();
         this.render();
@@ -142,10 +142,7 @@ export class BridgeFeature extends Disposable {
   }
 
   private readSettings(): BridgeSettings {
-    const config = vscode.workspace.getConfiguration('flakeDoctor.bridge');
-    const { settings, errors } = readBridgeSettings((key) => userSetValue(config, key));
-    reportSettingErrors(errors, this.host, this.log);
-    return settings;
+    return readSettingsSection(SETTINGS_SECTION, readBridgeSettings, this.host, this.log);
   }
 
   private applyAutoAttach(): void {
@@ -223,7 +220,7 @@ export class BridgeFeature extends Disposable {
     }
     const picked = await vscode.window.showQuickPick(items, { title: 'Flake Doctor auto-attach', placeHolder: 'Applies to terminals opened from now on', matchOnDetail: true });
     if (picked?.mode) {
-      const config = vscode.workspace.getConfiguration('flakeDoctor.bridge');
+      const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
       const inspected = config.inspect('autoAttach');
       const target = inspected?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
       await config.update('autoAttach', picked.mode, target);

@@ -1,21 +1,23 @@
 import * as vscode from 'vscode';
 import type { ListenerEvent } from '../../core/listener';
-import { AdaptivePoller } from '../common/adaptivePoller';
 import { subjectOf } from '../common/commandArg';
-import { plainText } from '../common/format';
-import { callTooltipMarkdown } from './callsFormat';
-import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
-import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue, type CommandHandler } from '../common/commands';
+import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
+import { ContextKey } from '../common/contextKey';
 import { Disposable } from '../common/disposable';
+import { FeatureView, VISIBLE_TICK_MS } from '../common/featureView';
+import { plainText } from '../common/format';
+import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
+import { callTooltipMarkdown } from './callsFormat';
 import { CallsModel, type CallsState } from './callsModel';
 import { callsProblems } from './callsProblems';
 import { readCallsSettings, type CallsSettings } from './callsSettings';
 import { CallsTreeProvider, type CallsNode } from './callsTreeProvider';
 import { BREAK_CALL_COMMAND, breakCallCommand } from './commands/breakCall';
+import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
 import { COPY_BROKER_URL_COMMAND, copyBrokerUrlCommand } from './commands/copyBrokerUrl';
 import { PROBE_BROKER_COMMAND, probeBrokerCommand } from './commands/probeBroker';
 import { RESTART_LISTENER_COMMAND, restartListenerCommand } from './commands/restartListener';
@@ -23,25 +25,23 @@ import { START_LISTENER_COMMAND, startListenerCommand } from './commands/startLi
 import { STOP_LISTENER_COMMAND, stopListenerCommand } from './commands/stopListener';
 
 export const CALLS_VIEW_ID = 'flakeDoctor.brokerCalls';
-/** Context keys for title buttons, palette and welcome text. */
-const RUNNING_CONTEXT_KEY = 'flakeDoctor.calls.listenerRunning';
-const CONFIGURED_CONTEXT_KEY = 'flakeDoctor.calls.brokerConfigured';
-const AUTOSTART_CONTEXT_KEY = 'flakeDoctor.calls.autostart';
-/** Ages in the rows refresh at this pace while the view is visible (never while hidden). */
-const VISIBLE_TICK_MS = 1000;
+const SETTINGS_SECTION = 'flakeDoctor.calls';
 
 /** The "Broker Calls" view: a broker listener from settings, its calls in flight and recent. */
 export class CallsFeature extends Disposable {
   private readonly model: CallsModel;
   private readonly tree: CallsTreeProvider;
-  private readonly view: vscode.TreeView<CallsNode>;
-  private readonly ticker: AdaptivePoller;
-  private lastContext = '';
+  private readonly view: FeatureView<CallsNode>;
+  /** For title buttons, palette and welcome text. */
+  private readonly runningKey = new ContextKey<boolean>('flakeDoctor.calls.listenerRunning');
+  private readonly configuredKey = new ContextKey<boolean>('flakeDoctor.calls.brokerConfigured');
+  /** The welcome text must not tell users to turn on a setting that is already on. */
+  private readonly autostartKey = new ContextKey<boolean>('flakeDoctor.calls.autostart');
 
   constructor(
     private readonly host: Host,
     private readonly log: Log,
-    private readonly problems: ProblemCenter,
+    problems: ProblemCenter,
     bridge?: BridgeFeature,
   ) {
     super();
@@ -49,51 +49,44 @@ export class CallsFeature extends Disposable {
     this.model = new CallsModel(settings);
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new CallsTreeProvider(this.model, bridge?.callsSection));
-    this.view = this._register(vscode.window.createTreeView(CALLS_VIEW_ID, { treeDataProvider: this.tree }));
-    problems.registerBadge('calls', this.view, 'broker call problem');
+    this.view = this._register(new FeatureView({ viewId: CALLS_VIEW_ID, tree: this.tree, source: 'calls', problemNoun: 'broker call problem' }, problems));
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('listenerEvent', (event) => this.logEvent(event));
 
-    // Listener events redraw the tree whenever something happens; this tick only keeps ages
-    // current while someone can see them.
-    this.ticker = new AdaptivePoller(
+    // Listener events redraw the tree whenever something happens; the tick keeps ages current.
+    this.view.tickWhileVisible(
       async () => {
         this.model.refresh();
         this.tree.render(Date.now());
       },
-      { minIntervalMs: VISIBLE_TICK_MS, maxIntervalMs: 5 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Broker Calls refresh failed: ${(err as Error).message}`) },
+      { wanted: () => this.model.isRunning, maxIntervalMs: 5 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Broker Calls refresh failed: ${err.message}`) },
     );
-    this._register({ dispose: () => this.ticker.dispose() });
-    this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
-    if (bridge) this._register(bridge.attachView('calls', this.view, CALLS_VIEW_ID));
+    if (bridge) this._register(bridge.attachView('calls', this.view.treeView, CALLS_VIEW_ID));
     this.render(this.model.state);
 
-    this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('flakeDoctor.calls')) this.settingsChanged();
-      }),
-    );
+    this._register(onSettingsChange(SETTINGS_SECTION, () => this.settingsChanged()));
     // Autostart makes requests to a URL a workspace may have chosen: only in a trusted one.
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.autostart()));
-    this.registerCommands();
+    this._register(registerSafeCommands(this.commands(), host, log));
     this.autostart();
   }
 
-  private registerCommands(): void {
+  private commands(): Record<string, CommandHandler> {
     const { model, host, log } = this;
-    const register = (id: string, fn: CommandHandler) => this._register(registerSafeCommand(id, fn, host, log));
-    register(START_LISTENER_COMMAND, () => startListenerCommand(model, host, log));
-    register(STOP_LISTENER_COMMAND, () => stopListenerCommand(model, host, log));
-    register(RESTART_LISTENER_COMMAND, () => restartListenerCommand(model, host, log));
-    register(PROBE_BROKER_COMMAND, () => probeBrokerCommand(model, host, log));
-    register(BREAK_CALL_COMMAND, (arg) => breakCallCommand(model, host, log, orSelection(this.view, arg)));
-    register(SHOW_CALL_DETAILS_COMMAND, async (arg) => {
-      const id = subjectOf(arg);
-      const call = id ? model.call(id) : undefined;
-      if (call) host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
-    });
-    register(COPY_BROKER_URL_COMMAND, () => copyBrokerUrlCommand(model, host));
+    return {
+      [START_LISTENER_COMMAND]: () => startListenerCommand(model, host, log),
+      [STOP_LISTENER_COMMAND]: () => stopListenerCommand(model, host, log),
+      [RESTART_LISTENER_COMMAND]: () => restartListenerCommand(model, host, log),
+      [PROBE_BROKER_COMMAND]: () => probeBrokerCommand(model, host, log),
+      [BREAK_CALL_COMMAND]: (arg) => breakCallCommand(model, host, log, orSelection(this.view, arg)),
+      [SHOW_CALL_DETAILS_COMMAND]: async (arg) => {
+        const id = subjectOf(arg);
+        const call = id ? model.call(id) : undefined;
+        if (call) host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
+      },
+      [COPY_BROKER_URL_COMMAND]: () => copyBrokerUrlCommand(model, host),
+    };
   }
 
   private autostart(): void {
@@ -110,16 +103,13 @@ export class CallsFeature extends Disposable {
   }
 
   private readSettings(): CallsSettings {
-    const config = vscode.workspace.getConfiguration('flakeDoctor.calls');
-    const { settings, errors } = readCallsSettings((key) => {
-      return userSetValue(config, key);
-    });
-    reportSettingErrors(errors, this.host, this.log);
-    return settings;
+    return readSettingsSection(SETTINGS_SECTION, readCallsSettings, this.host, this.log);
   }
 
   private settingsChanged(): void {
     this.model.updateSettings(this.readSettings());
+    // Turning autostart on or off may change no state the view renders, but it changes the welcome text.
+    this.autostartKey.set(this.model.currentSettings.autostart);
     this.autostart();
     if (this.model.state.settingsPending) this.log.info('Broker listener settings changed: they apply when the listener is next started (Stop Listener, then Start Listener)');
   }
@@ -155,31 +145,14 @@ export class CallsFeature extends Disposable {
     }
   }
 
-  private updateTicker(): void {
-    this.ticker.setActive(this.view.visible && this.model.isRunning);
-  }
-
   private render(state: CallsState): void {
-    const problems = callsProblems(state, (id) => this.reveal(id));
-    this.problems.setProblems('calls', problems);
+    this.view.showProblems(callsProblems(state, (id) => this.view.reveal(id)));
     const l = state.listener;
-    this.view.description = l ? `${l.calls.inFlight.length} in flight` : undefined;
-    this.view.message = state.settingsPending ? 'Settings changed since the listener started: stop and start it to apply them.' : undefined;
-    const autostart = this.model.currentSettings.autostart;
-    const context = `${l !== null}|${state.brokerUrl !== null}|${autostart}`;
-    if (context !== this.lastContext) {
-      this.lastContext = context;
-      void vscode.commands.executeCommand('setContext', RUNNING_CONTEXT_KEY, l !== null);
-      void vscode.commands.executeCommand('setContext', CONFIGURED_CONTEXT_KEY, state.brokerUrl !== null);
-      // The welcome text must not tell users to turn on a setting that is already on.
-      void vscode.commands.executeCommand('setContext', AUTOSTART_CONTEXT_KEY, autostart);
-    }
-    this.updateTicker();
-  }
-
-  async reveal(callId: string): Promise<void> {
-    await vscode.commands.executeCommand(`${CALLS_VIEW_ID}.focus`);
-    const item = this.tree.itemFor(callId);
-    if (item) await this.view.reveal(item, { select: true, focus: true });
+    this.view.describe(l ? `${l.calls.inFlight.length} in flight` : undefined);
+    this.view.showNotes(state.settingsPending ? ['Settings changed since the listener started: stop and start it to apply them.'] : []);
+    this.runningKey.set(l !== null);
+    this.configuredKey.set(state.brokerUrl !== null);
+    this.autostartKey.set(this.model.currentSettings.autostart);
+    this.view.updateTicker();
   }
 }

@@ -10,6 +10,7 @@ import {
   type ProbeResult,
 } from '../../core/listener';
 import { effectiveStallThresholdMs, sameListenerOptions, type CallsSettings } from './callsSettings';
+import { SerialQueue } from '../common/serialQueue';
 
 /** What the view renders: the listener's snapshot with the process's other calls split off. */
 export interface CallsState {
@@ -49,7 +50,7 @@ export class CallsModel extends EventEmitter<CallsModelEvents> {
   private current: CallsState;
   private currentKey = '';
   private throttle: NodeJS.Timeout | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lifecycle = new SerialQueue();
 
   constructor(
     private settings: CallsSettings,
@@ -101,7 +102,7 @@ export class CallsModel extends EventEmitter<CallsModelEvents> {
   }
 
   start(): Promise<void> {
-    return this.serialise(async () => {
+    return this.lifecycle.run(async () => {
       if (this.listener) return;
       const settings = this.settings;
       if (!settings.brokerUrl) throw new Error('no broker URL is set (flakeDoctor.calls.brokerUrl)');
@@ -134,7 +135,7 @@ export class CallsModel extends EventEmitter<CallsModelEvents> {
 
   /** Stops the listener promptly (it aborts its calls and deletes its session under a short grace). */
   stop(): Promise<void> {
-    return this.serialise(async () => {
+    return this.lifecycle.run(async () => {
       const listener = this.listener;
       if (!listener) return;
       try {
@@ -188,12 +189,6 @@ export class CallsModel extends EventEmitter<CallsModelEvents> {
       this.throttle = null;
       this.refresh();
     }, SNAPSHOT_THROTTLE_MS);
-  }
-
-  private serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private build(): CallsState {

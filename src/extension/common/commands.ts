@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { Log } from '../common/log';
 import type { Host } from './host';
+import type { Log } from './log';
 
 export type CommandHandler = (...args: unknown[]) => Promise<void>;
 
@@ -19,27 +19,15 @@ export function registerSafeCommand(id: string, handler: CommandHandler, host: H
   });
 }
 
+/** A view's commands, by id, each registered with `registerSafeCommand`; one Disposable for all. */
+export function registerSafeCommands(handlers: Readonly<Record<string, CommandHandler>>, host: Host, log: Log): vscode.Disposable {
+  return vscode.Disposable.from(...Object.entries(handlers).map(([id, handler]) => registerSafeCommand(id, handler, host, log)));
+}
+
 /**
  * Keybindings (and the palette) pass no row: a command then acts on the row selected in its
  * view, if any — the confirmation of a destructive one still names it — and asks otherwise.
  */
 export function orSelection(view: { readonly selection: readonly unknown[] }, arg: unknown): unknown {
   return arg ?? view.selection[0];
-}
-
-/**
- * The value the user set for `key` (folder, then workspace, then user settings), or
- * `undefined`: the settings readers validate only what was set and own their defaults.
- */
-export function userSetValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
-  const inspected = config.inspect(key);
-  return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
-}
-
-/** Invalid settings are shown and logged once each; the reader has already replaced them by defaults. */
-export function reportSettingErrors(errors: readonly string[], host: Host, log: Log): void {
-  for (const e of errors) {
-    log.warn(e);
-    host.warn(`Flake Doctor: ${e}`);
-  }
 }

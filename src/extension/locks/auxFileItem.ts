@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
 import { REVEAL_LOCK_FILE_COMMAND } from './commands/commandIds';
 import type { AuxFileSnapshot, RestartLockSnapshot } from '../../core/lock';
-import { auxDescription, auxTooltipMarkdown, type AuxKind } from './locksFormat';
+import { auxDescription, auxTooltipMarkdown } from './locksFormat';
+import type { AuxKind } from './orphanedFiles';
 
 /**
  * A `.mutex` or `.reclaim` file next to a lock. `contextValue`: `lockFile.<kind>.orphaned`

@@ -5,7 +5,8 @@ import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { LockState, RestartLockSnapshot } from '../../core/lock';
 import { SEVERITY_ICON } from '../problems/problem';
 import { waitersMarkdown, waitersSuffix, type LockWaiter } from '../bridge/lockWaiters';
-import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown, orphanedFiles } from './locksFormat';
+import { lockAccessibility, lockDescription, lockProblems, lockTooltipMarkdown } from './locksFormat';
+import { orphanedFiles } from './orphanedFiles';
 
 /** Problem states are coloured by their one severity (shared with the problem list and the doctor). */
 const STATE_LOOK: Record<LockState, { icon: string; color?: string }> = {

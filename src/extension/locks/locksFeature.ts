@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { AdaptivePoller } from '../common/adaptivePoller';
-import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
 import { Disposable } from '../common/disposable';
+import { FeatureView, VISIBLE_TICK_MS } from '../common/featureView';
+import { onSettingsChange, readSettingsSection } from '../common/settings';
 import { lockWaiters } from '../bridge/lockWaiters';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
@@ -21,9 +22,7 @@ import { readLocksSettings, sameLocksSettings, type LocksSettings } from './lock
 import { LocksTreeProvider, type LocksNode } from './locksTreeProvider';
 
 export const LOCKS_VIEW_ID = 'flakeDoctor.restartLocks';
-
-/** While the view is visible, locks are re-inspected (holder liveness) and ages redrawn at this pace; never while hidden. */
-const VISIBLE_TICK_MS = 1000;
+const SETTINGS_SECTION = 'flakeDoctor.locks';
 
 function folderRefs(): WorkspaceFolderRef[] {
   return (vscode.workspace.workspaceFolders ?? []).map((f) => ({ name: f.name, path: f.uri.fsPath }));
@@ -33,14 +32,13 @@ function folderRefs(): WorkspaceFolderRef[] {
 export class LocksFeature extends Disposable {
   private readonly model: LocksModel;
   private readonly tree: LocksTreeProvider;
-  private readonly view: vscode.TreeView<LocksNode>;
+  private readonly view: FeatureView<LocksNode>;
   private readonly discovery: WorkspaceLockDiscovery;
-  private readonly ticker: AdaptivePoller;
 
   constructor(
     private readonly host: Host,
     private readonly log: Log,
-    private readonly problems: ProblemCenter,
+    problems: ProblemCenter,
     bridge?: BridgeFeature,
   ) {
     super();
@@ -50,70 +48,59 @@ export class LocksFeature extends Disposable {
     this._register({ dispose: () => this.model.dispose() });
     this.discovery.watch(settings.patterns);
     this.tree = this._register(new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])));
-    this.view = this._register(vscode.window.createTreeView(LOCKS_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
-    problems.registerBadge('locks', this.view, 'restart lock problem');
+    this.view = this._register(
+      new FeatureView({ viewId: LOCKS_VIEW_ID, tree: this.tree, source: 'locks', problemNoun: 'restart lock problem', showCollapseAll: true, expandOnReveal: true }, problems),
+    );
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
     // A process starting or ending its wait changes a row without any lock file changing.
     if (bridge) this._register(bridge.onDidChange(() => this.tree.render(Date.now())));
-    // File events redraw the tree whenever a lock changes; this tick only catches what has no
-    // file event (a holder dying) and keeps ages current, while someone can see them.
-    this.ticker = new AdaptivePoller(
+    // File events redraw the tree whenever a lock changes; the tick re-inspects locks for what
+    // has no file event (a holder dying) and keeps ages current.
+    this.view.tickWhileVisible(
       async () => {
         await this.model.refresh();
         this.tree.render(Date.now());
       },
-      { minIntervalMs: VISIBLE_TICK_MS, maxIntervalMs: 10 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Restart Locks refresh failed: ${(err as Error).message}`) },
+      { wanted: () => this.model.state.locks.length > 0, maxIntervalMs: 10 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Restart Locks refresh failed: ${err.message}`) },
     );
-    this._register({ dispose: () => this.ticker.dispose() });
-    this._register(this.view.onDidChangeVisibility(() => this.updateTicker()));
 
-    this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('flakeDoctor.locks')) this.settingsChanged();
-      }),
-    );
+    this._register(onSettingsChange(SETTINGS_SECTION, () => this.settingsChanged()));
     // `${workspaceFolder}` and the searched folders depend on these; workspace `paths` on trust.
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.settingsChanged(true)));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.settingsChanged()));
-    this.registerCommands();
+    this._register(registerSafeCommands(this.commands(), host, log));
     void this.model
       .rediscover(true)
       .then((state) => this.render(state))
       .catch((err: Error) => log.warn(`Restart Locks: ${err.message}`));
   }
 
-  private registerCommands(): void {
-    const { host, log } = this;
-    const ctx: LockCommandContext = { model: this.model, host, log, label: (path) => this.tree.labelFor(path) };
-    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(arg), host, log));
-    register(REFRESH_LOCKS_COMMAND, async () => {
-      // An explicit refresh forgets locks that have gone since they were found.
-      await this.model.rediscover(true);
-      this.tree.render(Date.now());
-    });
-    register(PROBE_LOCK_COMMAND, (arg) => probeLockCommand(ctx, orSelection(this.view, arg)));
-    register(BREAK_LOCK_COMMAND, (arg) => breakLockCommand(ctx, orSelection(this.view, arg)));
-    register(REVEAL_LOCK_FILE_COMMAND, (arg) => revealLockFileCommand(ctx, arg));
-    register(COPY_HOLDER_PID_COMMAND, (arg) => copyHolderPidCommand(ctx, arg));
+  private commands(): Record<string, CommandHandler> {
+    const ctx: LockCommandContext = { model: this.model, host: this.host, log: this.log, label: (path) => this.tree.labelFor(path) };
+    return {
+      [REFRESH_LOCKS_COMMAND]: async () => {
+        // An explicit refresh forgets locks that have gone since they were found.
+        await this.model.rediscover(true);
+        this.tree.render(Date.now());
+      },
+      [PROBE_LOCK_COMMAND]: (arg) => probeLockCommand(ctx, orSelection(this.view, arg)),
+      [BREAK_LOCK_COMMAND]: (arg) => breakLockCommand(ctx, orSelection(this.view, arg)),
+      [REVEAL_LOCK_FILE_COMMAND]: (arg) => revealLockFileCommand(ctx, arg),
+      [COPY_HOLDER_PID_COMMAND]: (arg) => copyHolderPidCommand(ctx, arg),
+    };
   }
 
   private readSettings(): LocksSettings {
-    const config = vscode.workspace.getConfiguration('flakeDoctor.locks');
+    // An untrusted folder must not point the view at arbitrary files outside it (their content
+    // is shown when they do not parse): only the user's own `paths` count there.
     const trusted = vscode.workspace.isTrusted;
-    const { settings, errors } = readLocksSettings(
-      (key) => {
-        // An untrusted folder must not point the view at arbitrary files outside it (their
-        // content is shown when they do not parse): only the user's own `paths` count there.
-        if (key === 'paths' && !trusted) return config.inspect(key)?.globalValue;
-        return userSetValue(config, key);
-      },
-      folderRefs().map((f) => f.path),
-    );
-    if (!trusted && config.inspect('paths')?.workspaceValue !== undefined) this.log.info('Restart Locks: the workspace setting flakeDoctor.locks.paths is ignored until the workspace is trusted');
-    reportSettingErrors(errors, this.host, this.log);
-    return settings;
+    if (!trusted && vscode.workspace.getConfiguration(SETTINGS_SECTION).inspect('paths')?.workspaceValue !== undefined) {
+      this.log.info('Restart Locks: the workspace setting flakeDoctor.locks.paths is ignored until the workspace is trusted');
+    }
+    const folders = folderRefs().map((f) => f.path);
+    return readSettingsSection(SETTINGS_SECTION, (get) => readLocksSettings(get, folders), this.host, this.log, trusted ? [] : ['paths']);
   }
 
   private settingsChanged(force = false): void {
@@ -126,25 +113,14 @@ export class LocksFeature extends Disposable {
       .catch((err: Error) => this.log.warn(`Restart Locks: ${err.message}`));
   }
 
-  private updateTicker(): void {
-    this.ticker.setActive(this.view.visible && this.model.state.locks.length > 0);
-  }
-
   private render(state: LocksState): void {
-    const problems = locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.reveal(path));
-    this.problems.setProblems('locks', problems);
+    this.view.showProblems(locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.view.reveal(path)));
     const n = state.locks.length;
-    this.view.description = n ? `${n} lock${n === 1 ? '' : 's'}` : undefined;
+    this.view.describe(n ? `${n} lock${n === 1 ? '' : 's'}` : undefined);
     const notes: string[] = [];
     if (state.discoveryError) notes.push(`Searching the workspace for lock files failed: ${state.discoveryError}.`);
     for (const u of state.unreadable) notes.push(`${this.tree.labelFor(u.lockPath)} cannot be inspected: ${u.message}.`);
-    this.view.message = notes.length ? notes.join(' ') : undefined;
-    this.updateTicker();
-  }
-
-  async reveal(lockPath: string): Promise<void> {
-    await vscode.commands.executeCommand(`${LOCKS_VIEW_ID}.focus`);
-    const item = this.tree.itemFor(lockPath);
-    if (item) await this.view.reveal(item, { select: true, focus: true, expand: true });
+    this.view.showNotes(notes);
+    this.view.updateTicker();
   }
 }

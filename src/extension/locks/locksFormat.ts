@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { basename, relative, sep } from 'node:path';
 import type { AuxFileSnapshot, HolderSnapshot, LockState, RestartLockSnapshot } from '../../core/lock';
 import { coarseAge, formatAge, formatDuration, inlineCode, shortenLeft, truncate } from '../common/format';
+import { orphanedFiles, type AuxKind } from './orphanedFiles';
 
 export { coarseAge, formatAge };
 
@@ -20,8 +21,6 @@ export const STATE_LABEL: Record<LockState, string> = {
   corrupt: 'corrupt',
 };
 
-export type AuxKind = 'mutex' | 'reclaim';
-
 export interface WorkspaceFolderRef {
   name: string;
   path: string;
@@ -36,14 +35,6 @@ export function lockLabel(lockPath: string, folders: readonly WorkspaceFolderRef
   }
   const home = homedir();
   return lockPath.startsWith(home + sep) ? `~${lockPath.slice(home.length)}` : lockPath;
-}
-
-/** The `.mutex` / `.reclaim` files left by crashed processes. */
-export function orphanedFiles(s: RestartLockSnapshot): AuxKind[] {
-  const kinds: AuxKind[] = [];
-  if (s.mutex?.stale) kinds.push('mutex');
-  if (s.reclaim?.stale) kinds.push('reclaim');
-  return kinds;
 }
 
 /** What is wrong with a lock, as short phrases; empty when it is free or held and tidy. */
@@ -175,4 +166,30 @@ export function probeReportParts(label: string, s: RestartLockSnapshot): { line:
   if (h?.commandLine) details.push(`command line ${h.commandLine}`);
   const line = `Probe ${label}: ${STATE_LABEL[s.state]}${h && s.state !== 'free' ? `, pid ${h.pid}` : ''}${orphanedFiles(s).map((k) => `, orphaned .${k}`).join('')}`;
   return { line, details: `${line}\n\n${details.join('\n')}` };
+}
+
+/** Break's confirmation: who holds the lock, since when, and what the break will do. */
+export function breakDetail(s: RestartLockSnapshot, now: number): string {
+  const lines: string[] = [];
+  const h = s.holder;
+  if (h) {
+    lines.push(`State: ${STATE_LABEL[s.state]}. Holder pid ${h.pid}: ${holderStatus(h)}.`);
+    lines.push(`Command line: ${h.commandLine ?? 'not known'}`);
+    const age = holderAge(h, now);
+    lines.push(`Age: ${age === null ? 'unknown' : formatAge(age)} (taken ${new Date(h.timestamp).toISOString()})`);
+    lines.push(`Token: ${h.token}`);
+  } else {
+    lines.push(`State: ${STATE_LABEL[s.state]}${s.corruptReason ? ` (${s.corruptReason})` : ''}.`);
+    if (s.rawContent !== null) lines.push(`Content: ${JSON.stringify(s.rawContent.slice(0, 120))}`);
+  }
+  for (const kind of orphanedFiles(s)) {
+    const aux = kind === 'mutex' ? s.mutex : s.reclaim;
+    lines.push(`Orphaned .${kind}${aux?.holderPid != null ? ` of pid ${aux.holderPid}` : ''}, ${formatAge(aux?.ageMs ?? 0)} old.`);
+  }
+  if (s.state === 'held') lines.push('', 'The holder is running and its lock is fresh: a safe break will be refused, and you will be asked again before forcing it.');
+  lines.push(
+    '',
+    'The lock is taken over and removed within one hold of its registry mutex, as a waiting process would; if another process has taken the lock since it was shown, nothing is removed.',
+  );
+  return lines.join('\n');
 }

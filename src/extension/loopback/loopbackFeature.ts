@@ -2,8 +2,11 @@ import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
 import { subjectOf } from '../common/commandArg';
 import { plainText } from '../common/format';
-import { orSelection, registerSafeCommand, reportSettingErrors, userSetValue } from '../common/commands';
+import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
+import { ContextKey } from '../common/contextKey';
 import { Disposable } from '../common/disposable';
+import { FeatureView } from '../common/featureView';
+import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
@@ -28,8 +31,7 @@ import { readLoopbackSettings, type LoopbackSettings } from './loopbackSettings'
 import { LoopbackTreeProvider, type LoopbackNode } from './loopbackTreeProvider';
 
 export const LOOPBACK_VIEW_ID = 'flakeDoctor.loopbackAddresses';
-/** Context key of the title bar's filter toggle. */
-const ONLY_PROBLEMS_CONTEXT_KEY = 'flakeDoctor.loopback.onlyProblems';
+const SETTINGS_SECTION = 'flakeDoctor.loopback';
 
 function workspaceFolders(): string[] {
   return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
@@ -38,13 +40,15 @@ function workspaceFolders(): string[] {
 /** The "Loopback Addresses" view: model, tree, commands, problems, settings. */
 export class LoopbackFeature extends Disposable {
   private readonly model: LoopbackModel;
-  private readonly view: vscode.TreeView<LoopbackNode>;
   private readonly tree: LoopbackTreeProvider;
+  private readonly view: FeatureView<LoopbackNode>;
+  /** The title bar's filter toggle. */
+  private readonly onlyProblemsKey = new ContextKey<boolean>('flakeDoctor.loopback.onlyProblems');
 
   constructor(
     private readonly host: Host,
     private readonly log: Log,
-    private readonly problems: ProblemCenter,
+    problems: ProblemCenter,
     bridge?: BridgeFeature,
   ) {
     super();
@@ -57,70 +61,61 @@ export class LoopbackFeature extends Disposable {
       }),
     );
     if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
-    this.view = this._register(vscode.window.createTreeView(LOOPBACK_VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true }));
-    problems.registerBadge('loopback', this.view, 'loopback problem');
+    this.view = this._register(
+      new FeatureView({ viewId: LOOPBACK_VIEW_ID, tree: this.tree, source: 'loopback', problemNoun: 'loopback problem', showCollapseAll: true, expandOnReveal: true }, problems),
+    );
 
     this.model.on('change', (snapshot) => this.render(snapshot));
     this.model.on('error', (err) => log.warn(`Loopback refresh failed: ${err.message}`));
-    // Poll only while the view can be seen; pool-file changes still refresh it while hidden.
-    this._register(this.view.onDidChangeVisibility((e) => this.model.setVisible(e.visible)));
-    this.model.setVisible(this.view.visible);
+    // The model polls only while the view can be seen; pool-file changes still refresh it while hidden.
+    this.view.followVisibility((visible) => this.model.setVisible(visible));
     void this.model.refresh().catch((err: Error) => log.warn(`Loopback refresh failed: ${err.message}`));
 
-    this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('flakeDoctor.loopback')) this.model.updateSettings(this.readSettings());
+    this._register(onSettingsChange(SETTINGS_SECTION, () => this.model.updateSettings(this.readSettings())));
+    this._register(registerSafeCommands(this.commands(), host, log));
+  }
+
+  private commands(): Record<string, CommandHandler> {
+    const { model, tree, host, log } = this;
+    const selected = (fn: (arg: unknown) => Promise<void>): CommandHandler => (arg) => fn(orSelection(this.view, arg));
+    return {
+      [REFRESH_LOOPBACK_COMMAND]: async () => void (await model.refresh()),
+      [SHOW_ONLY_PROBLEMS_COMMAND]: async () => this.setOnlyProblems(true),
+      [SHOW_ALL_ADDRESSES_COMMAND]: async () => this.setOnlyProblems(false),
+      [SHOW_ADDRESS_DETAILS_COMMAND]: selected(async (arg) => {
+        const address = subjectOf(arg);
+        const item = address ? tree.itemFor(address) : undefined;
+        if (item) host.showDetails(`${item.entry.address}: ${ADDRESS_STATE_WORDS[item.entry.state]}`, plainText(item.buildTooltip(Date.now()).value));
       }),
-    );
-    const register = (id: string, fn: (arg: unknown) => Promise<void>) => this._register(registerSafeCommand(id, (arg) => fn(orSelection(this.view, arg)), host, log));
-    register(REFRESH_LOOPBACK_COMMAND, async () => void (await this.model.refresh()));
-    register(SHOW_ONLY_PROBLEMS_COMMAND, async () => this.setOnlyProblems(true));
-    register(SHOW_ALL_ADDRESSES_COMMAND, async () => this.setOnlyProblems(false));
-    register(SHOW_ADDRESS_DETAILS_COMMAND, async (arg) => {
-      const address = subjectOf(arg);
-      const item = address ? this.tree.itemFor(address) : undefined;
-      if (item) host.showDetails(`${item.entry.address}: ${ADDRESS_STATE_WORDS[item.entry.state]}`, plainText(item.buildTooltip(Date.now()).value));
-    });
-    register(PROBE_ADDRESS_COMMAND, (arg) => probeAddressCommand(this.model, host, log, arg));
-    register(BREAK_ADDRESS_COMMAND, (arg) => breakAddressCommand(this.model, host, log, arg));
-    register(RELEASE_LEASE_COMMAND, (arg) => releaseLeaseCommand(this.model, host, log, arg));
-    register(COPY_ADDRESS_COMMAND, async (arg) => {
-      const address = subjectOf(arg);
-      if (!address) return;
-      await host.copy(address);
-      host.info(`Copied ${address}`);
-    });
+      [PROBE_ADDRESS_COMMAND]: selected((arg) => probeAddressCommand(model, host, log, arg)),
+      [BREAK_ADDRESS_COMMAND]: selected((arg) => breakAddressCommand(model, host, log, arg)),
+      [RELEASE_LEASE_COMMAND]: selected((arg) => releaseLeaseCommand(model, host, log, arg)),
+      [COPY_ADDRESS_COMMAND]: selected(async (arg) => {
+        const address = subjectOf(arg);
+        if (!address) return;
+        await host.copy(address);
+        host.info(`Copied ${address}`);
+      }),
+    };
   }
 
   private readSettings(): LoopbackSettings {
-    const config = vscode.workspace.getConfiguration('flakeDoctor.loopback');
-    const { settings, errors } = readLoopbackSettings((key) => {
-      return userSetValue(config, key);
-    }, workspaceFolders());
-    reportSettingErrors(errors, this.host, this.log);
-    return settings;
+    return readSettingsSection(SETTINGS_SECTION, (get) => readLoopbackSettings(get, workspaceFolders()), this.host, this.log);
   }
 
   private setOnlyProblems(only: boolean): void {
     this.tree.setOnlyProblems(only);
-    void vscode.commands.executeCommand('setContext', ONLY_PROBLEMS_CONTEXT_KEY, only);
+    this.onlyProblemsKey.set(only);
     if (this.model.snapshot) this.render(this.model.snapshot);
   }
 
   private render(snapshot: LoopbackSnapshot): void {
-    const problems = loopbackProblems(snapshot, (address) => this.reveal(address));
-    this.problems.setProblems('loopback', problems);
+    this.view.showProblems(loopbackProblems(snapshot, (address) => this.view.reveal(address)));
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);
     if (this.tree.showingOnlyProblems) notes.push(this.tree.hiddenCount === snapshot.addresses.length ? 'No address has a problem (showing only problems).' : `Showing only problems: ${this.tree.hiddenCount} addresses hidden.`);
-    this.view.message = notes.length ? notes.join(' ') : undefined;
-    this.view.description = `${snapshot.range.first}–${snapshot.range.last}`;
-  }
-
-  async reveal(address: string): Promise<void> {
-    await vscode.commands.executeCommand(`${LOOPBACK_VIEW_ID}.focus`);
-    const item = this.tree.itemFor(address);
-    if (item) await this.view.reveal(item, { select: true, focus: true, expand: true });
+    this.view.showNotes(notes);
+    this.view.describe(`${snapshot.range.first}–${snapshot.range.last}`);
   }
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { startRelay, type ClosedSessionRecord, type Relay, type RelayOptions, type RelaySnapshot, type SessionSnapshot } from '../../core/relay';
 import { classifySession, type ClassifiedSession } from './sessionHealth';
 import { sameRelayOptions, type SessionsSettings } from './sessionsSettings';
+import { SerialQueue } from '../common/serialQueue';
 
 /** The embedded relay's lifecycle as the view shows it (the relay itself knows only bound states). */
 export type RelayStatus = 'stopped' | 'starting' | 'listening' | 'restarting' | 'stopping' | 'failed';
@@ -49,7 +50,7 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
   private runningSettings: SessionsSettings | null = null;
   private current: SessionsState;
   private currentKey = '';
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lifecycle = new SerialQueue();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -96,7 +97,7 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
   }
 
   start(): Promise<void> {
-    return this.serialise(async () => {
+    return this.lifecycle.run(async () => {
       if (this.relay) return;
       const settings = this.settings;
       this.setStatus('starting', null);
@@ -113,7 +114,7 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
   }
 
   stop(): Promise<void> {
-    return this.serialise(async () => {
+    return this.lifecycle.run(async () => {
       const relay = this.relay;
       if (!relay) {
         if (this.status === 'failed') this.setStatus('stopped', null);
@@ -131,7 +132,7 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
 
   /** Close every session with 1012 "service restart" and bind the same port again. */
   restart(): Promise<void> {
-    return this.serialise(async () => {
+    return this.lifecycle.run(async () => {
       const relay = this.requireRelay();
       this.setStatus('restarting', null);
       try {
@@ -159,12 +160,6 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
   private requireRelay(): Relay {
     if (!this.relay || this.status === 'stopping') throw new Error('the relay is not running');
     return this.relay;
-  }
-
-  private serialise<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private setStatus(status: RelayStatus, error: string | null): void {

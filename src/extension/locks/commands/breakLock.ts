@@ -1,8 +1,8 @@
 import { breakRestartLock, type BreakReport } from '../../../core/lock';
 import { formatDuration } from '../../common/format';
 import { requireTrust } from '../../common/host';
-import { breakDetail, isBreakable, sameLock } from '../breakPolicy';
-import { STATE_LABEL } from '../locksFormat';
+import { isBreakable, sameLock } from '../breakPolicy';
+import { breakDetail, STATE_LABEL } from '../locksFormat';
 import { resolveLock, type LockCommandContext } from './pickLock';
 import { BREAK_LOCK_COMMAND } from './commandIds';
 
