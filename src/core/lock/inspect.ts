@@ -111,7 +111,7 @@ function inspectAux(path: string, role: LockFileRole, now: number, options: Reso
   // A directory (or FIFO…) in the way is an error naming it: every transition would fail on it.
   const stats = statRegularOrNull(path, role);
   if (stats === null) return null;
-  let holder: { pid: number } | null = null;
+  let holder: { pid: number } | null;
   try {
     holder = parseMutexContent(readOrNull(path, role) ?? '');
   } catch {

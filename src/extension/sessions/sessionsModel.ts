@@ -108,7 +108,7 @@ export class SessionsModel extends EventEmitter<SessionsModelEvents> {
         this.setStatus('listening', null);
       } catch (err) {
         this.setStatus('failed', describeStartError(err as NodeJS.ErrnoException, settings.relay));
-        throw new Error(`the relay did not start: ${this.error}`);
+        throw new Error(`the relay did not start: ${this.error}`, { cause: err });
       }
     });
   }
