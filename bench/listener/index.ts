@@ -17,9 +17,10 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
+import { TRACKED_CHANNELS } from '../../src/core/listener/tracker';
 
 /** The channels the tracker subscribes to; the floor subscribes no-ops to the same ones. */
-const UNDICI_CHANNELS = ['undici:request:create', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'];
+const UNDICI_CHANNELS = TRACKED_CHANNELS;
 
 /**
  * Optional: another checkout's CallTracker (BENCH_BASELINE=<dir>), measured in the same run as

@@ -18,6 +18,8 @@ const CH_CREATE = 'undici:request:create';
 const CH_HEADERS = 'undici:request:headers';
 const CH_TRAILERS = 'undici:request:trailers';
 const CH_ERROR = 'undici:request:error';
+/** Every undici channel the tracker subscribes to (bench/ subscribes no-ops to the same ones: the floor). */
+export const TRACKED_CHANNELS: readonly string[] = [CH_CREATE, CH_HEADERS, CH_TRAILERS, CH_ERROR];
 
 export interface CallTrackerOptions {
   now?: NowFn;
