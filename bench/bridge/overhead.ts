@@ -102,9 +102,11 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
       const stat = (idx: number[]): number => median(idx.map((i) => over[i]!)) / median(idx.map((i) => floor[i]!));
       const ci = bootstrapInterval(over.length, stat);
       const all = over.map((_, i) => i);
+      // A ratio to a floor that is not above off is noise divided by noise: say so instead.
+      const floorCi = medianInterval(floor);
+      const ratio = floorCi.lo > 0 ? `= ${stat(all).toFixed(2)}x (bootstrap 95 % CI ${ci.lo.toFixed(2)} … ${ci.hi.toFixed(2)})` : `: no ratio, the floor is not resolved above off (its 95 % CI ${f(floorCi.lo)} … ${f(floorCi.hi)} µs)`;
       console.log(
-        `  (${mode} − off) / (floor − off), ${key === 'medianUs' ? 'median request' : 'CPU per request'}: ${f(median(over))} µs / ${f(median(floor))} µs = ${stat(all).toFixed(2)}x ` +
-          `(bootstrap 95 % CI ${ci.lo.toFixed(2)} … ${ci.hi.toFixed(2)})` +
+        `  (${mode} − off) / (floor − off), ${key === 'medianUs' ? 'median request' : 'CPU per request'}: ${f(median(over))} µs / ${f(median(floor))} µs ${ratio}` +
           (mode === 'on' ? '   goal ≤ 1.5x' : ''),
       );
     }
