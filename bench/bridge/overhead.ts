@@ -51,8 +51,9 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
     if (mode === 'watched') {
       for (let i = 0; i < 500 && !client; i++) {
         const entry = (await listBridgeProcesses({ dir: setup.dir }).catch(() => [])).find((e) => e.pid === child.pid);
-        if (entry) client = await connectBridge(entry.socketPath);
-        else await new Promise((r) => setTimeout(r, 2));
+        // Listed is not always connectable yet (seen: ECONNREFUSED on a listed socket): retry.
+        if (entry) client = await connectBridge(entry.socketPath).catch(() => null);
+        if (!client) await new Promise((r) => setTimeout(r, 2));
       }
       client?.onDidChange(() => undefined);
     }
