@@ -3,9 +3,13 @@
 //   npx tsx bench/bridge/index.ts        (BENCH_ROUNDS, BENCH_REQUESTS, BENCH_STARTS tune it)
 //
 // 1. Overhead of the register module on an undici request loop: the same child process
-//    (bench/bridge/loop.mjs, BENCH_REQUESTS sequential requests to a local HTTP server) with
-//    and without `--require <register>`; rounds alternate the order; the figure is the median
-//    of per-round ratios (goal ≤ 1.03). Nobody is attached: this is what every test run pays.
+//    (bench/bridge/loop.mjs, BENCH_REQUESTS sequential requests to a local HTTP server) bare
+//    (off), with a no-op subscriber on the tracker's undici channels preloaded (floor: the
+//    floor of a channel-based tracker) and with `--require <register>` (on; nobody attached:
+//    what every test run pays). Per mode the median request time and CPU per request; ratios
+//    on / off (goal ≤ 1.05) and (on − off) / (floor − off) (goal ≤ 1.5x), per round, rounds in
+//    rotating order (see overhead.ts). BENCH_BASELINE=<checkout> adds that checkout's register
+//    module as a mode of the same run.
 // 2. The same with a view attached and subscribed (what a run pays while VS Code watches it).
 // 3. Discovery latency: from spawn() of a process with the register module to the extension's
 //    BridgeModel (directory watch + connection) reporting it attached; p50/p95 over
@@ -23,23 +27,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
 import { connectBridge, listBridgeProcesses, type BridgeClient } from '../../src/core/bridge';
+import { measureOverhead } from './overhead';
+import { median, percentile } from './stats';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const STARTS = Number(process.env.BENCH_STARTS ?? 30);
 const EXITS = Number(process.env.BENCH_EXITS ?? 21);
 const ROOT = join(__dirname, '..', '..');
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
+const BASELINE = process.env.BENCH_BASELINE ?? '';
 
 function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<string> } {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -53,7 +50,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'fd-bench-bridge-'));
   const dir = join(work, 'b');
   const register = join(work, 'register.cjs');
-  await build({ entryPoints: [join(ROOT, 'src/core/bridge/register.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: register, logLevel: 'warning' });
+  const floor = join(work, 'floor.cjs');
+  const bundle = (entry: string, outfile: string) => build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
+  await bundle(join(ROOT, 'src/core/bridge/register.ts'), register);
+  await bundle(join(ROOT, 'bench/bridge/floor.ts'), floor);
+  // Optional: another checkout's register module as a fifth mode, so before/after share a run.
+  const baseline = BASELINE ? join(work, 'baseline.cjs') : undefined;
+  if (baseline) await bundle(join(BASELINE, 'src/core/bridge/register.ts'), baseline);
   const http = createHttpServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
@@ -61,43 +64,8 @@ async function main(): Promise<void> {
   const env = { FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: 'always' };
 
   try {
-    // 1 + 2: overhead, alternating order per round.
-    const ratios: number[] = [];
-    const watchedRatios: number[] = [];
-    const off: number[] = [];
-    const on: number[] = [];
-    const watched: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const measure = async (mode: 'off' | 'on' | 'watched'): Promise<number> => {
-        const args = mode === 'off' ? [loop, url, String(REQUESTS)] : ['--require', register, loop, url, String(REQUESTS)];
-        const { child, done } = run(args, env);
-        let client: BridgeClient | null = null;
-        if (mode === 'watched') {
-          for (let i = 0; i < 500 && !client; i++) {
-            const entry = (await listBridgeProcesses({ dir }).catch(() => [])).find((e) => e.pid === child.pid);
-            if (entry) client = await connectBridge(entry.socketPath);
-            else await new Promise((r) => setTimeout(r, 2));
-          }
-          client?.onDidChange(() => undefined);
-        }
-        const ms = (JSON.parse(await done) as { ms: number }).ms;
-        client?.close();
-        return ms;
-      };
-      const order: Array<'off' | 'on' | 'watched'> = round % 2 ? ['off', 'on', 'watched'] : ['watched', 'on', 'off'];
-      const r: Record<string, number> = {};
-      for (const mode of order) r[mode] = await measure(mode);
-      off.push(r.off!);
-      on.push(r.on!);
-      watched.push(r.watched!);
-      ratios.push(r.on! / r.off!);
-      watchedRatios.push(r.watched! / r.off!);
-    }
-    const perReq = (ms: number) => `${((ms / REQUESTS) * 1000).toFixed(1)} µs/request`;
-    console.log(`register overhead, ${REQUESTS} sequential undici requests, ${ROUNDS} rounds (median):`);
-    console.log(`  without the register module: ${median(off).toFixed(1)} ms (${perReq(median(off))})`);
-    console.log(`  with it, nobody attached:   ${median(on).toFixed(1)} ms (${perReq(median(on))})  ratio ${median(ratios).toFixed(3)} (goal ≤ 1.03: ${median(ratios) <= 1.03 ? 'met' : 'NOT met'})`);
-    console.log(`  with it, a view subscribed: ${median(watched).toFixed(1)} ms (${perReq(median(watched))})  ratio ${median(watchedRatios).toFixed(3)}`);
+    // 1 + 2: overhead against the bare loop and the floor.
+    await measureOverhead({ rounds: ROUNDS, requests: REQUESTS, loop, url, dir, preload: { floor, register, baseline }, run: (args) => run(args, env) });
 
     // 3: discovery latency through the extension's model.
     const model = new BridgeModel({ dir, rescanDelayMs: 5 });

@@ -9,7 +9,8 @@
 //     medians of per-group ratios. Subscribing to or unsubscribing from undici's channels makes
 //     V8 throw away undici's optimised code once; the first calls after each switch are timed
 //     apart and reported as the switch cost, not mixed into the steady-state figures.
-//     Also the tracker's bookkeeping alone, without HTTP (stable on a noisy machine).
+//     Also the tracker's bookkeeping alone, without HTTP (stable on a noisy machine), and its
+//     channel handlers alone against the same floor (handlers.ts).
 //  2. Deadline-to-abort latency: calls to a broker that accepts and never answers, measured
 //     from each call's deadline to the moment the caller gets its error.
 // Prints figures; asserts nothing about speed (shared CI machines vary too much).
@@ -17,9 +18,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { join } from 'node:path';
 import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
+import { TRACKED_CHANNELS } from '../../src/core/listener/tracker';
+import { handlerCost } from './handlers';
 
 /** The channels the tracker subscribes to; the floor subscribes no-ops to the same ones. */
-const UNDICI_CHANNELS = ['undici:request:create', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'];
+const UNDICI_CHANNELS = TRACKED_CHANNELS;
 
 /**
  * Optional: another checkout's CallTracker (BENCH_BASELINE=<dir>), measured in the same run as
@@ -292,6 +295,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   await overhead();
   bookkeeping();
+  await handlerCost(join(__dirname, '..', '..'), BASELINE);
   await abortLatency(false);
   await abortLatency(true);
 }

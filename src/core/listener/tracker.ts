@@ -7,9 +7,21 @@
 //    diagnostics channels. Node's bundled undici (behind global fetch) and the npm undici
 //    publish on the same channel names, and channels are process-global by name, so one
 //    subscription sees both. This is what lets the tracker diagnose code it did not write.
+//
+// The process-wide tracker (the bridge's) runs inside every request of a process nobody may
+// be looking at, so the request path does as little as it can: per call one entry object, one
+// map entry (request → entry, for the headers and end events), one clock read, and links in an
+// in-flight list; no ids, URLs, snapshots or events unless someone asks, one shared stall
+// timer, and change signals coalesced to one per turn of the event loop.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { CallKind, CallOutcome, CallPhase, CallSnapshot, Disposable, NowFn } from './types';
+import { CallEntry, seqOfId, type CallEntryOwner } from './callEntry';
+import type { CallEndInfo, TrackedCall } from './trackedCall';
+import type { CallKind, CallSnapshot, Disposable, NowFn } from './types';
+import { borrowSlot, returnSlot } from './requestSlots';
+import { abortFor, headerValue, isSettled, methodOf, requestOf, type UndiciRequestLike } from './undiciRequest';
+
+export type { CallEndInfo, TrackedCall } from './trackedCall';
 
 /** Header the listener puts on its own requests so the channel subscriber can skip them. */
 export const CALL_TAG_HEADER = 'x-flake-doctor-call';
@@ -18,9 +30,29 @@ const CH_CREATE = 'undici:request:create';
 const CH_HEADERS = 'undici:request:headers';
 const CH_TRAILERS = 'undici:request:trailers';
 const CH_ERROR = 'undici:request:error';
+/** Every undici channel the tracker subscribes to (bench/ subscribes no-ops to the same ones: the floor). */
+export const TRACKED_CHANNELS: readonly string[] = [CH_CREATE, CH_HEADERS, CH_TRAILERS, CH_ERROR];
+
+/** The timer the stall check runs on; injected so tests can move time instead of waiting. */
+export interface StallTimers {
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const realTimers: StallTimers = {
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    // Stall detection must never keep a process alive on its own.
+    timer.unref();
+    return timer;
+  },
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export interface CallTrackerOptions {
   now?: NowFn;
+  /** Timers for the stall check (default: unref'd Node timers); they run on `now`'s clock. */
+  timers?: StallTimers;
   /** A call older than this is flagged stalled even before its deadline (long polls excepted). */
   stallThresholdMs?: number;
   /** How many finished calls to keep for the "recent" list. */
@@ -47,154 +79,35 @@ export interface BeginCallInfo {
   abort?: (reason: string) => void;
 }
 
-export interface CallEndInfo {
-  outcome: CallOutcome;
-  status?: number | null;
-  error?: string | null;
-}
-
-/** The handle a caller holds while its call is in flight. */
-export interface TrackedCall {
-  readonly id: string;
-  /** The header value that marks the request as ours (see CALL_TAG_HEADER). */
-  readonly tag: string;
-  headersReceived(status: number): void;
-  end(info: CallEndInfo): void;
-}
-
 export type TrackerEvent = { type: 'call-started' | 'call-ended' | 'call-stalled'; call: CallSnapshot; at: number };
 
-/** The parts of undici's internal Request we read; both undici 6 and 7 have them. */
-interface UndiciRequestLike {
-  origin?: unknown;
-  method?: unknown;
-  path?: unknown;
-  headers?: unknown;
-  completed?: unknown;
-  aborted?: unknown;
-  abort?: unknown;
-}
-
-/**
- * One call in flight (and, once ended, one of the recent calls). It is also the handle an
- * own caller holds, so registering a call allocates one object and no closures. Snapshots
- * are built from it only when someone looks (calls(), recent(), an event with a listener);
- * the URL is stripped of its query at that point, not on the request path.
- */
-class Entry implements TrackedCall {
-  phase: CallPhase = 'awaiting-headers';
-  status: number | null = null;
-  endedAt: number | null = null;
-  outcome: CallOutcome | null = null;
-  error: string | null = null;
-  /** Final `stalled` value, fixed when the call ends. */
-  stalledAtEnd = false;
-  ended = false;
-  /** When the call counts as stalled, on the tracker's clock (Infinity: never by time). */
-  readonly stallAt: number;
-  /** The same moment on the monotonic clock, for the shared stall timer. */
-  readonly stallDue: number;
-  stallNotified = false;
-  private shownUrl: string | null = null;
-  /** An external call's origin and path as undici gave them: kept, not joined, until shown. */
-  private origin: unknown = undefined;
-  private path: unknown = undefined;
-
-  constructor(
-    private readonly owner: CallTracker,
-    readonly id: string,
-    private readonly givenName: string | null,
-    readonly kind: CallKind,
-    readonly method: string,
-    /** Unstripped URL (own calls), or null for an external call (read from `request`). */
-    private readonly rawUrl: string | null,
-    readonly startedAt: number,
-    readonly deadlineAt: number | null,
-    public abortFn: ((reason: string) => void) | undefined,
-    /** For external calls: the undici request object, checked for leaks at read time. */
-    public request: UndiciRequestLike | undefined,
-    stallThresholdMs: number,
-    now: number,
-  ) {
-    const byThreshold = kind === 'long-poll' ? Infinity : startedAt + stallThresholdMs;
-    this.stallAt = deadlineAt === null ? byThreshold : Math.min(byThreshold, deadlineAt);
-    this.stallDue = this.stallAt === Infinity ? Infinity : performance.now() + (this.stallAt - now);
-  }
-
-  get tag(): string {
-    return this.owner.tagPrefix + this.id;
-  }
-
-  get url(): string {
-    if (this.shownUrl === null) {
-      this.shownUrl = this.rawUrl === null ? displayUrl(this.request ?? { origin: this.origin, path: this.path }) : stripQuery(this.rawUrl);
-    }
-    return this.shownUrl;
-  }
-
-  /**
-   * The call ended: keep what the URL is made of and let go of the request. Joining and
-   * stripping the URL here would cost every call a string; it is done if someone looks.
-   */
-  releaseRequest(): void {
-    if (this.request && this.shownUrl === null) {
-      this.origin = this.request.origin;
-      this.path = this.request.path;
-    }
-    this.request = undefined;
-  }
-
-  get name(): string {
-    return this.givenName ?? `${this.method} ${this.url}`;
-  }
-
-  headersReceived(status: number): void {
-    if (this.ended) return;
-    this.phase = 'receiving-body';
-    this.status = status;
-  }
-
-  end(info: CallEndInfo): void {
-    // Element access reaches the tracker's private method: finishing is not public API.
-    if (!this.ended) this.owner['finish'](this, info);
-  }
-
-  snapshot(stalled: boolean): CallSnapshot {
-    return {
-      id: this.id,
-      name: this.name,
-      kind: this.kind,
-      method: this.method,
-      url: this.url,
-      startedAt: this.startedAt,
-      deadlineAt: this.deadlineAt,
-      stalled,
-      phase: this.phase,
-      status: this.status,
-      endedAt: this.endedAt,
-      outcome: this.outcome,
-      error: this.error,
-    };
-  }
-}
-
 let trackerSeq = 0;
+/** The end of every external call that completes: one shared object, not one per call. */
+const ENDED_OK: CallEndInfo = Object.freeze({ outcome: 'ok' });
 
 export class CallTracker implements Disposable {
   readonly stallThresholdMs: number;
   /** Prefix of the CALL_TAG_HEADER values this tracker hands out. */
   readonly tagPrefix: string;
   private readonly now: NowFn;
+  private readonly timers: StallTimers;
   private readonly recentLimit: number;
-  private readonly inFlight = new Map<string, Entry>();
-  /** Finished calls, oldest first (at most recentLimit). */
-  private readonly recentCalls: Entry[] = [];
+  private readonly skipAllTagged: boolean;
+  /** Calls in flight, oldest first: a doubly linked list through the entries themselves. */
+  private head: CallEntry | null = null;
+  private tail: CallEntry | null = null;
   /**
-   * In-flight external calls by their undici request. A Map, not a WeakMap: the entry in
-   * `inFlight` holds the request strongly anyway until the call ends, when both let go of it,
-   * and a Map spares every request the garbage collector's ephemeron work.
+   * Where an external call's entry is found again by the headers and end events: a property of
+   * this tracker's own symbol on undici's request object, cleared when the call ends. Not a
+   * Map: V8 shrinks a Map's table, through a runtime call, each time a delete leaves it nearly
+   * empty — i.e. after every call of a process making one request at a time — and a set, a
+   * get and a delete per call cost more than the whole rest of the tracker (CPU profile).
+   * Not a WeakMap: ephemeron work for the garbage collector on every request. The symbol is
+   * borrowed (see requestSlots.ts) and only this module stores under it.
    */
-  private readonly byRequest = new Map<object, Entry>();
+  private readonly slot: symbol = borrowSlot();
+  /** Finished calls, oldest first (at most recentLimit). */
+  private readonly recentCalls: CallEntry[] = [];
   private readonly listeners = new Set<(e: TrackerEvent) => void>();
   /** Listeners of the coalesced signal (see onDidChangeCalls). */
   private readonly signalListeners = new Set<() => void>();
@@ -203,42 +116,35 @@ export class CallTracker implements Disposable {
   private seq = 0;
   /**
    * One timer for the whole tracker, armed for the earliest stall moment among the calls in
-   * flight (monotonic clock), instead of one timer per call: a call that ends in time costs
-   * no timer work at all. A call that ends before its stall moment is simply skipped when the
-   * timer fires, and the timer is re-armed for the next one.
+   * flight, instead of one per call: a call that ends in time costs no timer work at all. A
+   * call that ended before its stall moment is simply not there when the timer fires, and the
+   * timer is re-armed for the next one.
    */
-  private stallTimer: NodeJS.Timeout | undefined;
-  private stallTimerDue = Infinity;
+  private stallTimer: unknown = undefined;
+  private stallTimerAt = Infinity;
   private disposed = false;
-  private readonly skipAllTagged: boolean;
+  /** What the entries call back into; one object for all of them. */
+  private readonly owner: CallEntryOwner;
 
   constructor(options: CallTrackerOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.timers = options.timers ?? realTimers;
     this.stallThresholdMs = options.stallThresholdMs ?? 10_000;
     this.recentLimit = options.recentLimit ?? 50;
     this.tagPrefix = `t${++trackerSeq}-${process.pid}:`;
     this.skipAllTagged = options.skipAllTagged ?? false;
+    this.owner = { tagPrefix: this.tagPrefix, endCall: (entry, info) => this.finish(entry, info) };
     if (options.observeProcess ?? true) this.observeProcess();
   }
 
   /** Registers one of our own calls. */
   begin(info: BeginCallInfo): TrackedCall {
     const now = this.now();
-    const entry = new Entry(
-      this,
-      `c${++this.seq}`,
-      info.name,
-      info.kind,
-      info.method,
-      info.url,
-      info.startedAt ?? now,
-      info.deadlineAt,
-      info.abort,
-      undefined,
-      this.stallThresholdMs,
-      now,
-    );
-    this.add(entry);
+    const startedAt = info.startedAt ?? now;
+    const byThreshold = info.kind === 'long-poll' ? Infinity : startedAt + this.stallThresholdMs;
+    const stallAt = info.deadlineAt === null ? byThreshold : Math.min(byThreshold, info.deadlineAt);
+    const entry = new CallEntry(this.owner, ++this.seq, info.kind, info.name, info.method, info.url, startedAt, info.deadlineAt, stallAt, info.abort, undefined);
+    this.add(entry, now);
     return entry;
   }
 
@@ -246,15 +152,17 @@ export class CallTracker implements Disposable {
   calls(): CallSnapshot[] {
     const now = this.now();
     const out: CallSnapshot[] = [];
-    for (const entry of this.inFlight.values()) {
+    for (let entry = this.head; entry !== null; ) {
+      const next = entry.next;
       if (entry.request && isSettled(entry.request)) {
         // A request that settled without a channel event (rare paths in undici) must not
         // linger as a ghost "stalled" call.
         this.finish(entry, { outcome: 'error', error: 'settled without a diagnostics event' });
-        continue;
+      } else {
+        // Once announced stalled (the timer may fire a tick early), a call stays stalled.
+        out.push(entry.snapshot(entry.stallNotified || now >= entry.stallAt));
       }
-      // Once announced stalled (the timer may fire a tick early), a call stays stalled.
-      out.push(entry.snapshot(entry.stallNotified || now >= entry.stallAt));
+      entry = next;
     }
     return out;
   }
@@ -266,10 +174,13 @@ export class CallTracker implements Disposable {
 
   /** Aborts an in-flight call by id; false if unknown or not abortable. */
   abort(id: string, reason = 'aborted by user'): boolean {
-    const entry = this.inFlight.get(id);
+    const seq = seqOfId(id);
+    let entry = this.head;
+    while (entry !== null && entry.seq !== seq) entry = entry.next;
+    if (entry === null || entry.id !== id) return false;
     // undici only assigns request.abort once the request has a connection, so an external
     // call's abort is looked up at the moment of use.
-    const abort = entry?.request ? abortFor(entry.request) : entry?.abortFn;
+    const abort = entry.request ? abortFor(entry.request) : entry.abortFn;
     if (!abort) return false;
     abort(reason);
     return true;
@@ -296,66 +207,91 @@ export class CallTracker implements Disposable {
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
-    clearTimeout(this.stallTimer);
+    if (this.stallTimer !== undefined) this.timers.clearTimer(this.stallTimer);
     this.stallTimer = undefined;
-    this.stallTimerDue = Infinity;
-    this.inFlight.clear();
-    this.byRequest.clear();
+    this.stallTimerAt = Infinity;
+    // Clear every slot before the symbol goes back for another tracker to use.
+    for (let entry = this.head; entry !== null; entry = entry.next) if (entry.request) this.setSlot(entry.request, undefined);
+    this.head = this.tail = null;
+    returnSlot(this.slot);
     this.listeners.clear();
     this.signalListeners.clear();
     if (this.signalPending) clearImmediate(this.signalPending);
     this.signalPending = undefined;
   }
 
-  private add(entry: Entry): void {
-    this.inFlight.set(entry.id, entry);
-    if (entry.stallDue < this.stallTimerDue) this.armStallTimer(entry.stallDue);
-    this.emit('call-started', entry, false, this.now());
+  private add(entry: CallEntry, now: number): void {
+    entry.prev = this.tail;
+    if (this.tail === null) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+    if (entry.stallAt < this.stallTimerAt) this.armStallTimer(entry.stallAt, now);
+    this.changed('call-started', entry, false, now);
+  }
+
+  private unlink(entry: CallEntry): void {
+    if (entry.prev === null) this.head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === null) this.tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = entry.next = null;
   }
 
   /**
    * Stalling is a function of time, not of any event, so a timer turns it into one: the view
-   * learns a call went stalled without polling. unref'd so it never keeps a process alive.
+   * learns a call went stalled without polling.
    */
-  private armStallTimer(due: number): void {
+  private armStallTimer(at: number, now: number): void {
     if (this.disposed) return;
-    clearTimeout(this.stallTimer);
-    this.stallTimerDue = due;
-    this.stallTimer = setTimeout(this.onStallTimer, Math.max(0, due - performance.now()));
-    this.stallTimer.unref();
+    if (this.stallTimer !== undefined) this.timers.clearTimer(this.stallTimer);
+    this.stallTimerAt = at;
+    this.stallTimer = this.timers.setTimer(this.onStallTimer, Math.max(0, at - now));
   }
 
   private readonly onStallTimer = (): void => {
     this.stallTimer = undefined;
-    this.stallTimerDue = Infinity;
-    // libuv may run a timer up to a loop tick early; 1 ms of slack matches one timer tick.
-    const mono = performance.now() + 1;
+    this.stallTimerAt = Infinity;
+    const now = this.now();
+    // A timer may run up to a clock tick early: 1 ms of slack. One that ran earlier still
+    // finds its call not yet due and re-arms for the rest.
+    const due = now + 1;
     let next = Infinity;
-    const stalled: Entry[] = [];
-    for (const entry of this.inFlight.values()) {
+    const stalled: CallEntry[] = [];
+    for (let entry = this.head; entry !== null; entry = entry.next) {
       if (entry.stallNotified) continue;
-      if (entry.stallDue <= mono) {
+      if (entry.stallAt <= due) {
         entry.stallNotified = true;
         stalled.push(entry);
-      } else if (entry.stallDue < next) {
-        next = entry.stallDue;
+      } else if (entry.stallAt < next) {
+        next = entry.stallAt;
       }
     }
-    if (next !== Infinity) this.armStallTimer(next);
+    if (next !== Infinity) this.armStallTimer(next, now);
     for (const entry of stalled) {
       // A listener of an earlier one may have ended this call meanwhile.
-      if (this.inFlight.get(entry.id) === entry) this.emit('call-stalled', entry, true, this.now());
+      if (!entry.ended) this.changed('call-stalled', entry, true, now);
     }
   };
 
-  private finish(entry: Entry, end: CallEndInfo): void {
+  private finish(entry: CallEntry, end: CallEndInfo): void {
     if (entry.ended) return;
     entry.ended = true;
-    if (entry.request) this.byRequest.delete(entry.request);
-    if (this.inFlight.get(entry.id) !== entry) return;
-    this.inFlight.delete(entry.id);
+    // After dispose() the list is gone: nothing to unlink, nobody to tell.
+    if (this.disposed) return;
+    if (entry.request !== undefined) this.setSlot(entry.request, undefined);
+    this.unlink(entry);
+    entry.abortFn = undefined;
+    const keep = this.recentLimit > 0;
+    // Nobody can see how the call ended (the bridge's tracker, nobody attached): skip the
+    // clock and the bookkeeping; the coalesced signal still says the list changed.
+    if (!keep && this.listeners.size === 0) {
+      entry.releaseRequest(false);
+      this.changed('call-ended', entry, false, 0);
+      return;
+    }
     const now = this.now();
     // Consistent with what was announced: a call flagged by the (up to a tick early) stall
     // timer is recorded as stalled even if it ends within that tick.
@@ -365,16 +301,16 @@ export class CallTracker implements Disposable {
     entry.outcome = end.outcome;
     if (end.status !== undefined && end.status !== null) entry.status = end.status;
     entry.error = end.error ?? null;
-    entry.releaseRequest();
-    entry.abortFn = undefined;
-    if (this.recentLimit > 0) {
+    entry.releaseRequest(true);
+    if (keep) {
       this.recentCalls.push(entry);
       if (this.recentCalls.length > this.recentLimit) this.recentCalls.shift();
     }
-    this.emit('call-ended', entry, entry.stalledAtEnd, now);
+    this.changed('call-ended', entry, entry.stalledAtEnd, now);
   }
 
-  private emit(type: TrackerEvent['type'], entry: Entry, stalled: boolean, at: number): void {
+  /** Tells whoever listens; costs a size check or two when nobody does. */
+  private changed(type: TrackerEvent['type'], entry: CallEntry, stalled: boolean, at: number): void {
     if (this.signalListeners.size > 0 && this.signalPending === undefined && !this.disposed) {
       this.signalPending = setImmediate(this.signal);
       this.signalPending.unref();
@@ -389,105 +325,69 @@ export class CallTracker implements Disposable {
     for (const listener of this.signalListeners) listener();
   };
 
+  // The channel handlers: bound once per tracker (no closure per call).
+  private readonly onCreate = (message: unknown): void => {
+    const request = requestOf(message);
+    if (request === undefined || this.isOwn(request)) return;
+    const now = this.now();
+    const entry = new CallEntry(this.owner, ++this.seq, 'external', null, methodOf(request), null, now, null, now + this.stallThresholdMs, undefined, request);
+    if (!this.setSlot(request, entry)) return; // a frozen request (never seen from undici): not tracked
+    this.add(entry, now);
+  };
+
+  private readonly onHeaders = (message: unknown): void => {
+    const request = requestOf(message);
+    const entry = request && this.entryOf(request);
+    if (!entry) return;
+    entry.phase = 'receiving-body';
+    const status = (message as { response?: { statusCode?: unknown } }).response?.statusCode;
+    if (typeof status === 'number') entry.status = status;
+  };
+
+  private readonly onTrailers = (message: unknown): void => {
+    const request = requestOf(message);
+    const entry = request && this.entryOf(request);
+    if (entry) this.finish(entry, ENDED_OK);
+  };
+
+  private readonly onError = (message: unknown): void => {
+    const request = requestOf(message);
+    const entry = request && this.entryOf(request);
+    if (!entry) return;
+    const error = (message as { error?: unknown }).error;
+    this.finish(entry, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
+  };
+
   private observeProcess(): void {
-    const on = (name: string, fn: (message: unknown) => void): void => {
+    const handlers: Array<[string, (message: unknown) => void]> = [
+      [CH_CREATE, this.onCreate],
+      [CH_HEADERS, this.onHeaders],
+      [CH_TRAILERS, this.onTrailers],
+      [CH_ERROR, this.onError],
+    ];
+    for (const [name, fn] of handlers) {
       diagnosticsChannel.subscribe(name, fn);
       this.unsubscribers.push(() => diagnosticsChannel.unsubscribe(name, fn));
-    };
-    on(CH_CREATE, (message) => {
-      const request = requestOf(message);
-      if (!request || this.isOwn(request)) return;
-      const now = this.now();
-      const entry = new Entry(
-        this,
-        `x${++this.seq}`,
-        null,
-        'external',
-        typeof request.method === 'string' ? request.method : 'GET',
-        null,
-        now,
-        null,
-        undefined,
-        request,
-        this.stallThresholdMs,
-        now,
-      );
-      this.byRequest.set(request, entry);
-      this.add(entry);
-    });
-    on(CH_HEADERS, (message) => {
-      const request = requestOf(message);
-      const entry = request && this.byRequest.get(request);
-      if (!entry || entry.ended) return;
-      entry.phase = 'receiving-body';
-      const status = (message as { response?: { statusCode?: unknown } }).response?.statusCode;
-      if (typeof status === 'number') entry.status = status;
-    });
-    on(CH_TRAILERS, (message) => {
-      const request = requestOf(message);
-      const entry = request && this.byRequest.get(request);
-      if (entry) this.finish(entry, { outcome: 'ok' });
-    });
-    on(CH_ERROR, (message) => {
-      const request = requestOf(message);
-      const entry = request && this.byRequest.get(request);
-      if (!entry) return;
-      const error = (message as { error?: unknown }).error;
-      this.finish(entry, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
-    });
+    }
+  }
+
+  private entryOf(request: object): CallEntry | undefined {
+    // Only this module stores under the slot, and only CallEntry values or undefined.
+    return (request as { [slot: symbol]: CallEntry | undefined })[this.slot];
+  }
+
+  /** False when the request object takes no properties (it is not undici's, or frozen). */
+  private setSlot(request: object, entry: CallEntry | undefined): boolean {
+    try {
+      (request as { [slot: symbol]: unknown })[this.slot] = entry;
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private isOwn(request: UndiciRequestLike): boolean {
     const tag = headerValue(request.headers, CALL_TAG_HEADER);
     return tag !== null && (this.skipAllTagged || tag.startsWith(this.tagPrefix));
   }
-}
-
-function requestOf(message: unknown): (UndiciRequestLike & object) | undefined {
-  const request = (message as { request?: unknown } | null)?.request;
-  return typeof request === 'object' && request !== null ? (request as UndiciRequestLike) : undefined;
-}
-
-function isSettled(request: UndiciRequestLike): boolean {
-  return request.completed === true || request.aborted === true;
-}
-
-function abortFor(request: UndiciRequestLike): ((reason: string) => void) | undefined {
-  const abort = request.abort;
-  if (typeof abort !== 'function') return undefined;
-  return (reason) => {
-    (abort as (err: Error) => void).call(request, new Error(reason));
-  };
-}
-
-function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
-function displayUrl(request: UndiciRequestLike): string {
-  const origin = typeof request.origin === 'string' ? request.origin : String(request.origin ?? '');
-  const path = typeof request.path === 'string' ? request.path : '';
-  return stripQuery(origin + path);
-}
-
-/** undici 7 keeps headers as a flat [k, v, k, v] array; undici 6 as a raw "k: v\r\n" string. */
-function headerValue(headers: unknown, wanted: string): string | null {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const key: unknown = headers[i];
-      // Cheap length test first: this runs for every request in the process.
-      if (typeof key === 'string' ? key.length === wanted.length && (key === wanted || key.toLowerCase() === wanted) : String(key).toLowerCase() === wanted) {
-        return String(headers[i + 1]);
-      }
-    }
-    return null;
-  }
-  if (typeof headers === 'string') {
-    for (const line of headers.split('\r\n')) {
-      const colon = line.indexOf(':');
-      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === wanted) return line.slice(colon + 1).trim();
-    }
-  }
-  return null;
 }
