@@ -85,7 +85,9 @@ export interface BrokerListenerOptions {
 
 const RECENT_JOB_IDS = 20;
 
-export class BrokerListener implements Disposable {
+// Not `implements Disposable`: its dispose() is asynchronous (it stops the loop first) and is
+// meant to be awaited, which a caller holding it as a plain Disposable would not do.
+export class BrokerListener {
   /** What the user named: brokerUrl, githubConfigUrl or actionsServiceUrl (never a token). */
   readonly brokerUrl: string;
   readonly scaleSetId: number;
@@ -98,7 +100,8 @@ export class BrokerListener implements Disposable {
   private readonly ownerName: string;
   private readonly memory: LoopMemory = { lastMessageId: 0 };
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
-  private readonly trackerSubscription: Disposable;
+  /** Held only while someone listens: otherwise the tracker builds no event for us per call. */
+  private trackerSubscription: Disposable | null = null;
   private readonly target: ListenerTarget;
   private readonly maxRunners: number;
   private client: BrokerClient | null = null;
@@ -136,7 +139,6 @@ export class BrokerListener implements Disposable {
         stallThresholdMs: options.stallThresholdMs ?? Math.min(10_000, this.controlPlaneTimeoutMs / 2),
         observeProcess: options.observeProcess ?? true,
       });
-    this.trackerSubscription = this.tracker.onDidChange((e) => this.emit(e));
   }
 
   /** Starts listening in the background; progress shows in snapshot() and events. */
@@ -275,13 +277,24 @@ export class BrokerListener implements Disposable {
 
   onDidChange(listener: (e: ListenerEvent) => void): Disposable {
     this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    this.trackerSubscription ??= this.tracker.onDidChange((e) => this.emit(e));
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+        if (this.listeners.size === 0) this.unsubscribeTracker();
+      },
+    };
+  }
+
+  private unsubscribeTracker(): void {
+    this.trackerSubscription?.dispose();
+    this.trackerSubscription = null;
   }
 
   /** Stops and releases the tracker's channel subscriptions (if the tracker is its own). */
   async dispose(): Promise<void> {
     await this.stop();
-    this.trackerSubscription.dispose();
+    this.unsubscribeTracker();
     if (this.ownTracker) this.tracker.dispose();
     this.listeners.clear();
   }
