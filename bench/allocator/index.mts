@@ -11,11 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { LoopbackPool, scanLoopbackListeners } from '../../src/core/allocator/index';
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+import { median } from '../stats';
 
 async function timeEach(n: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
   for (let i = 0; i < Math.min(20, n); i++) await fn(); // warm-up

@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { build } from 'esbuild';
 import { connectBridge, listBridgeProcesses, type BridgeClient } from '../../src/core/bridge';
 import { measureOverhead } from './overhead';
-import { median, percentile } from './stats';
+import { median, percentile } from '../stats';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);

@@ -5,7 +5,7 @@
 // to round, so load from elsewhere on a shared machine hits all modes alike.
 import { loadavg } from 'node:os';
 import { listBridgeProcesses, connectBridge, type BridgeClient } from '../../src/core/bridge';
-import { bootstrapInterval, median, medianInterval, percentile } from './stats';
+import { bootstrapInterval, median, medianInterval, percentile } from '../stats';
 import type { ChildProcess } from 'node:child_process';
 
 export type Mode = 'off' | 'floor' | 'on' | 'watched' | 'baseline';

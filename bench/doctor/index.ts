@@ -18,15 +18,10 @@ import { DEFAULT_PROBE_PORTS } from '../../src/core/allocator/config';
 import { defaultPoolFile } from '../../src/core/allocator/pool';
 import { runDoctor } from '../../src/core/doctor/runDoctor';
 import { writeLockForTesting } from '../../src/core/lock/testing';
+import { median } from '../stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const LOCKS = Number(process.env.BENCH_LOCKS ?? 3);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function spawnTimed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const started = performance.now();

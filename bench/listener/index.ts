@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
 import { TRACKED_CHANNELS } from '../../src/core/listener/tracker';
 import { handlerCost } from './handlers';
+import { median, percentile } from '../stats';
 
 /** The channels the tracker subscribes to; the floor subscribes no-ops to the same ones. */
 const UNDICI_CHANNELS = TRACKED_CHANNELS;
@@ -39,12 +40,6 @@ const SETTLE = 10;
 const WARMUP_PAIRS = 4;
 const ABORT_SAMPLES = 100;
 const ABORT_DEADLINE_MS = 50;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? NaN;
-}
 
 const fmt = (n: number): string => n.toFixed(3);
 
@@ -109,7 +104,6 @@ function stats(xs: number[]): Stats {
   };
 }
 
-const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
 const pct = (ratio: number): string => `${((ratio - 1) * 100).toFixed(2)} %`;
 /**
  * Median and interquartile range of per-pair ratios, as overhead percentages, plus a

@@ -36,6 +36,7 @@ import { createInterface } from 'node:readline';
 import { lock as properLock } from 'proper-lockfile';
 import { acquireLockFile } from '../../src/core/lock/index';
 import type { WorkerArgs, WorkerResult } from './worker';
+import { median } from '../stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 41);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 100);
@@ -46,12 +47,6 @@ const RETRY_MS = 5;
 
 type Library = WorkerArgs['library'];
 const LIBRARIES: Library[] = ['flake-doctor', 'proper-lockfile'];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function cycle(library: Library, path: string): Promise<void> {
   if (library === 'flake-doctor') {

@@ -9,15 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { childEnv, installFixture, VITEST_BIN } from '../../test/doctor/package';
+import { median } from '../stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const TESTS = Number(process.env.BENCH_TESTS ?? 500);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function timedRun(cwd: string, config: string): Promise<number> {
   const started = performance.now();

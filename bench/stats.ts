@@ -1,5 +1,5 @@
-// Small statistics for bench/bridge: robust figures for a shared, noisy machine (medians,
-// distribution-free intervals), nothing that assumes normal noise.
+// Small statistics shared by every bench: robust figures for a shared, noisy machine (medians,
+// percentiles, distribution-free intervals), nothing that assumes normal noise.
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
