@@ -5,16 +5,16 @@
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { SessionWriter } from '../../src/core/relay/sessionWriter';
+import { FrameParser, Opcode } from './helpers/frames';
 import { ManualScheduler } from './helpers/manualScheduler';
 
-/** What `ws` would have written, in hand-over order, with each write's completion callback. */
+type Written = { kind: string; payload: string; done: () => void };
+
+/** What `ws` would have written (PING, PONG), in hand-over order, with each write's completion callback. */
 class FakeWs {
   readyState: number = WebSocket.OPEN;
   bufferedAmount = 0;
-  readonly written: { kind: string; payload: string; done: () => void }[] = [];
-  send(payload: Buffer, _opts: unknown, cb: () => void): void {
-    this.written.push({ kind: 'data', payload: payload.toString(), done: cb });
-  }
+  readonly written: Written[] = [];
   ping(payload: Buffer, _mask: boolean, cb: () => void): void {
     this.written.push({ kind: 'ping', payload: payload.toString(), done: cb });
   }
@@ -26,17 +26,48 @@ class FakeWs {
   }
 }
 
+/**
+ * The socket under the fake `ws`: the writer writes data frames to it itself. Each frame's bytes
+ * are parsed by the tests' own frame parser and logged in the same list as PINGs and PONGs; the
+ * frame's last chunk carries its completion callback.
+ */
+class FakeSocket {
+  private readonly parser = new FrameParser();
+  constructor(private readonly ws: FakeWs) {}
+  cork(): void {}
+  uncork(): void {}
+  write(chunk: Buffer, cb?: () => void): boolean {
+    const frames = this.parser.push(chunk);
+    if (cb) {
+      expect(frames.map((f) => [f.opcode, f.fin])).toEqual([[Opcode.text, true]]); // whole frames, one per message
+      this.ws.written.push({ kind: 'data', payload: (frames[0]?.payload ?? Buffer.alloc(0)).toString(), done: cb });
+    } else {
+      expect(frames).toEqual([]);
+    }
+    return true;
+  }
+}
+
 function writer(controlFrames = 4): { ws: FakeWs; writer: SessionWriter } {
   const ws = new FakeWs();
   const scheduler = new ManualScheduler();
   const w = new SessionWriter(
     ws as unknown as WebSocket,
-    { cork: () => undefined, uncork: () => undefined },
-    { limits: { frames: 100, bytes: 1 << 20, controlFrames }, highWaterMark: 1000, writeTimeoutMs: 10_000, closeDrainMs: 100, scheduler, toEpoch: (t) => t },
+    new FakeSocket(ws),
+    {
+      limits: { frames: 100, bytes: 1 << 20, controlFrames },
+      highWaterMark: 1000,
+      writeTimeoutMs: 10_000,
+      closeDrainMs: 100,
+      scheduler,
+      toEpoch: (t) => t,
+    },
     { writeTimeout: () => undefined, handedOver: () => undefined },
   );
   return { ws, writer: w };
 }
+
+const log = (ws: FakeWs): string[] => ws.written.map((x) => `${x.kind}:${x.payload}`);
 
 describe('SessionWriter', () => {
   test('data waits for the buffered amount to fall below the high-water mark, in order', () => {
@@ -50,16 +81,28 @@ describe('SessionWriter', () => {
     expect(ws.written.map((x) => x.payload)).toEqual(['d1', 'd2', 'd3']);
   });
 
+  test('a message given as pieces goes out as one whole frame, for every length encoding', () => {
+    const { ws, writer: w } = writer();
+    for (const size of [0, 125, 126, 1023, 1024, 65_535, 65_536, 70_000]) {
+      const body = 'x'.repeat(size);
+      w.sendData([Buffer.from('{"id":'), Buffer.from('"r1"'), Buffer.from(`,"b":"${body}"}`)]);
+      w.sendData(Buffer.from(body)); // and as one buffer
+      ws.written.forEach((x) => x.done());
+    }
+    const expected = [0, 125, 126, 1023, 1024, 65_535, 65_536, 70_000].flatMap((size) => [`data:{"id":"r1","b":"${'x'.repeat(size)}"}`, `data:${'x'.repeat(size)}`]);
+    expect(log(ws)).toEqual(expected);
+  });
+
   test('a PONG is handed over at once behind a full socket buffer, ahead of queued data', () => {
     const { ws, writer: w } = writer();
     ws.bufferedAmount = 5000; // above the high-water mark: data must wait
     w.sendData(Buffer.from('queued'));
     expect(w.sendPong(Buffer.from('p1'))).toEqual({ ok: true });
-    expect(ws.written.map((x) => `${x.kind}:${x.payload}`)).toEqual(['pong:p1']);
+    expect(log(ws)).toEqual(['pong:p1']);
     expect(w.queuedFrames).toBe(1); // the data frame is still ours to reorder
     ws.bufferedAmount = 0;
     ws.written[0]?.done();
-    expect(ws.written.map((x) => `${x.kind}:${x.payload}`)).toEqual(['pong:p1', 'data:queued']);
+    expect(log(ws)).toEqual(['pong:p1', 'data:queued']);
   });
 
   test('control frames in flight are bounded; past the bound they queue, and the control lane still overflows', () => {

@@ -1,12 +1,14 @@
 // The one writer of a session. Nothing else in the relay writes to the session's socket:
-// data, heartbeat PINGs, PONG replies and Close frames are all queued here and handed to
-// `ws` whole, one frame per call, by `pump()`.
+// data, heartbeat PINGs, PONG replies and Close frames are all queued here and handed over
+// whole, one frame at a time, by `pump()`. Data frames are framed here (dataFrame.ts) and
+// written to the socket as their pieces; PING, PONG and Close go through `ws`. Both write to
+// the same socket in call order, so a frame can never be split by another.
 //
 // Why a high-water mark instead of "write everything immediately": once bytes are in the
 // socket's buffer their order is fixed. Holding data frames in our own two-lane queue while the
 // socket already has `highWaterMark` bytes buffered keeps the order still changeable, so a
 // PONG can be handed over ahead of megabytes of queued data — at a frame boundary, never
-// inside a frame, because `ws` writes a frame's header and payload in one corked write.
+// inside a frame, because a frame's chunks are handed over in one synchronous run.
 //
 // Control frames (PONG, PING, Close) do not wait for the high-water mark: they are handed over
 // the moment they are queued, so a PONG leaves within the event-loop turn that read its PING,
@@ -24,6 +26,7 @@
 // high-water mark still applies.
 
 import { WebSocket } from 'ws';
+import { dataFrameChunks, type Payload } from './dataFrame';
 import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { WriteDeadline, type OverdueWrite } from './writeDeadline';
@@ -42,10 +45,11 @@ export interface SessionWriterOptions {
   toEpoch: (t: number) => number;
 }
 
-/** The socket under `ws`, for batching hand-overs into one kernel write per tick. */
-export interface CorkableSocket {
+/** The socket under `ws`: data frames are written to it, hand-overs batched per tick. */
+export interface FrameSocket {
   cork(): void;
   uncork(): void;
+  write(chunk: Buffer, callback?: (error?: Error | null) => void): boolean;
 }
 
 function uncorkWriter(writer: SessionWriter): void {
@@ -58,10 +62,6 @@ export interface SessionWriterHooks {
   /** A frame has left the queue for the socket (for counters and RTT bookkeeping). */
   handedOver(frame: OutboundFrame): void;
 }
-
-// Shared, never mutated (`ws` copies its options): no options object per frame.
-const TEXT = { binary: false, compress: false, fin: true } as const;
-const BINARY = { binary: true, compress: false, fin: true } as const;
 
 /** `WebSocket.prototype.close`, kept aside because the session shadows `close` on the instance. */
 const wsClose = WebSocket.prototype.close;
@@ -80,7 +80,7 @@ export class SessionWriter {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: CorkableSocket,
+    private readonly socket: FrameSocket,
     private readonly options: SessionWriterOptions,
     private readonly hooks: SessionWriterHooks,
   ) {
@@ -117,7 +117,7 @@ export class SessionWriter {
     return this.deadline.snapshot();
   }
 
-  sendData(payload: Buffer, binary = false): WriteResult {
+  sendData(payload: Payload, binary = false): WriteResult {
     return this.enqueue({ kind: 'data', payload, binary });
   }
 
@@ -215,7 +215,7 @@ export class SessionWriter {
     const written = (): void => this.written(token, isControl);
     switch (frame.kind) {
       case 'data':
-        this.ws.send(frame.payload, frame.binary ? BINARY : TEXT, written);
+        this.writeData(frame.payload, frame.binary, written);
         break;
       case 'ping':
         this.ws.ping(frame.payload, false, written);
@@ -224,6 +224,14 @@ export class SessionWriter {
         this.ws.pong(frame.payload, false, written);
         break;
     }
+  }
+
+  /** One data frame's chunks, written back to back (so nothing can come between them). */
+  private writeData(payload: Payload, binary: boolean, written: () => void): void {
+    const chunks = dataFrameChunks(payload, binary);
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i += 1) this.socket.write(chunks[i] as Buffer);
+    this.socket.write(chunks[last] as Buffer, written);
   }
 
   private written(token: number, isControl: boolean): void {
