@@ -2,6 +2,8 @@
 // sets: data waits for the buffered amount to fall below the high-water mark; a PONG does not
 // wait — it is handed over in the same call that queued it, ahead of the queued data — and
 // control frames in flight are bounded, so a peer that PINGs without reading still overflows.
+// Write completions hand over no data: queued data goes on the next event-loop turn, which the
+// tests run by hand, so a PING read in between is answered ahead of it.
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { SessionWriter } from '../../src/core/relay/sessionWriter';
@@ -48,9 +50,10 @@ class FakeSocket {
   }
 }
 
-function writer(controlFrames = 4): { ws: FakeWs; writer: SessionWriter } {
+function writer(controlFrames = 4): { ws: FakeWs; writer: SessionWriter; nextTurn: () => void } {
   const ws = new FakeWs();
   const scheduler = new ManualScheduler();
+  let turn: (() => void)[] = [];
   const w = new SessionWriter(
     ws as unknown as WebSocket,
     new FakeSocket(ws),
@@ -61,10 +64,16 @@ function writer(controlFrames = 4): { ws: FakeWs; writer: SessionWriter } {
       closeDrainMs: 100,
       scheduler,
       toEpoch: (t) => t,
+      nextTurn: (fn) => turn.push(fn),
     },
     { writeTimeout: () => undefined, handedOver: () => undefined },
   );
-  return { ws, writer: w };
+  const nextTurn = (): void => {
+    const due = turn;
+    turn = [];
+    for (const fn of due) fn();
+  };
+  return { ws, writer: w, nextTurn };
 }
 
 const log = (ws: FakeWs): string[] => ws.written.map((x) => `${x.kind}:${x.payload}`);
@@ -94,7 +103,7 @@ describe('SessionWriter', () => {
   });
 
   test('a PONG is handed over at once behind a full socket buffer, ahead of queued data', () => {
-    const { ws, writer: w } = writer();
+    const { ws, writer: w, nextTurn } = writer();
     ws.bufferedAmount = 5000; // above the high-water mark: data must wait
     w.sendData(Buffer.from('queued'));
     expect(w.sendPong(Buffer.from('p1'))).toEqual({ ok: true });
@@ -102,7 +111,40 @@ describe('SessionWriter', () => {
     expect(w.queuedFrames).toBe(1); // the data frame is still ours to reorder
     ws.bufferedAmount = 0;
     ws.written[0]?.done();
+    nextTurn();
     expect(log(ws)).toEqual(['pong:p1', 'data:queued']);
+  });
+
+  test('a write completion hands over no data: the next turn does, so a PING read in between is answered first', () => {
+    const { ws, writer: w, nextTurn } = writer();
+    w.sendData(Buffer.from('d0')); // handed over at once: the socket is empty
+    ws.bufferedAmount = 5000; // then the socket backs up and more data queues
+    for (const d of ['d1', 'd2', 'd3']) w.sendData(Buffer.from(d));
+    expect(log(ws)).toEqual(['data:d0']);
+    // The kernel takes everything at once and d0's write completes (on the next tick, in Node).
+    // Handing over d1.. from here is how a fast-accepting socket was fed from the tick queue,
+    // frame after frame, without the event loop ever reading the PING already waiting.
+    ws.bufferedAmount = 0;
+    ws.written[0]?.done();
+    expect(log(ws)).toEqual(['data:d0']);
+    // The poll phase reads a PING: its PONG goes ahead of everything still queued (the data
+    // follows it in the same pump, as the socket has room).
+    w.sendPong(Buffer.from('p'));
+    expect(log(ws)).toEqual(['data:d0', 'pong:p', 'data:d1', 'data:d2', 'data:d3']);
+    nextTurn(); // nothing left for the scheduled turn
+    expect(log(ws)).toHaveLength(5);
+  });
+
+  test('without a PING, the next turn carries the queued data on', () => {
+    const { ws, writer: w, nextTurn } = writer();
+    w.sendData(Buffer.from('d0'));
+    ws.bufferedAmount = 5000;
+    w.sendData(Buffer.from('d1'));
+    ws.bufferedAmount = 0;
+    ws.written[0]?.done();
+    expect(log(ws)).toEqual(['data:d0']);
+    nextTurn();
+    expect(log(ws)).toEqual(['data:d0', 'data:d1']);
   });
 
   test('control frames in flight are bounded; past the bound they queue, and the control lane still overflows', () => {

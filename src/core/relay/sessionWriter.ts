@@ -18,6 +18,15 @@
 // and not yet written; past it they wait in the control lane, which overflows as before for a
 // peer that PINGs without ever reading.
 //
+// One turn's worth of data at a time: a write the kernel takes at once completes on the next
+// tick, and if that completion handed over the next data frame, a fast-accepting socket would
+// be fed frame after frame from the tick queue without the event loop ever polling — megabytes
+// went to the kernel while a PING sat unread, and its PONG then queued behind all of them. So
+// a completion hands over only control frames; queued data continues on the next event-loop
+// turn (`nextTurn`, setImmediate), after the poll phase has read whatever PINGs arrived. Per
+// turn the writer thus hands the kernel at most the high-water mark plus one frame from its
+// queue.
+//
 // Batching: every frame handed over in one turn of the event loop (a socket read can carry
 // dozens of requests) goes to the kernel in one writev: the writer corks the socket at the
 // first hand-over and uncorks it on the next tick. Loopback writes cost tens of µs each in the
@@ -43,6 +52,8 @@ export interface SessionWriterOptions {
   closeDrainMs: number;
   scheduler: Scheduler;
   toEpoch: (t: number) => number;
+  /** Runs `fn` on the next event-loop turn, after I/O has been polled (setImmediate; injected by tests). */
+  nextTurn?: (fn: () => void) => void;
 }
 
 /** The socket under `ws`: data frames are written to it, hand-overs batched per tick. */
@@ -55,6 +66,10 @@ export interface FrameSocket {
 function uncorkWriter(writer: SessionWriter): void {
   writer.uncork();
 }
+
+const immediately = (fn: () => void): void => {
+  setImmediate(fn);
+};
 
 export interface SessionWriterHooks {
   /** A handed-over frame was not flushed in time; the session must go. */
@@ -74,6 +89,9 @@ export class SessionWriter {
   private drainTimer: TimerHandle | null = null;
   private finished = false;
   private corked = false;
+  /** A pump is scheduled for the next event-loop turn. */
+  private turnScheduled = false;
+  private readonly nextTurn: (fn: () => void) => void;
   /** PING/PONG frames handed to the socket whose write has not completed yet. */
   private controlInFlight = 0;
   droppedOnClose = 0;
@@ -84,6 +102,7 @@ export class SessionWriter {
     private readonly options: SessionWriterOptions,
     private readonly hooks: SessionWriterHooks,
   ) {
+    this.nextTurn = options.nextTurn ?? immediately;
     this.queue = new FrameQueue(options.limits);
     this.deadline = new WriteDeadline(
       options.writeTimeoutMs,
@@ -172,7 +191,11 @@ export class SessionWriter {
     return result;
   }
 
-  private pump(): void {
+  /**
+   * Hands frames to the socket: control frames while fewer than the bound are in flight, then,
+   * if `data`, data frames while the socket holds less than the high-water mark.
+   */
+  private pump(data = true): void {
     // Re-entrancy guard: a hand-over never calls back synchronously today, but the loop must
     // stay the only place frames leave the queue even if that changes.
     if (this.pumping) return;
@@ -181,7 +204,7 @@ export class SessionWriter {
       while (!this.finished && this.ws.readyState === WebSocket.OPEN) {
         // Control first and regardless of the buffered amount (see the top of this file).
         const control = this.queue.controlFrames > 0 && this.controlInFlight < this.options.limits.controlFrames;
-        if (!control && (this.queue.isEmpty || this.ws.bufferedAmount >= this.options.highWaterMark)) break;
+        if (!control && (!data || this.queue.isEmpty || this.ws.bufferedAmount >= this.options.highWaterMark)) break;
         const frame = this.queue.next();
         if (frame) this.handOver(frame);
       }
@@ -189,6 +212,12 @@ export class SessionWriter {
       this.pumping = false;
     }
   }
+
+  /** The next turn's share of queued data (scheduled by a write completion). */
+  private readonly turnPump = (): void => {
+    this.turnScheduled = false;
+    this.pump();
+  };
 
   /** End of the tick's batch: flush everything handed over since the cork. */
   uncork(): void {
@@ -239,6 +268,12 @@ export class SessionWriter {
     // path, and the frame must not keep a deadline armed meanwhile.
     this.deadline.retire(token);
     if (isControl) this.controlInFlight -= 1;
-    this.pump();
+    // Control frames waiting for the in-flight bound go now; data waits for the next turn (see
+    // the top of this file).
+    if (this.queue.controlFrames > 0) this.pump(false);
+    if (!this.turnScheduled && !this.finished && this.queue.frames > this.queue.controlFrames) {
+      this.turnScheduled = true;
+      this.nextTurn(this.turnPump);
+    }
   }
 }
