@@ -154,14 +154,18 @@ async function idlePongs(url: string): Promise<number[]> {
 interface BacklogResult {
   samples: PingerSample[];
   kernelVisible: boolean;
+  /** The relay's user-space buffer for the pinger (bytes), sampled every 2 ms: p50, p99, max. */
+  buffered: [number, number, number];
   /** MiB per second the backlogged session delivered to its reader over the bursts. */
   throughput: number;
 }
 
-async function backlogPongs(relayUrl: string): Promise<BacklogResult> {
+async function backlogPongs(relayChild: Child): Promise<BacklogResult> {
+  const relayUrl = relayChild.info.url as string;
   const requestBytes = 128 * 1024;
   const perBurst = 256;
   const pinger = await startChild(['pinger', relayUrl, String(perBurst), String(requestBytes)]);
+  relayChild.process.stdin?.write('sample-start\n');
   const client = await open(`${relayUrl}/client`);
   const body = 'q'.repeat(requestBytes - 24);
   try {
@@ -175,7 +179,9 @@ async function backlogPongs(relayUrl: string): Promise<BacklogResult> {
     }
     pinger.process.stdin?.write('report\n');
     const report = JSON.parse(await pinger.nextLine()) as { samples: PingerSample[]; kernelVisible: boolean };
-    return { ...report, throughput: (4 * perBurst * requestBytes) / (1024 * 1024) / (busyMs / 1000) };
+    relayChild.process.stdin?.write('sample-report\n');
+    const { buffered } = JSON.parse(await relayChild.nextLine()) as { buffered: [number, number, number] };
+    return { ...report, buffered, throughput: (4 * perBurst * requestBytes) / (1024 * 1024) / (busyMs / 1000) };
   } finally {
     client.terminate();
     await stopChild(pinger);
@@ -209,10 +215,14 @@ function printBacklog(label: string, runs: BacklogResult[]): void {
   );
   if (kernelVisible) {
     console.log(`${' '.repeat(label.length)}   kernel-held bytes ahead of the PING ${p50p99(s.map((x) => x.kernelBytes / (1024 * 1024)), 2, 'MiB')}; reading them (kernel part) ${p50p99(s.map((x) => x.drainMs))}`);
+    const mib = (bytes: number): number => bytes / (1024 * 1024);
+    console.log(`${' '.repeat(label.length)}     of which relay socket send queue ${p50p99(s.map((x) => mib(x.relayTxBytes)), 2, 'MiB')}, pinger receive queue ${p50p99(s.map((x) => mib(x.pingerRxBytes)), 2, 'MiB')}`);
     console.log(`${' '.repeat(label.length)}   the rest: relay-controlled part + loopback ${p50p99(s.map((x) => x.relayMs))}  goal p99 < 1 ms`);
   } else {
     console.log(`${' '.repeat(label.length)}   (kernel socket queues not visible here: /proc/net/tcp unreadable; no split reported)`);
   }
+  const kib = (bytes: number): string => fmt(bytes / 1024);
+  console.log(`${' '.repeat(label.length)}   relay's user-space socket buffer (bufferedAmount, every 2 ms) p50 / p99 / max per run: ${runs.map((r) => r.buffered.map(kib).join(' / ')).join(';  ')} KiB`);
   console.log(`${' '.repeat(label.length)}   backlogged session throughput ${runs.map((r) => fmt(r.throughput)).join(' / ')} MiB/s (median ${fmt(median(runs.map((r) => r.throughput)))})`);
 }
 
@@ -270,7 +280,7 @@ async function main(): Promise<void> {
     // Backlog: the relays alternate, two runs each.
     const backlog = relays.map(() => [] as BacklogResult[]);
     for (let round = 0; round < 2; round += 1) {
-      for (const i of rotate(relays.map((_, k) => k), round)) backlog[i]?.push(await backlogPongs(relays[i]?.relay.info.url as string));
+      for (const i of rotate(relays.map((_, k) => k), round)) backlog[i]?.push(await backlogPongs(relays[i]?.relay as Child));
     }
     relays.forEach((r, i) => printBacklog(`${r.name}:`, backlog[i] as BacklogResult[]));
 
@@ -281,7 +291,7 @@ async function main(): Promise<void> {
         for (const i of rotate(HWM_SWEEP.map((_, k) => k), round)) {
           const relay = await startChild(['relay', String(HWM_SWEEP[i])]);
           try {
-            sweep[i]?.push(await backlogPongs(relay.info.url as string));
+            sweep[i]?.push(await backlogPongs(relay));
           } finally {
             await stopChild(relay);
           }

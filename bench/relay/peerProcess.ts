@@ -2,7 +2,10 @@
 // provider do not share an event loop (as they would not in real use).
 //   relay [hwm]                start a relay on 127.0.0.1:0 (socketHighWaterMark `hwm` bytes if
 //                              given), print {"url": ...}; with BENCH_BASELINE=<checkout> the
-//                              relay is that checkout's (before/after figures in one run)
+//                              relay is that checkout's (before/after figures in one run). stdin
+//                              lines "sample-start" / "sample-report": sample the providers'
+//                              user-space socket buffers (bufferedAmount) every 2 ms, then print
+//                              {"buffered": [p50, p99, max]} in bytes
 //   echo                       start a plain `ws` echo server (the direct peer a user would pick
 //                              instead), print {"url": ...}
 //   echo-provider <url>        connect a provider to a relay that answers with the same raw echo
@@ -14,6 +17,7 @@
 // Each runs until its stdin closes.
 
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import * as current from '../../src/core/relay/index';
 import { runPinger } from './pinger';
@@ -21,6 +25,28 @@ import { runPinger } from './pinger';
 /** The one echo handler both paths use, so the rate comparison differs only by the relay hop. */
 function echo(ws: WebSocket): void {
   ws.on('message', (data: RawData, isBinary: boolean) => ws.send(data as Buffer, { binary: isBinary }));
+}
+
+/**
+ * What the relay holds in user space for its providers' sockets, sampled while a backlog case
+ * runs: what a PONG can find ahead of it before the kernel (the kernel's own share is measured
+ * by the pinger).
+ */
+function sampleOnRequest(buffered: () => number[]): void {
+  let samples: number[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'sample-start') {
+      samples = [];
+      timer ??= setInterval(() => samples.push(...buffered()), 2);
+    } else if (line === 'sample-report') {
+      if (timer) clearInterval(timer);
+      timer = null;
+      const sorted = samples.sort((a, b) => a - b);
+      const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      console.log(JSON.stringify({ buffered: [at(0.5), at(0.99), sorted[sorted.length - 1] ?? 0] }));
+    }
+  });
 }
 
 async function main(): Promise<void> {
@@ -32,6 +58,7 @@ async function main(): Promise<void> {
     const hwm = url ? { socketHighWaterMark: Number(url) } : {};
     const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000, ...hwm });
     console.log(JSON.stringify({ url: relay.url }));
+    sampleOnRequest(() => relay.sessions().filter((session) => session.role === 'provider').map((session) => session.bufferedAmount));
     stop = () => relay.close();
   } else if (role === 'echo') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });

@@ -25,6 +25,9 @@ export interface PingerSample {
   rttMs: number;
   backlogMiB: number;
   kernelBytes: number;
+  /** The two parts of `kernelBytes`: the relay socket's send queue and this socket's receive queue. */
+  relayTxBytes: number;
+  pingerRxBytes: number;
   drainMs: number;
   relayMs: number;
 }
@@ -69,7 +72,7 @@ export async function runPinger(url: string, messages: number, size: number): Pr
   let target = 0;
   let pingSeq = 0;
   // The PING in flight: when it was sent, how many bytes were read by then, what the kernel held.
-  let current: { seq: number; t0: number; bytes0: number; kernel: number; drainedAt: number | null; backlog: number } | null = null;
+  let current: { seq: number; t0: number; bytes0: number; kernel: number; split: { tx: number; rx: number }; drainedAt: number | null; backlog: number } | null = null;
 
   ws.on('message', (data: Buffer) => {
     received += 1;
@@ -85,9 +88,10 @@ export async function runPinger(url: string, messages: number, size: number): Pr
       const queues = kernelVisible ? kernelQueues(relayPort, pingerPort) : null;
       if (queues === null) kernelVisible = false;
       const kernel = queues ? queues.relayTx + queues.pingerRx : 0;
+      const split = { tx: queues?.relayTx ?? Number.NaN, rx: queues?.pingerRx ?? Number.NaN };
       const backlog = ((target - received) * size) / (1024 * 1024);
       const t0 = performance.now();
-      current = { seq, t0, bytes0: receivedBytes, kernel, drainedAt: kernel === 0 ? t0 : null, backlog };
+      current = { seq, t0, bytes0: receivedBytes, kernel, split, drainedAt: kernel === 0 ? t0 : null, backlog };
       const onPong = (data: Buffer): void => {
         if (data.length !== 4 || data.readUInt32BE(0) !== seq || !current) return;
         ws.off('pong', onPong);
@@ -95,7 +99,15 @@ export async function runPinger(url: string, messages: number, size: number): Pr
         const rtt = t1 - current.t0;
         const drain = Math.min(rtt, (current.drainedAt ?? t1) - current.t0);
         if (current.backlog >= 4) {
-          samples.push({ rttMs: rtt, backlogMiB: current.backlog, kernelBytes: kernelVisible ? current.kernel : Number.NaN, drainMs: kernelVisible ? drain : Number.NaN, relayMs: kernelVisible ? rtt - drain : Number.NaN });
+          samples.push({
+            rttMs: rtt,
+            backlogMiB: current.backlog,
+            kernelBytes: kernelVisible ? current.kernel : Number.NaN,
+            relayTxBytes: current.split.tx,
+            pingerRxBytes: current.split.rx,
+            drainMs: kernelVisible ? drain : Number.NaN,
+            relayMs: kernelVisible ? rtt - drain : Number.NaN,
+          });
         }
         current = null;
         resolve();

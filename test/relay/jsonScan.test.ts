@@ -4,7 +4,7 @@
 // cases, on seeded random mutations of them, and on long strings (the scanner's word-wise
 // path) at every buffer alignment.
 import { describe, expect, test } from 'vitest';
-import { forwardWithId, parseMessage, readMessage, withId, type IdKey } from '../../src/core/relay/messages';
+import { forwardParts, forwardWithId, parseMessage, readMessage, withId, type IdKey } from '../../src/core/relay/messages';
 import { scanTopLevelValue } from '../../src/core/relay/jsonScan';
 
 const EDGE_CASES = [
@@ -81,5 +81,18 @@ describe('readMessage (byte scan) agrees with parseMessage (full parse)', () => 
     expect(routed).toMatchObject({ ok: true, id: 'abc', body: null });
     // Only the id's bytes change on the way through; everything else goes as it came.
     expect(forwardWithId(data, routed as Extract<typeof routed, { ok: true }>, 'r9').toString()).toBe('{"x":{"id":0},"id" : "r9" ,"y":[1]}');
+  });
+
+  test('a large message is forwarded as views of its own bytes around the new id, byte for byte what forwardWithId gives', () => {
+    for (const text of [`{"id":7,"p":"${'a'.repeat(20_000)}"}`, `{"p":"${'b'.repeat(20_000)}","id":"k"}`, `{"id":1,"p":"${'c'.repeat(100)}"}`]) {
+      const data = Buffer.from(text);
+      const routed = readMessage(data, false) as Extract<ReturnType<typeof readMessage>, { ok: true }>;
+      const parts = forwardParts(data, routed, 'r42');
+      const bytes = Buffer.isBuffer(parts) ? parts : Buffer.concat(parts);
+      expect(bytes.equals(forwardWithId(data, routed, 'r42'))).toBe(true);
+      // Views for large messages (no copy of the body); one compact copy for small ones.
+      expect(Array.isArray(parts)).toBe(data.length >= 16 * 1024);
+      if (Array.isArray(parts)) expect(parts.some((part) => part.buffer === data.buffer && part.length > 10_000)).toBe(true);
+    }
   });
 });

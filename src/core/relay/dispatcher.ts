@@ -6,7 +6,7 @@
 // Every request that cannot complete is answered: no provider, backpressure, provider gone,
 // timeout. A client must never wait on a reply that cannot come.
 
-import { errorReply, forwardWithId, readMessage, type IdKey, type MessageId } from './messages';
+import { errorReply, forwardParts, readMessage, type IdKey, type MessageId } from './messages';
 import type { Session } from './session';
 import type { RelayErrorCode } from './types';
 
@@ -57,7 +57,7 @@ export class Dispatcher {
       return;
     }
     const relayId = `r${++this.seq}`;
-    const forwarded = forwardWithId(data, parsed, relayId, this.key);
+    const forwarded = forwardParts(data, parsed, relayId, this.key);
     const count = candidates.length;
     let fullProviders = 0;
     for (let i = 0; i < count; i += 1) {
@@ -90,7 +90,7 @@ export class Dispatcher {
     // it with an error could start a ping-pong of errors with a provider that echoes them.
     if (!request || request.provider !== provider) return;
     this.untrack(request);
-    const result = request.client.send(forwardWithId(data, parsed, request.clientId, this.key));
+    const result = request.client.send(forwardParts(data, parsed, request.clientId, this.key));
     if (result.ok) {
       this.completed += 1;
       return;

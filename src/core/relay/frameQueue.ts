@@ -5,10 +5,11 @@
 // backpressure result for the caller (never a wait), and a full control lane means the peer
 // pings faster than it reads, which the session treats as a protocol failure.
 
+import { payloadBytes, type Payload } from './dataFrame';
 import { Fifo } from './fifo';
 
 export type OutboundFrame =
-  | { kind: 'data'; payload: Buffer; binary: boolean }
+  | { kind: 'data'; payload: Payload; binary: boolean }
   | { kind: 'ping'; payload: Buffer }
   | { kind: 'pong'; payload: Buffer }
   | { kind: 'close'; code: number | undefined; reason: string };
@@ -25,6 +26,7 @@ export interface FrameQueueLimits {
 
 /** Payload bytes a frame will put on the wire (headers excluded; they are a few bytes). */
 export function frameBytes(frame: OutboundFrame): number {
+  if (frame.kind === 'data') return payloadBytes(frame.payload);
   if (frame.kind !== 'close') return frame.payload.length;
   return frame.code === undefined ? 0 : 2 + Buffer.byteLength(frame.reason);
 }

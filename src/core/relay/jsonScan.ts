@@ -46,53 +46,87 @@ function isSpecial(c: number): boolean {
   return c < 0x20 || c === QUOTE || c === BACKSLASH;
 }
 
-/** Below this many bytes a word-wise skip does not pay for its typed-array view. */
-const WORDWISE_MIN = 64;
+/**
+ * State of one scan that outlives a single string: whether the last string had an escape, and
+ * where the next backslash at or after some earlier point is (`data.length` when there is none),
+ * so a message with many long strings searches for backslashes once, not once per string.
+ */
+interface ScanState {
+  sawEscape: boolean;
+  nextBackslash: number;
+}
+
+/** Up to this many bytes of a string are checked byte by byte before the native searches (whose call costs more than a short loop). */
+const SHORT_RUN = 32;
 
 /**
- * Index of the first special byte at or after `i` (or `n`). Long runs — the bulk of a large
- * message is one long string — are checked four bytes at a time: for a 32-bit word x,
- * `(x - 0x20202020) & ~x & 0x80808080` is non-zero iff some byte is below 0x20, and the same
- * test on `x ^ 0x22222222` / `x ^ 0x5c5c5c5c` with 0x01010101 finds a `"` or `\` byte. A
- * flagged word is then looked at byte by byte. Byte order does not matter to these tests.
+ * Index of the first byte below 0x20 in [from, end), or `end`. Four bytes at a time: for a 32-bit
+ * word x, `(x - 0x20202020) & ~x & 0x80808080` is non-zero iff some byte of x is below 0x20 (the
+ * `~x` drops bytes with the high bit set, and a borrow can only start at such a byte). Four words
+ * per turn, since the loop's own overhead is most of the cost. A flagged word is then looked at
+ * byte by byte. Byte order does not matter to the test.
  */
-function skipPlain(data: Uint8Array, from: number, n: number): number {
+function firstControl(data: Buffer, from: number, end: number): number {
   let i = from;
-  if (n - i >= WORDWISE_MIN) {
-    const base = data.byteOffset;
+  const base = data.byteOffset;
+  if (end - i >= 16) {
     while (((base + i) & 3) !== 0) {
-      if (isSpecial(data[i] as number)) return i;
+      if ((data[i] as number) < 0x20) return i;
       i += 1;
     }
-    const words = new Int32Array(data.buffer, base + i, (n - i) >> 2);
-    const count = words.length;
+    const words = new Int32Array(data.buffer, base + i, (end - i) >> 2);
+    const count = words.length - 3;
     let k = 0;
-    for (; k < count; k += 1) {
-      const x = words[k] as number;
-      const q = x ^ 0x22222222;
-      const b = x ^ 0x5c5c5c5c;
-      if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) break;
+    for (; k < count; k += 4) {
+      const a = words[k] as number;
+      const b = words[k + 1] as number;
+      const c = words[k + 2] as number;
+      const d = words[k + 3] as number;
+      if ((((a - 0x20202020) & ~a) | ((b - 0x20202020) & ~b) | ((c - 0x20202020) & ~c) | ((d - 0x20202020) & ~d)) & 0x80808080) break;
     }
     i += k << 2;
   }
-  while (i < n && !isSpecial(data[i] as number)) i += 1;
+  while (i < end && (data[i] as number) >= 0x20) i += 1;
   return i;
 }
 
 /**
- * Scans a string starting at its opening quote; returns the index after the closing quote,
- * or -1 if the string is invalid. Sets `sawEscape` when the string contains a backslash.
+ * Index of the first special byte at or after `from` (or `n`). The bulk of a large message is
+ * one long string: its end and any backslash are found with `Buffer#indexOf` (memchr, many bytes
+ * per cycle), so only the control-character check runs in JavaScript, on words.
  */
-function scanString(data: Uint8Array, at: number, escapes: { saw: boolean }): number {
+function skipPlain(data: Buffer, from: number, n: number, state: ScanState): number {
+  let i = from;
+  const shortEnd = Math.min(n, from + SHORT_RUN);
+  while (i < shortEnd) {
+    if (isSpecial(data[i] as number)) return i;
+    i += 1;
+  }
+  if (i >= n) return n;
+  let end = data.indexOf(QUOTE, i);
+  if (end < 0) end = n;
+  if (state.nextBackslash < i) {
+    const backslash = data.indexOf(BACKSLASH, i);
+    state.nextBackslash = backslash < 0 ? n : backslash;
+  }
+  if (state.nextBackslash < end) end = state.nextBackslash;
+  return firstControl(data, i, end);
+}
+
+/**
+ * Scans a string starting at its opening quote; returns the index after the closing quote,
+ * or -1 if the string is invalid. Sets `state.sawEscape` when the string contains a backslash.
+ */
+function scanString(data: Buffer, at: number, state: ScanState): number {
   let i = at + 1;
   const n = data.length;
   for (;;) {
-    i = skipPlain(data, i, n);
+    i = skipPlain(data, i, n, state);
     if (i >= n) return -1;
     const c = data[i] as number;
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
-      escapes.saw = true;
+      state.sawEscape = true;
       const e = data[i + 1];
       if (e === 0x75) {
         // \uXXXX
@@ -157,10 +191,10 @@ function keyEquals(data: Uint8Array, start: number, end: number, quotedKey: Uint
  * JSON text that is a valid object in which that key occurs exactly once and no top-level key
  * has escapes; otherwise null (invalid, not an object, key absent or repeated, or not certain).
  */
-export function scanTopLevelValue(data: Uint8Array, quotedKey: Uint8Array): ValueSpan | null {
+export function scanTopLevelValue(data: Buffer, quotedKey: Uint8Array): ValueSpan | null {
   // Open containers, innermost last: true for an object, false for an array.
   const stack: boolean[] = [];
-  const escapes = { saw: false };
+  const state: ScanState = { sawEscape: false, nextBackslash: -1 };
   let found: ValueSpan | null = null;
   let duplicate = false;
   /** Set while the value being scanned belongs to the wanted top-level key. */
@@ -175,11 +209,11 @@ export function scanTopLevelValue(data: Uint8Array, quotedKey: Uint8Array): Valu
     if (expectKey) {
       // At a key inside an object (whitespace already skipped).
       if (data[i] !== QUOTE) return null;
-      escapes.saw = false;
-      const keyEnd = scanString(data, i, escapes);
+      state.sawEscape = false;
+      const keyEnd = scanString(data, i, state);
       if (keyEnd < 0) return null;
       if (stack.length === 1) {
-        if (escapes.saw) return null; // a key written with escapes might decode to the wanted one
+        if (state.sawEscape) return null; // a key written with escapes might decode to the wanted one
         if (keyEquals(data, i, keyEnd, quotedKey)) {
           if (found !== null) duplicate = true;
           capturing = true;
@@ -207,8 +241,8 @@ export function scanTopLevelValue(data: Uint8Array, quotedKey: Uint8Array): Valu
       stack.pop();
       i += 1;
     } else if (c === QUOTE) {
-      escapes.saw = false;
-      i = scanString(data, i, escapes);
+      state.sawEscape = false;
+      i = scanString(data, i, state);
     } else if (c === 0x2d || isDigit(c)) {
       i = scanNumber(data, i);
     } else if (c === 0x74) {

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
+import type { Payload } from './dataFrame';
 import type { OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { SessionWriter, type WriteResult } from './sessionWriter';
@@ -142,7 +143,7 @@ export class Session {
   }
 
   /** Queue a message for this peer. A full queue is an immediate `ok: false`, never a wait. */
-  send(payload: Buffer, binary = false): WriteResult {
+  send(payload: Payload, binary = false): WriteResult {
     return this.writer.sendData(payload, binary);
   }
 

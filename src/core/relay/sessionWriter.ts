@@ -1,12 +1,14 @@
 // The one writer of a session. Nothing else in the relay writes to the session's socket:
-// data, heartbeat PINGs, PONG replies and Close frames are all queued here and handed to
-// `ws` whole, one frame per call, by `pump()`.
+// data, heartbeat PINGs, PONG replies and Close frames are all queued here and handed over
+// whole, one frame at a time, by `pump()`. Data frames are framed here (dataFrame.ts) and
+// written to the socket as their pieces; PING, PONG and Close go through `ws`. Both write to
+// the same socket in call order, so a frame can never be split by another.
 //
 // Why a high-water mark instead of "write everything immediately": once bytes are in the
 // socket's buffer their order is fixed. Holding data frames in our own two-lane queue while the
 // socket already has `highWaterMark` bytes buffered keeps the order still changeable, so a
 // PONG can be handed over ahead of megabytes of queued data — at a frame boundary, never
-// inside a frame, because `ws` writes a frame's header and payload in one corked write.
+// inside a frame, because a frame's chunks are handed over in one synchronous run.
 //
 // Control frames (PONG, PING, Close) do not wait for the high-water mark: they are handed over
 // the moment they are queued, so a PONG leaves within the event-loop turn that read its PING,
@@ -16,6 +18,15 @@
 // and not yet written; past it they wait in the control lane, which overflows as before for a
 // peer that PINGs without ever reading.
 //
+// One turn's worth of data at a time: a write the kernel takes at once completes on the next
+// tick, and if that completion handed over the next data frame, a fast-accepting socket would
+// be fed frame after frame from the tick queue without the event loop ever polling — megabytes
+// went to the kernel while a PING sat unread, and its PONG then queued behind all of them. So
+// a completion hands over only control frames; queued data continues on the next event-loop
+// turn (`nextTurn`, setImmediate), after the poll phase has read whatever PINGs arrived. Per
+// turn the writer thus hands the kernel at most the high-water mark plus one frame from its
+// queue.
+//
 // Batching: every frame handed over in one turn of the event loop (a socket read can carry
 // dozens of requests) goes to the kernel in one writev: the writer corks the socket at the
 // first hand-over and uncorks it on the next tick. Loopback writes cost tens of µs each in the
@@ -24,6 +35,7 @@
 // high-water mark still applies.
 
 import { WebSocket } from 'ws';
+import { dataFrameChunks, type Payload } from './dataFrame';
 import { FrameQueue, frameBytes, type FrameQueueLimits, type OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { WriteDeadline, type OverdueWrite } from './writeDeadline';
@@ -40,17 +52,24 @@ export interface SessionWriterOptions {
   closeDrainMs: number;
   scheduler: Scheduler;
   toEpoch: (t: number) => number;
+  /** Runs `fn` on the next event-loop turn, after I/O has been polled (setImmediate; injected by tests). */
+  nextTurn?: (fn: () => void) => void;
 }
 
-/** The socket under `ws`, for batching hand-overs into one kernel write per tick. */
-export interface CorkableSocket {
+/** The socket under `ws`: data frames are written to it, hand-overs batched per tick. */
+export interface FrameSocket {
   cork(): void;
   uncork(): void;
+  write(chunk: Buffer, callback?: (error?: Error | null) => void): boolean;
 }
 
 function uncorkWriter(writer: SessionWriter): void {
   writer.uncork();
 }
+
+const immediately = (fn: () => void): void => {
+  setImmediate(fn);
+};
 
 export interface SessionWriterHooks {
   /** A handed-over frame was not flushed in time; the session must go. */
@@ -58,10 +77,6 @@ export interface SessionWriterHooks {
   /** A frame has left the queue for the socket (for counters and RTT bookkeeping). */
   handedOver(frame: OutboundFrame): void;
 }
-
-// Shared, never mutated (`ws` copies its options): no options object per frame.
-const TEXT = { binary: false, compress: false, fin: true } as const;
-const BINARY = { binary: true, compress: false, fin: true } as const;
 
 /** `WebSocket.prototype.close`, kept aside because the session shadows `close` on the instance. */
 const wsClose = WebSocket.prototype.close;
@@ -74,16 +89,20 @@ export class SessionWriter {
   private drainTimer: TimerHandle | null = null;
   private finished = false;
   private corked = false;
+  /** A pump is scheduled for the next event-loop turn. */
+  private turnScheduled = false;
+  private readonly nextTurn: (fn: () => void) => void;
   /** PING/PONG frames handed to the socket whose write has not completed yet. */
   private controlInFlight = 0;
   droppedOnClose = 0;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: CorkableSocket,
+    private readonly socket: FrameSocket,
     private readonly options: SessionWriterOptions,
     private readonly hooks: SessionWriterHooks,
   ) {
+    this.nextTurn = options.nextTurn ?? immediately;
     this.queue = new FrameQueue(options.limits);
     this.deadline = new WriteDeadline(
       options.writeTimeoutMs,
@@ -117,7 +136,7 @@ export class SessionWriter {
     return this.deadline.snapshot();
   }
 
-  sendData(payload: Buffer, binary = false): WriteResult {
+  sendData(payload: Payload, binary = false): WriteResult {
     return this.enqueue({ kind: 'data', payload, binary });
   }
 
@@ -172,7 +191,11 @@ export class SessionWriter {
     return result;
   }
 
-  private pump(): void {
+  /**
+   * Hands frames to the socket: control frames while fewer than the bound are in flight, then,
+   * if `data`, data frames while the socket holds less than the high-water mark.
+   */
+  private pump(data = true): void {
     // Re-entrancy guard: a hand-over never calls back synchronously today, but the loop must
     // stay the only place frames leave the queue even if that changes.
     if (this.pumping) return;
@@ -181,7 +204,7 @@ export class SessionWriter {
       while (!this.finished && this.ws.readyState === WebSocket.OPEN) {
         // Control first and regardless of the buffered amount (see the top of this file).
         const control = this.queue.controlFrames > 0 && this.controlInFlight < this.options.limits.controlFrames;
-        if (!control && (this.queue.isEmpty || this.ws.bufferedAmount >= this.options.highWaterMark)) break;
+        if (!control && (!data || this.queue.isEmpty || this.ws.bufferedAmount >= this.options.highWaterMark)) break;
         const frame = this.queue.next();
         if (frame) this.handOver(frame);
       }
@@ -189,6 +212,12 @@ export class SessionWriter {
       this.pumping = false;
     }
   }
+
+  /** The next turn's share of queued data (scheduled by a write completion). */
+  private readonly turnPump = (): void => {
+    this.turnScheduled = false;
+    this.pump();
+  };
 
   /** End of the tick's batch: flush everything handed over since the cork. */
   uncork(): void {
@@ -215,7 +244,7 @@ export class SessionWriter {
     const written = (): void => this.written(token, isControl);
     switch (frame.kind) {
       case 'data':
-        this.ws.send(frame.payload, frame.binary ? BINARY : TEXT, written);
+        this.writeData(frame.payload, frame.binary, written);
         break;
       case 'ping':
         this.ws.ping(frame.payload, false, written);
@@ -226,11 +255,25 @@ export class SessionWriter {
     }
   }
 
+  /** One data frame's chunks, written back to back (so nothing can come between them). */
+  private writeData(payload: Payload, binary: boolean, written: () => void): void {
+    const chunks = dataFrameChunks(payload, binary);
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i += 1) this.socket.write(chunks[i] as Buffer);
+    this.socket.write(chunks[last] as Buffer, written);
+  }
+
   private written(token: number, isControl: boolean): void {
     // A failed write also retires its frame: the socket error closes the session on its own
     // path, and the frame must not keep a deadline armed meanwhile.
     this.deadline.retire(token);
     if (isControl) this.controlInFlight -= 1;
-    this.pump();
+    // Control frames waiting for the in-flight bound go now; data waits for the next turn (see
+    // the top of this file).
+    if (this.queue.controlFrames > 0) this.pump(false);
+    if (!this.turnScheduled && !this.finished && this.queue.frames > this.queue.controlFrames) {
+      this.turnScheduled = true;
+      this.nextTurn(this.turnPump);
+    }
   }
 }
