@@ -1,13 +1,17 @@
 // Small statistics shared by every bench: robust figures for a shared, noisy machine (medians,
 // percentiles, distribution-free intervals), nothing that assumes normal noise.
 
+/** NaN for no values. */
 export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Nearest-rank percentile; NaN for no values. */
 export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface, type Interface } from 'node:readline';
 import { WebSocket } from 'ws';
+import { median, percentile } from '../stats';
 import type { PingerSample } from './pinger';
 
 const RATE_SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -113,12 +114,6 @@ async function requestRate(url: string, size: number, seconds: number, pids: (nu
   return { rate: done / seconds, cpuUs: cpuAfter.map((after, i) => ((after - (cpuBefore[i] as number)) * 1e6) / Math.max(1, done)) };
 }
 
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 function pingOnce(ws: WebSocket, seq: number): Promise<number> {
   const payload = Buffer.alloc(4);

@@ -222,7 +222,7 @@ export function scanTopLevelValue(data: Buffer, quotedKey: Uint8Array): ValueSpa
       i = skipWhitespace(data, keyEnd);
       if (data[i] !== 0x3a) return null; // :
       i = skipWhitespace(data, i + 1);
-      expectKey = false;
+      // (expectKey is set again below, before the next turn: after this key's value.)
     }
 
     // A value at `i`.
