@@ -43,18 +43,37 @@ const runtimeDeps = Object.keys(pkg.dependencies ?? {});
 // The vitest plugin runs inside the user's vitest: never bundle a second copy of it.
 const hostPackages = ['vitest', 'vitest/*', 'vite'];
 // The CommonJS build of the vitest plugin finds its setup file from its own location.
-const importMetaShim = { banner: { js: 'const __fdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' }, define: { 'import.meta.url': '__fdImportMetaUrl' } };
+const importMetaShim = {
+  banner: { js: 'const __fdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__fdImportMetaUrl' },
+};
 const entries = [...CORES.map((core) => [core, `src/core/${core}/index.ts`]), ...Object.entries(EXTRA_ENTRIES)];
 for (const [core, entry] of entries) {
   if (!existsSync(join(root, entry))) throw new Error(`missing library entry ${entry}`);
-  for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
+  for (const [format, ext] of [
+    ['cjs', 'cjs'],
+    ['esm', 'mjs'],
+  ]) {
     const shim = format === 'cjs' && core === 'vitest' ? importMetaShim : {};
-    await build({ ...common, ...shim, entryPoints: [entry], outfile: `dist/lib/${core}.${ext}`, format, external: [...runtimeDeps, ...optionalNative, ...hostPackages] });
+    await build({
+      ...common,
+      ...shim,
+      entryPoints: [entry],
+      outfile: `dist/lib/${core}.${ext}`,
+      format,
+      external: [...runtimeDeps, ...optionalNative, ...hostPackages],
+    });
   }
 }
 // The worker side of the vitest plugin: ESM only (it imports vitest, which is ESM only); the
 // plugin adds it to setupFiles by path (dist/lib/vitest-setup.mjs, beside dist/lib/vitest.*).
-await build({ ...common, entryPoints: ['src/vitest/setup.ts'], outfile: 'dist/lib/vitest-setup.mjs', format: 'esm', external: [...runtimeDeps, ...optionalNative, ...hostPackages] });
+await build({
+  ...common,
+  entryPoints: ['src/vitest/setup.ts'],
+  outfile: 'dist/lib/vitest-setup.mjs',
+  format: 'esm',
+  external: [...runtimeDeps, ...optionalNative, ...hostPackages],
+});
 
 // The `flake-doctor` command (package bin). Self-contained apart from node: it loads no ws or
 // undici, so a doctor pass costs little more than a Node start.
@@ -69,4 +88,8 @@ await build({
 chmodSync(join(root, 'dist/cli.cjs'), 0o755);
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-console.log('built dist/extension.js, dist/bridge-register.cjs, dist/cli.cjs, dist/lib/{' + entries.map(([n]) => n).join(',') + '}.{cjs,mjs}, dist/lib/vitest-setup.mjs, dist/types');
+console.log(
+  'built dist/extension.js, dist/bridge-register.cjs, dist/cli.cjs, dist/lib/{' +
+    entries.map(([n]) => n).join(',') +
+    '}.{cjs,mjs}, dist/lib/vitest-setup.mjs, dist/types',
+);

@@ -10,7 +10,15 @@ import { ROOT } from './paths.mjs';
 
 const contract = {
   allocator: ['LoopbackPool', 'isPortInUseOnAddress', 'findConflictingPort', 'scanLoopbackListeners', 'waitForPortsFree'],
-  lock: ['acquireRestartLock', 'restartLockPath', 'RESTART_LOCK_STALE_MS', 'RESTART_LOCK_MAX_WAIT_MS', 'RESTART_LOCK_POLL_INTERVAL_MS', 'inspectRestartLock', 'breakRestartLock'],
+  lock: [
+    'acquireRestartLock',
+    'restartLockPath',
+    'RESTART_LOCK_STALE_MS',
+    'RESTART_LOCK_MAX_WAIT_MS',
+    'RESTART_LOCK_POLL_INTERVAL_MS',
+    'inspectRestartLock',
+    'breakRestartLock',
+  ],
   relay: ['startRelay'],
   listener: ['BrokerListener', 'startFakeBroker'],
   bridge: ['listBridgeProcesses', 'connectBridge', 'startBridge'],
@@ -54,10 +62,15 @@ for (const flag of ['--import', '--require']) {
     env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: join(dir, 'bridge'), FLAKE_DOCTOR_DEBUG: '1', FLAKE_DOCTOR_BRIDGE_MODE: 'always' },
   });
   rmSync(dir, { recursive: true, force: true });
-  if (r.status !== 0 || r.stdout !== 'ran' || !r.stderr.includes('publishing on')) problems.push(`node ${flag} flake-doctor/bridge/register did not publish: exit ${r.status}, stderr ${r.stderr}`);
+  if (r.status !== 0 || r.stdout !== 'ran' || !r.stderr.includes('publishing on'))
+    problems.push(`node ${flag} flake-doctor/bridge/register did not publish: exit ${r.status}, stderr ${r.stderr}`);
 }
 if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-console.log(`library entry points ok: ${Object.keys(contract).map((c) => `flake-doctor/${c}`).join(', ')} (require + import); bin flake-doctor ok`);
+console.log(
+  `library entry points ok: ${Object.keys(contract)
+    .map((c) => `flake-doctor/${c}`)
+    .join(', ')} (require + import); bin flake-doctor ok`,
+);

@@ -36,7 +36,8 @@ async function main() {
 
   step('starting demo scenarios');
   const scenarios = [];
-  for (const start of [startLoopbackScenario, startLockScenario, startRelayScenario, startListenerScenario, startBridgeScenario]) scenarios.push(await start(demoDir));
+  for (const start of [startLoopbackScenario, startLockScenario, startRelayScenario, startListenerScenario, startBridgeScenario])
+    scenarios.push(await start(demoDir));
   const settings = Object.assign({}, ...scenarios.map((s) => s.settings));
   const env = Object.assign({}, ...scenarios.map((s) => s.env ?? {}));
   writeFileSync(join(workspace, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
@@ -46,7 +47,12 @@ async function main() {
   // user's VS Code is not touched.
   writeFileSync(
     join(userData, 'User', 'settings.json'),
-    JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'git.openRepositoryInParentFolders': 'never', 'security.workspace.trust.enabled': false }),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'git.openRepositoryInParentFolders': 'never',
+      'security.workspace.trust.enabled': false,
+    }),
   );
   writeFileSync(join(demoDir, 'config.yaml'), '');
 
@@ -56,14 +62,23 @@ async function main() {
   if (install.status !== 0) throw new Error('code-server --install-extension failed');
 
   let port = Number(process.env.FLAKE_DOCTOR_DEMO_PORT || 8080);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`FLAKE_DOCTOR_DEMO_PORT must be a port number, got ${process.env.FLAKE_DOCTOR_DEMO_PORT}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`FLAKE_DOCTOR_DEMO_PORT must be a port number, got ${process.env.FLAKE_DOCTOR_DEMO_PORT}`);
   while (!(await portIsFree(port))) port++;
-  await startGroup(CODE_SERVER_BIN, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', workspace], { ready: 'HTTP server listening', env });
+  await startGroup(
+    CODE_SERVER_BIN,
+    [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', workspace],
+    { ready: 'HTTP server listening', env },
+  );
 
   console.log('\n  Flake Doctor demo is running.\n');
   for (const s of scenarios) for (const line of s.lines) console.log(`  ${line}`);
-  console.log(`\n  Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n  and click the Flake Doctor icon in the activity bar. Ctrl-C stops everything.`);
-  console.log('  The demo workspace is trusted (workspace trust is off in the demo\'s own user data), so Break,\n  Restart and the broker listener are enabled; in an untrusted workspace they are not.\n');
+  console.log(
+    `\n  Open http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}\n  and click the Flake Doctor icon in the activity bar. Ctrl-C stops everything.`,
+  );
+  console.log(
+    "  The demo workspace is trusted (workspace trust is off in the demo's own user data), so Break,\n  Restart and the broker listener are enabled; in an untrusted workspace they are not.\n",
+  );
 }
 
 let stopping = false;

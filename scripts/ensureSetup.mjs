@@ -35,7 +35,9 @@ if (!existsSync(stamp) || statSync(manifest).mtimeMs > statSync(stamp).mtimeMs) 
 // end-to-end browser.
 const needed = ['python3', 'python3-websockets', 'iproute2'];
 if (!skipE2e) needed.push('chromium', 'ripgrep', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'libx11-dev', 'pkg-config', 'make', 'g++');
-const missing = needed.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+const missing = needed.filter(
+  (p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true,
+);
 if (missing.length > 0) {
   const isRoot = process.getuid?.() === 0;
   const hasApt = spawnSync('apt-get', ['--version']).status === 0;
@@ -45,7 +47,9 @@ if (missing.length > 0) {
   } else {
     console.error(
       `[setup] missing system packages: ${missing.join(' ')}\n` +
-        (isRoot ? '[setup] apt-get is not available here; install them with your package manager.\n' : `[setup] not running as root, so they cannot be installed automatically. Run:\n  sudo apt-get install -y ${missing.join(' ')}\n`) +
+        (isRoot
+          ? '[setup] apt-get is not available here; install them with your package manager.\n'
+          : `[setup] not running as root, so they cannot be installed automatically. Run:\n  sudo apt-get install -y ${missing.join(' ')}\n`) +
         (mode === 'test' ? '[setup] (set FLAKE_DOCTOR_SKIP_E2E=1 to run without the browser and code-server; the run will say it skipped them)\n' : ''),
     );
     process.exit(1);

@@ -26,7 +26,12 @@ async function timeEach(n: number, fn: () => Promise<unknown> | unknown): Promis
 
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
-const pool = new LoopbackPool({ start: 180, count: 8, probePorts: [39925, 39926], poolFile: join(mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'fd-bench-')), 'pool.json') });
+const pool = new LoopbackPool({
+  start: 180,
+  count: 8,
+  probePorts: [39925, 39926],
+  poolFile: join(mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'fd-bench-')), 'pool.json'),
+});
 const lease = median(await timeEach(500, async () => (await pool.acquire()).release()));
 // The same cycle with the pool file on the temp directory's filesystem (ext4 on many
 // hosts): creating the lock files there is what costs, hence the /dev/shm default.
@@ -40,4 +45,6 @@ console.log(`get-port (one port):                 median ${fmt(gp)}   ratio leas
 const scan = median(await timeEach(200, () => scanLoopbackListeners()));
 const ss = median(await timeEach(200, () => spawnSync('ss', ['-tlnpH'])));
 console.log(`scanLoopbackListeners():             median ${fmt(scan)}`);
-console.log(`ss -tlnpH (process):                 median ${fmt(ss)}   ratio scan/ss = ${(scan / ss).toFixed(2)}x (goal <= 1.5x: ${scan / ss <= 1.5 ? 'met' : 'NOT met'})`);
+console.log(
+  `ss -tlnpH (process):                 median ${fmt(ss)}   ratio scan/ss = ${(scan / ss).toFixed(2)}x (goal <= 1.5x: ${scan / ss <= 1.5 ? 'met' : 'NOT met'})`,
+);

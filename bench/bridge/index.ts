@@ -42,7 +42,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; don
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const done = new Promise<string>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${out}`)))));
+  const done = new Promise<string>((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${out}`)))),
+  );
   return { child, done };
 }
 
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   const dir = join(work, 'b');
   const register = join(work, 'register.cjs');
   const floor = join(work, 'floor.cjs');
-  const bundle = (entry: string, outfile: string) => build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
+  const bundle = (entry: string, outfile: string) =>
+    build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
   await bundle(join(ROOT, 'src/core/bridge/register.ts'), register);
   await bundle(join(ROOT, 'bench/bridge/floor.ts'), floor);
   // Optional: another checkout's register module as a fifth mode, so before/after share a run.
@@ -87,7 +90,9 @@ async function main(): Promise<void> {
       child.kill('SIGKILL');
     }
     await model.dispose();
-    console.log(`discovery, spawn() to attached in the extension's model, ${STARTS} processes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (goal p95 ≤ 500 ms: ${percentile(latencies, 95) <= 500 ? 'met' : 'NOT met'})`);
+    console.log(
+      `discovery, spawn() to attached in the extension's model, ${STARTS} processes: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (goal p95 ≤ 500 ms: ${percentile(latencies, 95) <= 500 ? 'met' : 'NOT met'})`,
+    );
 
     // 4: a snapshot with 1,000 calls in flight.
     const sockets = new Set<Socket>();
@@ -120,7 +125,9 @@ async function main(): Promise<void> {
       times.push(performance.now() - t);
       bytes = Buffer.byteLength(JSON.stringify(s)) + 1;
     }
-    console.log(`snapshot of a process with ${snap.httpCalls.length} HTTP calls in flight: median ${median(times).toFixed(1)} ms round trip, ${(bytes / 1024).toFixed(0)} KiB`);
+    console.log(
+      `snapshot of a process with ${snap.httpCalls.length} HTTP calls in flight: median ${median(times).toFixed(1)} ms round trip, ${(bytes / 1024).toFixed(0)} KiB`,
+    );
     client.close();
     child.kill('SIGKILL');
     for (const s of sockets) s.destroy();
@@ -144,7 +151,9 @@ async function main(): Promise<void> {
       }
     }
     const delay = median(registered) - median(plain);
-    console.log(`a process that exits at once: ${median(plain).toFixed(1)} ms without, ${median(registered).toFixed(1)} ms with the register module: +${delay.toFixed(1)} ms (goal < 50 ms: ${delay < 50 ? 'met' : 'NOT met'})`);
+    console.log(
+      `a process that exits at once: ${median(plain).toFixed(1)} ms without, ${median(registered).toFixed(1)} ms with the register module: +${delay.toFixed(1)} ms (goal < 50 ms: ${delay < 50 ? 'met' : 'NOT met'})`,
+    );
   } finally {
     http.close();
     rmSync(work, { recursive: true, force: true });

@@ -93,7 +93,10 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
     return ci.hi <= goal ? 'met' : ci.lo > goal ? 'NOT met' : 'not resolved at this noise level';
   };
   for (const mode of modes.filter((m) => m !== 'off')) {
-    console.log(`  ${mode.padEnd(8)} / off: median request ${ratio(mode, 'medianUs')}, mean ${ratio(mode, 'meanUs')}, CPU ${ratio(mode, 'cpuUs')}` + (mode === 'on' ? `   goal ≤ 1.05: ${verdict('on', 1.05)}` : ''));
+    console.log(
+      `  ${mode.padEnd(8)} / off: median request ${ratio(mode, 'medianUs')}, mean ${ratio(mode, 'meanUs')}, CPU ${ratio(mode, 'cpuUs')}` +
+        (mode === 'on' ? `   goal ≤ 1.05: ${verdict('on', 1.05)}` : ''),
+    );
   }
   // The tracker's added cost against the floor's: medians of per-round differences.
   for (const mode of modes.filter((m) => m === 'on' || m === 'baseline')) {
@@ -105,7 +108,10 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
       const all = over.map((_, i) => i);
       // A ratio to a floor that is not above off is noise divided by noise: say so instead.
       const floorCi = medianInterval(floor);
-      const ratio = floorCi.lo > 0 ? `= ${stat(all).toFixed(2)}x (bootstrap 95 % CI ${ci.lo.toFixed(2)} … ${ci.hi.toFixed(2)})` : `: no ratio, the floor is not resolved above off (its 95 % CI ${f(floorCi.lo)} … ${f(floorCi.hi)} µs)`;
+      const ratio =
+        floorCi.lo > 0
+          ? `= ${stat(all).toFixed(2)}x (bootstrap 95 % CI ${ci.lo.toFixed(2)} … ${ci.hi.toFixed(2)})`
+          : `: no ratio, the floor is not resolved above off (its 95 % CI ${f(floorCi.lo)} … ${f(floorCi.hi)} µs)`;
       console.log(
         `  (${mode} − off) / (floor − off), ${key === 'medianUs' ? 'median request' : 'CPU per request'}: ${f(median(over))} µs / ${f(median(floor))} µs ${ratio}` +
           (mode === 'on' ? '   goal ≤ 1.5x' : ''),

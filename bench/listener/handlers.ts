@@ -24,7 +24,15 @@ type TrackerClass = typeof CallTracker;
  */
 async function bundledTracker(checkout: string, work: string, name: string): Promise<TrackerClass> {
   const outfile = join(work, `${name}.mjs`);
-  await build({ entryPoints: [join(checkout, 'src/core/listener/tracker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: [join(checkout, 'src/core/listener/tracker.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile,
+    logLevel: 'warning',
+  });
   return ((await import(pathToFileURL(outfile).href)) as { CallTracker: TrackerClass }).CallTracker;
 }
 type Mode = 'off' | 'floor' | 'on' | 'baseline';
@@ -54,11 +62,9 @@ class FakeRequest {
   abort: unknown = null;
 }
 
-const [create, headers, trailers] = ['undici:request:create', 'undici:request:headers', 'undici:request:trailers'].map((name) => diagnosticsChannel.channel(name)) as [
-  diagnosticsChannel.Channel,
-  diagnosticsChannel.Channel,
-  diagnosticsChannel.Channel,
-];
+const [create, headers, trailers] = ['undici:request:create', 'undici:request:headers', 'undici:request:trailers'].map((name) =>
+  diagnosticsChannel.channel(name),
+) as [diagnosticsChannel.Channel, diagnosticsChannel.Channel, diagnosticsChannel.Channel];
 const noHeaders: Buffer[] = [];
 
 /** ns per call for `n` calls. */
@@ -109,7 +115,9 @@ export async function handlerCost(root: string, baselineCheckout: string): Promi
   }
   const over = (mode: Mode): number => best[mode] - best.off;
   console.log(
-    `channel handlers alone (undici-shaped messages, no HTTP, trackers bundled with esbuild; best of ${rounds} × ${n}): ` + modes.map((m) => `${m} ${best[m].toFixed(0)} ns`).join(', ') + ' per call',
+    `channel handlers alone (undici-shaped messages, no HTTP, trackers bundled with esbuild; best of ${rounds} × ${n}): ` +
+      modes.map((m) => `${m} ${best[m].toFixed(0)} ns`).join(', ') +
+      ' per call',
   );
   const ratio = (mode: Mode): string => (over('floor') > 0 ? `${(over(mode) / over('floor')).toFixed(1)}x` : 'n/a (floor not above off)');
   console.log(

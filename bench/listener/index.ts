@@ -126,9 +126,7 @@ async function overhead(): Promise<void> {
   const client = await sessionClient(broker, 'bench', () => active);
   const signal = new AbortController().signal;
   let changeEvents = 0;
-  const Baseline = BASELINE
-    ? ((await import(join(BASELINE, 'src/core/listener/tracker.ts'))) as { CallTracker: typeof CallTracker }).CallTracker
-    : undefined;
+  const Baseline = BASELINE ? ((await import(join(BASELINE, 'src/core/listener/tracker.ts'))) as { CallTracker: typeof CallTracker }).CallTracker : undefined;
   const modes: Mode[] = ['off', 'floor', 'on', ...(Baseline ? (['baseline'] as const) : [])];
 
   const call = async (): Promise<number> => {
@@ -211,10 +209,13 @@ async function overhead(): Promise<void> {
   console.log(`  on       (tracker + coalesced change listener): ${line('on')}  (${changeEvents} change signals/events delivered, all tracker modes)`);
   if (Baseline) console.log(`  baseline (BENCH_BASELINE tracker + per-call event listener): ${line('baseline')}`);
   const ci = (r: ReturnType<typeof ratioSummary>): string => `95 % CI ${pct(r.lo)} … ${pct(r.hi)}`;
-  const verdict = (r: ReturnType<typeof ratioSummary>, goal: number): string => (r.hi <= goal ? 'met' : r.lo > goal ? 'NOT met' : 'not resolved at this noise level');
+  const verdict = (r: ReturnType<typeof ratioSummary>, goal: number): string =>
+    r.hi <= goal ? 'met' : r.lo > goal ? 'NOT met' : 'not resolved at this noise level';
   const onOff = versus('on', 'off');
   const floorOff = versus('floor', 'off');
-  console.log(`  on vs off, median per-group wall ratio ${onOff.wall.text}, ${ci(onOff.wall)}; CPU ${onOff.cpu.text}   goal ≤ 5 %: ${verdict(onOff.wall, 1.05)}`);
+  console.log(
+    `  on vs off, median per-group wall ratio ${onOff.wall.text}, ${ci(onOff.wall)}; CPU ${onOff.cpu.text}   goal ≤ 5 %: ${verdict(onOff.wall, 1.05)}`,
+  );
   console.log(`  floor vs off, wall ${floorOff.wall.text}, ${ci(floorOff.wall)}; CPU ${floorOff.cpu.text}`);
   // Cost above "off": the tracker's against the floor's. Medians of per-group differences.
   const extra = (mode: Mode, measure: 'wall' | 'cpu'): number => median(groups.map((g) => g[mode][measure] - g.off[measure]));
@@ -249,7 +250,14 @@ function bookkeeping(): void {
   for (let round = 0; round < 3; round++) {
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
-      const call = tracker.begin({ name: 'getMessage', kind: 'control-plane', method: 'GET', url: 'http://127.0.0.1/x', deadlineAt: Date.now() + 30_000, abort: () => undefined });
+      const call = tracker.begin({
+        name: 'getMessage',
+        kind: 'control-plane',
+        method: 'GET',
+        url: 'http://127.0.0.1/x',
+        deadlineAt: Date.now() + 30_000,
+        abort: () => undefined,
+      });
       call.headersReceived(200);
       call.end({ outcome: 'ok', status: 200 });
     }

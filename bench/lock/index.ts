@@ -122,7 +122,9 @@ async function startTeam(dir: string, library: Library): Promise<Team> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'flake-doctor-lock-bench-'));
   try {
-    console.log(`lock benchmark in ${dir} (node ${process.version}, ${ROUNDS} rounds x ${CYCLES} cycles uncontended; ${CONTENDED_ROUNDS} rounds x ${SECONDS} s, ${PROCESSES} processes, retry ${RETRY_MS} ms contended)`);
+    console.log(
+      `lock benchmark in ${dir} (node ${process.version}, ${ROUNDS} rounds x ${CYCLES} cycles uncontended; ${CONTENDED_ROUNDS} rounds x ${SECONDS} s, ${PROCESSES} processes, retry ${RETRY_MS} ms contended)`,
+    );
     const { medians: u, pairedRatio } = await uncontended(dir);
     console.log('\nuncontended acquire+release (median of per-round mean, µs per cycle)');
     for (const library of LIBRARIES) console.log(`  ${library.padEnd(16)} ${u[library].toFixed(1)} µs`);

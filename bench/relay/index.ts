@@ -114,7 +114,6 @@ async function requestRate(url: string, size: number, seconds: number, pids: (nu
   return { rate: done / seconds, cpuUs: cpuAfter.map((after, i) => ((after - (cpuBefore[i] as number)) * 1e6) / Math.max(1, done)) };
 }
 
-
 function pingOnce(ws: WebSocket, seq: number): Promise<number> {
   const payload = Buffer.alloc(4);
   payload.writeUInt32BE(seq);
@@ -209,16 +208,36 @@ function printBacklog(label: string, runs: BacklogResult[]): void {
     `${label} PONG RTT ≥4 MiB backlog  ${p50p99(s.map((x) => x.rttMs))}  (n=${s.length}, backlog still to arrive: median ${fmt(median(s.map((x) => x.backlogMiB)), 1)} MiB)  goal p99 < 5 ms`,
   );
   if (kernelVisible) {
-    console.log(`${' '.repeat(label.length)}   kernel-held bytes ahead of the PING ${p50p99(s.map((x) => x.kernelBytes / (1024 * 1024)), 2, 'MiB')}; reading them (kernel part) ${p50p99(s.map((x) => x.drainMs))}`);
+    console.log(
+      `${' '.repeat(label.length)}   kernel-held bytes ahead of the PING ${p50p99(
+        s.map((x) => x.kernelBytes / (1024 * 1024)),
+        2,
+        'MiB',
+      )}; reading them (kernel part) ${p50p99(s.map((x) => x.drainMs))}`,
+    );
     const mib = (bytes: number): number => bytes / (1024 * 1024);
-    console.log(`${' '.repeat(label.length)}     of which relay socket send queue ${p50p99(s.map((x) => mib(x.relayTxBytes)), 2, 'MiB')}, pinger receive queue ${p50p99(s.map((x) => mib(x.pingerRxBytes)), 2, 'MiB')}`);
+    console.log(
+      `${' '.repeat(label.length)}     of which relay socket send queue ${p50p99(
+        s.map((x) => mib(x.relayTxBytes)),
+        2,
+        'MiB',
+      )}, pinger receive queue ${p50p99(
+        s.map((x) => mib(x.pingerRxBytes)),
+        2,
+        'MiB',
+      )}`,
+    );
     console.log(`${' '.repeat(label.length)}   the rest: relay-controlled part + loopback ${p50p99(s.map((x) => x.relayMs))}  goal p99 < 1 ms`);
   } else {
     console.log(`${' '.repeat(label.length)}   (kernel socket queues not visible here: /proc/net/tcp unreadable; no split reported)`);
   }
   const kib = (bytes: number): string => fmt(bytes / 1024);
-  console.log(`${' '.repeat(label.length)}   relay's user-space socket buffer (bufferedAmount, every 2 ms) p50 / p99 / max per run: ${runs.map((r) => r.buffered.map(kib).join(' / ')).join(';  ')} KiB`);
-  console.log(`${' '.repeat(label.length)}   backlogged session throughput ${runs.map((r) => fmt(r.throughput)).join(' / ')} MiB/s (median ${fmt(median(runs.map((r) => r.throughput)))})`);
+  console.log(
+    `${' '.repeat(label.length)}   relay's user-space socket buffer (bufferedAmount, every 2 ms) p50 / p99 / max per run: ${runs.map((r) => r.buffered.map(kib).join(' / ')).join(';  ')} KiB`,
+  );
+  console.log(
+    `${' '.repeat(label.length)}   backlogged session throughput ${runs.map((r) => fmt(r.throughput)).join(' / ')} MiB/s (median ${fmt(median(runs.map((r) => r.throughput)))})`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -229,8 +248,10 @@ async function main(): Promise<void> {
     relays.push({ name, relay, provider: await startChild(['echo-provider', relay.info.url as string]) });
   }
   try {
-    console.log(`relay benchmark — Node ${process.version}, ${RATE_SECONDS} s per rate case × ${ROUNDS} rounds (paths alternate, each first in turn; medians), ${WINDOW} requests in flight on every path`);
-    console.log('each peer (load generator, relay, provider, echo server) runs in its own process; the provider runs the echo server\'s handler');
+    console.log(
+      `relay benchmark — Node ${process.version}, ${RATE_SECONDS} s per rate case × ${ROUNDS} rounds (paths alternate, each first in turn; medians), ${WINDOW} requests in flight on every path`,
+    );
+    console.log("each peer (load generator, relay, provider, echo server) runs in its own process; the provider runs the echo server's handler");
     if (BASELINE) console.log(`baseline relay: ${BASELINE} (same run, same load generator)`);
     console.log('');
     for (const size of [64, 16 * 1024]) {
@@ -254,13 +275,17 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round += 1) for (const run of rotate(paths, round)) await run();
       const label = size === 64 ? '64 B   ' : '16 KiB ';
       const pad = ' '.repeat(label.length);
-      console.log(`${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   rounds ${direct.map((r) => fmt(r)).join(' / ')}; echo server CPU ${fmt(median(echoCpu), 1)} µs/request`);
+      console.log(
+        `${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   rounds ${direct.map((r) => fmt(r)).join(' / ')}; echo server CPU ${fmt(median(echoCpu), 1)} µs/request`,
+      );
       relays.forEach((r, i) => {
         const v = via[i] as (typeof via)[number];
         console.log(
           `${pad} via ${r.name.padEnd(14)} ${fmt(median(v.rate)).padStart(8)} req/s   ratio ${fmt(median(v.rate) / median(direct), 2)} (goal ≥ 0.70)   rounds ${v.rate.map((x) => fmt(x)).join(' / ')}`,
         );
-        console.log(`${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops), echo provider ${fmt(median(v.providerCpu), 1)} µs`);
+        console.log(
+          `${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops), echo provider ${fmt(median(v.providerCpu), 1)} µs`,
+        );
       });
     }
     for (const r of relays) await stopChild(r.provider as Child);
@@ -275,7 +300,11 @@ async function main(): Promise<void> {
     // Backlog: the relays alternate, two runs each.
     const backlog = relays.map(() => [] as BacklogResult[]);
     for (let round = 0; round < 2; round += 1) {
-      for (const i of rotate(relays.map((_, k) => k), round)) backlog[i]?.push(await backlogPongs(relays[i]?.relay as Child));
+      for (const i of rotate(
+        relays.map((_, k) => k),
+        round,
+      ))
+        backlog[i]?.push(await backlogPongs(relays[i]?.relay as Child));
     }
     relays.forEach((r, i) => printBacklog(`${r.name}:`, backlog[i] as BacklogResult[]));
 
@@ -283,7 +312,10 @@ async function main(): Promise<void> {
       console.log(`\nsocketHighWaterMark sweep on the backlog case (this checkout's relay, one relay process per value, two runs each)`);
       const sweep = HWM_SWEEP.map(() => [] as BacklogResult[]);
       for (let round = 0; round < 2; round += 1) {
-        for (const i of rotate(HWM_SWEEP.map((_, k) => k), round)) {
+        for (const i of rotate(
+          HWM_SWEEP.map((_, k) => k),
+          round,
+        )) {
           const relay = await startChild(['relay', String(HWM_SWEEP[i])]);
           try {
             sweep[i]?.push(await backlogPongs(relay));

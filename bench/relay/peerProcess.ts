@@ -58,7 +58,12 @@ async function main(): Promise<void> {
     const hwm = url ? { socketHighWaterMark: Number(url) } : {};
     const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000, ...hwm });
     console.log(JSON.stringify({ url: relay.url }));
-    sampleOnRequest(() => relay.sessions().filter((session) => session.role === 'provider').map((session) => session.bufferedAmount));
+    sampleOnRequest(() =>
+      relay
+        .sessions()
+        .filter((session) => session.role === 'provider')
+        .map((session) => session.bufferedAmount),
+    );
     stop = () => relay.close();
   } else if (role === 'echo') {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });

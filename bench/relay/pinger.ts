@@ -72,7 +72,15 @@ export async function runPinger(url: string, messages: number, size: number): Pr
   let target = 0;
   let pingSeq = 0;
   // The PING in flight: when it was sent, how many bytes were read by then, what the kernel held.
-  let current: { seq: number; t0: number; bytes0: number; kernel: number; split: { tx: number; rx: number }; drainedAt: number | null; backlog: number } | null = null;
+  let current: {
+    seq: number;
+    t0: number;
+    bytes0: number;
+    kernel: number;
+    split: { tx: number; rx: number };
+    drainedAt: number | null;
+    backlog: number;
+  } | null = null;
 
   ws.on('message', (data: Buffer) => {
     received += 1;

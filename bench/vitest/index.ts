@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   try {
     const tests = Array.from({ length: TESTS }, (_, i) => `test('t${i}', () => { expect(${i} + 1).toBe(${i + 1}); });`).join('\n');
     writeFileSync(join(fixture.root, 'passing/many.test.mjs'), `import { expect, test } from 'vitest';\n${tests}\n`);
-    writeFileSync(join(fixture.root, 'vitest.plain.config.mjs'), `import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['**/*.test.mjs'], exclude: ['**/node_modules/**', 'passing/healthy.test.mjs'], pool: 'forks' } });\n`);
+    writeFileSync(
+      join(fixture.root, 'vitest.plain.config.mjs'),
+      `import { defineConfig } from 'vitest/config';\nexport default defineConfig({ test: { include: ['**/*.test.mjs'], exclude: ['**/node_modules/**', 'passing/healthy.test.mjs'], pool: 'forks' } });\n`,
+    );
     writeFileSync(
       join(fixture.root, 'vitest.plugin.config.mjs'),
       `import { defineConfig } from 'vitest/config';\nimport { flakeDoctor } from 'flake-doctor/vitest';\nexport default defineConfig({ plugins: [flakeDoctor()], test: { include: ['**/*.test.mjs'], exclude: ['**/node_modules/**', 'passing/healthy.test.mjs'], pool: 'forks' } });\n`,

@@ -78,7 +78,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.timeoutMs = boundedInt('timeout', value(), 100, 600_000);
         break;
       default: {
-        if (!settingOf(name)) throw new UsageError(`unknown option --${name}; settings are given as --<area>.<name> (e.g. --loopback.start 200), see flake-doctor --help`);
+        if (!settingOf(name))
+          throw new UsageError(`unknown option --${name}; settings are given as --<area>.<name> (e.g. --loopback.start 200), see flake-doctor --help`);
         const v = value();
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
         args.settingFlags.set(name, v);

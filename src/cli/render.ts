@@ -40,7 +40,8 @@ function problemLines(p: DoctorProblem, style: Style): string[] {
   const mark = p.severity === 'error' ? style.red('✖') : style.yellow('⚠');
   const lines = [`  ${mark} ${style.bold(STATE_WORDS[p.state])}  ${p.message}`];
   if (p.culprit) lines.push(style.dim(`      culprit: pid ${p.culprit.pid}${p.culprit.command ? `  ${p.culprit.command}` : ''}`));
-  if (p.process && p.process.pid !== p.culprit?.pid) lines.push(style.dim(`      in process: pid ${p.process.pid}${p.process.command ? `  ${p.process.command}` : ''}`));
+  if (p.process && p.process.pid !== p.culprit?.pid)
+    lines.push(style.dim(`      in process: pid ${p.process.pid}${p.process.command ? `  ${p.process.command}` : ''}`));
   return lines;
 }
 

@@ -57,7 +57,9 @@ function who(pid: number, command: string | null): string {
 function callCulprits(f: CulpritFacts): FailureCulprit[] {
   const calls = [
     ...f.snapshot.httpCalls.map((c) => ({ method: c.method, url: c.url, startedAt: c.startedAt, phase: c.phase, name: null as string | null })),
-    ...f.snapshot.listeners.flatMap((l) => l.calls.inFlight.filter((c) => c.outcome === null).map((c) => ({ method: c.method, url: c.url, startedAt: c.startedAt, phase: c.phase, name: c.name }))),
+    ...f.snapshot.listeners.flatMap((l) =>
+      l.calls.inFlight.filter((c) => c.outcome === null).map((c) => ({ method: c.method, url: c.url, startedAt: c.startedAt, phase: c.phase, name: c.name })),
+    ),
   ];
   return calls
     .filter((c) => f.now - c.startedAt >= f.stallThresholdMs)

@@ -28,7 +28,8 @@ function setupFile(): string {
 }
 
 function doctorConfigFor(root: string, options: FlakeDoctorOptions): DoctorConfig {
-  const file = options.settings === false ? {} : readSettingsFile(resolve(root, options.settings ?? '.vscode/settings.json'), options.settings ?? '.vscode/settings.json');
+  const file =
+    options.settings === false ? {} : readSettingsFile(resolve(root, options.settings ?? '.vscode/settings.json'), options.settings ?? '.vscode/settings.json');
   return resolveDoctorConfig({ file, fileLabel: options.settings || '.vscode/settings.json', flags: new Map() }, { cwd: root });
 }
 

@@ -20,14 +20,22 @@ let origin: OriginWrite | undefined;
 afterEach(() => stopOrigin(origin));
 
 describe('LoopbackPool honours the leases of foreign pool files', () => {
-  it("never leases an address the origin helper holds, even when its file is caught mid-write", async () => {
+  it('never leases an address the origin helper holds, even when its file is caught mid-write', async () => {
     const dir = tempDir();
     const originFile = join(dir, ORIGIN_NAME);
     const r = await range();
     // The origin (a live process) leases its index 0, which originStart maps onto our first address.
     origin = await startOriginWrite(originFile, ['self', null, null]);
     let rereads = 0;
-    const pool = new LoopbackPool({ ...r, poolFile: join(dir, 'ours.json'), foreignPoolFiles: [originFile], originStart: r.start, honourOriginDefaultFile: false, warn: () => undefined, sleep: async () => void (rereads++ === 0 && (await origin!.finish())) });
+    const pool = new LoopbackPool({
+      ...r,
+      poolFile: join(dir, 'ours.json'),
+      foreignPoolFiles: [originFile],
+      originStart: r.start,
+      honourOriginDefaultFile: false,
+      warn: () => undefined,
+      sleep: async () => void (rereads++ === 0 && (await origin!.finish())),
+    });
     const lease = await pool.acquire();
     expect(lease.address).toBe(`127.0.0.${r.start + 1}`);
     expect(rereads).toBeGreaterThan(0);
@@ -40,13 +48,22 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     const other = join(dir, 'other.json');
     const live = { state: 'leased' as const, pid: process.pid, startTime: osProcessFacts.startTime(process.pid), token: 'theirs', leasedAt: 1 };
     writeFileSync(other, serializePoolFile({ start: r.start, count: 3, slots: [live, { state: 'parked', parkedAt: 1, reason: 'ports', pid: null }, null] }));
-    const pool = new LoopbackPool({ ...r, poolFile: join(dir, 'ours.json'), foreignPoolFiles: [other], honourOriginDefaultFile: false, warn: () => undefined, sleep: noWait });
+    const pool = new LoopbackPool({
+      ...r,
+      poolFile: join(dir, 'ours.json'),
+      foreignPoolFiles: [other],
+      honourOriginDefaultFile: false,
+      warn: () => undefined,
+      sleep: noWait,
+    });
     const lease = await pool.acquire();
     expect(lease.address).toBe(`127.0.0.${r.start + 2}`);
     // Nothing left: the error names what the foreign file holds.
     const error = await pool.acquire().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoolExhaustedError);
-    expect((error as Error).message).toContain(`leased in foreign pool files: 127.0.0.${r.start} (pid ${process.pid}) in ${other}, 127.0.0.${r.start + 1} (parked) in ${other}`);
+    expect((error as Error).message).toContain(
+      `leased in foreign pool files: 127.0.0.${r.start} (pid ${process.pid}) in ${other}, 127.0.0.${r.start + 1} (parked) in ${other}`,
+    );
     await lease.release();
   });
 
@@ -57,7 +74,15 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     origin = await startOriginWrite(originFile, ['self', null, null]);
     await origin.finish();
     await stopOrigin(origin); // the holder is gone; its lease stays in the file
-    const pool = new LoopbackPool({ ...r, poolFile: join(dir, 'ours.json'), foreignPoolFiles: [originFile], originStart: r.start, honourOriginDefaultFile: false, warn: () => undefined, sleep: noWait });
+    const pool = new LoopbackPool({
+      ...r,
+      poolFile: join(dir, 'ours.json'),
+      foreignPoolFiles: [originFile],
+      originStart: r.start,
+      honourOriginDefaultFile: false,
+      warn: () => undefined,
+      sleep: noWait,
+    });
     expect((await pool.acquire()).address).toBe(`127.0.0.${r.start}`);
   });
 
@@ -82,7 +107,15 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     origin = await startOriginWrite(originFile, [null, 'self', null]);
     await origin.finish();
     // With index 0 at start - 1, the origin's index 1 is our first address.
-    const pool = new LoopbackPool({ ...r, poolFile: join(dir, 'ours.json'), foreignPoolFiles: [originFile], originStart: r.start - 1, honourOriginDefaultFile: false, warn: () => undefined, sleep: noWait });
+    const pool = new LoopbackPool({
+      ...r,
+      poolFile: join(dir, 'ours.json'),
+      foreignPoolFiles: [originFile],
+      originStart: r.start - 1,
+      honourOriginDefaultFile: false,
+      warn: () => undefined,
+      sleep: noWait,
+    });
     expect((await pool.acquire()).address).toBe(`127.0.0.${r.start + 1}`);
     expect(() => new LoopbackPool({ ...r, originStart: 0 })).toThrow(/originStart: must be an integer from 1 to 254/);
     expect(() => new LoopbackPool({ ...r, poolFile: originFile, foreignPoolFiles: [originFile] })).toThrow(/cannot also be one of its foreignPoolFiles/);
@@ -102,7 +135,14 @@ describe('the view shows foreign pool files with their holders', () => {
     writeFileSync(own, serializePoolFile({ start: r.start, count: 3, slots: [null, live, null] }));
     const snapshot = await inspectLoopback({ config: r, poolFiles: [own], foreignPoolFiles: [originFile], originStart: r.start, scan: async () => [] });
     const [first, second] = snapshot.addresses;
-    expect(first).toMatchObject({ state: 'leased', poolFile: originFile, foreignPool: true, poolFormat: 'origin', originStart: r.start, holder: { pid: origin.pid, alive: true } });
+    expect(first).toMatchObject({
+      state: 'leased',
+      poolFile: originFile,
+      foreignPool: true,
+      poolFormat: 'origin',
+      originStart: r.start,
+      holder: { pid: origin.pid, alive: true },
+    });
     expect(second).toMatchObject({ state: 'conflict', poolFile: own, foreignPool: false });
     expect(second!.problems[0]).toContain(`double lease: also leased by pid ${origin.pid}`);
     expect(snapshot.pools).toEqual([

@@ -26,7 +26,12 @@ function runWorker(args: string[]): Promise<Interval[]> {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`worker exited ${code}: ${err}`));
-      resolve(out.trim().split('\n').map((line) => JSON.parse(line) as Interval));
+      resolve(
+        out
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Interval),
+      );
     });
   });
 }

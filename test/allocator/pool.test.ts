@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workerScript } from '../helpers/workers';
-import { LoopbackPool, osProcessFacts, parsePoolFile, PoolExhaustedError, resolvePoolConfig, serializePoolFile, type ProcessFacts } from '../../src/core/allocator/index';
+import {
+  LoopbackPool,
+  osProcessFacts,
+  parsePoolFile,
+  PoolExhaustedError,
+  resolvePoolConfig,
+  serializePoolFile,
+  type ProcessFacts,
+} from '../../src/core/allocator/index';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 import { startPlainListener, stopChild } from '../helpers/processes';
 
@@ -58,7 +66,10 @@ describe('LoopbackPool leases', () => {
   it('sweeps a dead holder under the lock and reuses its address', async () => {
     const { pool, start } = await newPool();
     const file = pool.poolFile;
-    writeFileSync(file, serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: deadPid(), startTime: null, token: 't', leasedAt: 1 }, null, null] }));
+    writeFileSync(
+      file,
+      serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: deadPid(), startTime: null, token: 't', leasedAt: 1 }, null, null] }),
+    );
     expect((await pool.acquire()).address).toBe(`127.0.0.${start}`);
   });
 
@@ -66,11 +77,17 @@ describe('LoopbackPool leases', () => {
     const { pool, start } = await newPool();
     // A live pid (our own) recorded with another start time: the holder that leased it is gone.
     const reused = osProcessFacts.startTime(process.pid)! - 1;
-    writeFileSync(pool.poolFile, serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: process.pid, startTime: reused, token: 't', leasedAt: 1 }, null, null] }));
+    writeFileSync(
+      pool.poolFile,
+      serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: process.pid, startTime: reused, token: 't', leasedAt: 1 }, null, null] }),
+    );
     expect((await pool.acquire()).address).toBe(`127.0.0.${start}`);
     // Whereas the same pid with the right start time is a live holder and is kept.
     const live = osProcessFacts.startTime(process.pid);
-    writeFileSync(pool.poolFile, serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: process.pid, startTime: live, token: 't', leasedAt: 1 }, null, null] }));
+    writeFileSync(
+      pool.poolFile,
+      serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: process.pid, startTime: live, token: 't', leasedAt: 1 }, null, null] }),
+    );
     expect((await pool.acquire()).address).toBe(`127.0.0.${start + 1}`);
   });
 
@@ -78,21 +95,36 @@ describe('LoopbackPool leases', () => {
     const isRoot = process.getuid?.() === 0;
     if (isRoot) {
       // Real EPERM: a child running as nobody checks on us.
-      const r = spawnSync(process.execPath, [workerScript('test/allocator/epermProbe.mts'), String(process.pid)], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: join(__dirname, '../..') });
+      const r = spawnSync(process.execPath, [workerScript('test/allocator/epermProbe.mts'), String(process.pid)], {
+        uid: 65534,
+        gid: 65534,
+        encoding: 'utf8',
+        cwd: join(__dirname, '../..'),
+      });
       expect(JSON.parse(r.stdout)).toEqual({ code: 'EPERM', alive: true });
     }
     // And the pool keeps such a holder's lease. Facts are injected here because only the
     // kernel decides who gets EPERM; the line above proves the real answer when run as root.
-    const eperm: ProcessFacts = { ...osProcessFacts, isAlive: (pid) => pid === 4_000_000 || osProcessFacts.isAlive(pid), startTime: (pid) => (pid === 4_000_000 ? 7 : osProcessFacts.startTime(pid)) };
+    const eperm: ProcessFacts = {
+      ...osProcessFacts,
+      isAlive: (pid) => pid === 4_000_000 || osProcessFacts.isAlive(pid),
+      startTime: (pid) => (pid === 4_000_000 ? 7 : osProcessFacts.startTime(pid)),
+    };
     const { pool, start } = await newPool({ facts: eperm });
-    writeFileSync(pool.poolFile, serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: 4_000_000, startTime: 7, token: 't', leasedAt: 1 }, null, null] }));
+    writeFileSync(
+      pool.poolFile,
+      serializePoolFile({ start, count: 3, slots: [{ state: 'leased', pid: 4_000_000, startTime: 7, token: 't', leasedAt: 1 }, null, null] }),
+    );
     expect((await pool.acquire()).address).toBe(`127.0.0.${start + 1}`);
   });
 
   it('reinitialises a damaged pool file of its own with a warning and keeps the corrupt copy', async () => {
     // Only a file that is provably ours (our format marker leads it); see foreignFile.test.ts
     // for everything else, which is refused and left alone.
-    const damaged = ['{"format":"flake-doctor-loopback-pool","version":1,"start":', '{"format":"flake-doctor-loopback-pool","version":1,"start":2,"count":1,"slots":[7]}'];
+    const damaged = [
+      '{"format":"flake-doctor-loopback-pool","version":1,"start":',
+      '{"format":"flake-doctor-loopback-pool","version":1,"start":2,"count":1,"slots":[7]}',
+    ];
     for (const garbage of damaged) {
       const { pool, warnings, start } = await newPool({ sleep: async () => undefined });
       writeFileSync(pool.poolFile, garbage);
@@ -126,7 +158,10 @@ describe('LoopbackPool leases', () => {
   it('teardown stops the instance, waits for its ports, and releases', async () => {
     const { pool, probePorts } = await newPool();
     const lease = await pool.acquire();
-    const instance = spawn(process.execPath, ['-e', `require('net').createServer().listen(${probePorts[0]}, '${lease.address}', () => console.log('ready'))`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    const instance = spawn(process.execPath, ['-e', `require('net').createServer().listen(${probePorts[0]}, '${lease.address}', () => console.log('ready'))`], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((r) => instance.stdout!.once('data', r));
     const result = await lease.teardown({ pid: instance.pid!, graceMs: 2000, freeTimeoutMs: 5000 });
     expect(result.outcome).toBe('released');
@@ -154,7 +189,11 @@ describe('LoopbackPool leases', () => {
 describe('configuration', () => {
   it('falls back with a warning on invalid environment overrides, never using them', () => {
     const warnings: string[] = [];
-    const config = resolvePoolConfig({}, { FLAKE_DOCTOR_HTTP_PORT: 'abc', FLAKE_DOCTOR_OPS_PORT: '70000', FLAKE_DOCTOR_POOL_START: '-3', FLAKE_DOCTOR_POOL_COUNT: '1.5' }, (m) => warnings.push(m));
+    const config = resolvePoolConfig(
+      {},
+      { FLAKE_DOCTOR_HTTP_PORT: 'abc', FLAKE_DOCTOR_OPS_PORT: '70000', FLAKE_DOCTOR_POOL_START: '-3', FLAKE_DOCTOR_POOL_COUNT: '1.5' },
+      (m) => warnings.push(m),
+    );
     expect(config).toEqual({ start: 2, count: 32, probePorts: [9925, 9926] });
     expect(warnings).toHaveLength(4);
     expect(warnings[0]).toMatch(/FLAKE_DOCTOR_POOL_START="-3"/);

@@ -31,7 +31,13 @@ describe('a lingering holder on the HTTP port makes the pool skip that address',
       expect(await findConflictingPort(first, [opsPort, httpPort, opsPort])).toBe(httpPort);
 
       const warnings: string[] = [];
-      const pool = new LoopbackPool({ start, count: 4, probePorts: [opsPort, httpPort], poolFile: join(mkdtempSync(join(tmpdir(), 'fd-pool-')), 'pool.json'), warn: (m) => warnings.push(m) });
+      const pool = new LoopbackPool({
+        start,
+        count: 4,
+        probePorts: [opsPort, httpPort],
+        poolFile: join(mkdtempSync(join(tmpdir(), 'fd-pool-')), 'pool.json'),
+        warn: (m) => warnings.push(m),
+      });
       const lease = await pool.acquire();
       expect(lease.address).toBe(second);
       expect(warnings.join('\n')).toContain(`skipping ${first}: port ${httpPort} is still held by pid ${lingering.pid}`);

@@ -17,7 +17,13 @@ const facts: ProcessTable = {
 };
 const config = { start: 2, count: 5, probePorts: [9925, 9926] };
 const lease = (pid: number, startTime: number | null) => ({ state: 'leased' as const, pid, startTime, token: 'tok', leasedAt: 10 });
-const listen = (address: string, port: number, pid: number | null, wildcard = false): LoopbackListener => ({ address, port, pid, command: pid ? (table[pid]?.cmd ?? null) : null, wildcard });
+const listen = (address: string, port: number, pid: number | null, wildcard = false): LoopbackListener => ({
+  address,
+  port,
+  pid,
+  command: pid ? (table[pid]?.cmd ?? null) : null,
+  wildcard,
+});
 
 describe('buildLoopbackSnapshot', () => {
   const snapshot = buildLoopbackSnapshot({
@@ -29,7 +35,12 @@ describe('buildLoopbackSnapshot', () => {
       {
         file: '/pool.json',
         error: null,
-        content: { format: 'flake-doctor', start: 2, count: 5, slots: [lease(100, 1), lease(300, 4), { state: 'parked', parkedAt: 5, reason: 'ports did not free', pid: 100 }, null, lease(100, 99)] },
+        content: {
+          format: 'flake-doctor',
+          start: 2,
+          count: 5,
+          slots: [lease(100, 1), lease(300, 4), { state: 'parked', parkedAt: 5, reason: 'ports did not free', pid: 100 }, null, lease(100, 99)],
+        },
       },
     ],
     listeners: [
@@ -59,7 +70,14 @@ describe('buildLoopbackSnapshot', () => {
   });
 
   it('reports a wildcard listener on a probe port against every pool address', () => {
-    const wild = buildLoopbackSnapshot({ config, facts, now: 0, scanError: null, pools: [], listeners: [listen('0.0.0.0', 9925, 200, true), listen('::', 7000, 200, true)] });
+    const wild = buildLoopbackSnapshot({
+      config,
+      facts,
+      now: 0,
+      scanError: null,
+      pools: [],
+      listeners: [listen('0.0.0.0', 9925, 200, true), listen('::', 7000, 200, true)],
+    });
     const pool = wild.addresses.filter((a) => a.poolIndex !== null);
     expect(pool).toHaveLength(5);
     for (const a of pool) {
@@ -71,13 +89,27 @@ describe('buildLoopbackSnapshot', () => {
   });
 
   it('flags a leased address whose probe port is held by a process outside the holder tree', () => {
-    const s = buildLoopbackSnapshot({ config, facts, now: 0, scanError: null, pools: [{ file: 'f', error: null, content: { format: 'origin', start: 2, count: 1, slots: [lease(100, null)] } }], listeners: [listen('127.0.0.2', 9925, 200)] });
+    const s = buildLoopbackSnapshot({
+      config,
+      facts,
+      now: 0,
+      scanError: null,
+      pools: [{ file: 'f', error: null, content: { format: 'origin', start: 2, count: 1, slots: [lease(100, null)] } }],
+      listeners: [listen('127.0.0.2', 9925, 200)],
+    });
     expect(s.addresses[0]).toMatchObject({ state: 'conflict', poolFile: 'f' });
     expect(s.addresses[0]!.problems[0]).toContain('not by the lease holder 100');
   });
 
   it('carries a scan error instead of pretending there are no listeners', () => {
-    const s = buildLoopbackSnapshot({ config, facts, now: 0, scanError: 'no /proc', pools: [{ file: 'bad', error: 'corrupt', content: null }], listeners: null });
+    const s = buildLoopbackSnapshot({
+      config,
+      facts,
+      now: 0,
+      scanError: 'no /proc',
+      pools: [{ file: 'bad', error: 'corrupt', content: null }],
+      listeners: null,
+    });
     expect(s.scanError).toBe('no /proc');
     expect(s.pools).toEqual([{ file: 'bad', role: 'own', format: null, error: 'corrupt' }]);
   });

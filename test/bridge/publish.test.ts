@@ -150,7 +150,12 @@ describe('processes that end', () => {
     await proc.waitFor('ready');
     const client = await connected(dir, proc.child.pid!);
     const closed = new Promise<void>((resolve) => client.onDidClose(() => resolve()));
-    const requests = Array.from({ length: 20 }, () => client.snapshot().then(() => 'answered', (err: BridgeError) => err.code));
+    const requests = Array.from({ length: 20 }, () =>
+      client.snapshot().then(
+        () => 'answered',
+        (err: BridgeError) => err.code,
+      ),
+    );
     proc.child.kill('SIGKILL');
     const outcomes = await Promise.all(requests);
     for (const o of outcomes) expect(['answered', 'closed']).toContain(o);
@@ -168,10 +173,14 @@ describe('processes that end', () => {
     const procs = Array.from({ length: 20 }, () => bed.spawn(dir, []));
     await Promise.all(procs.map((p) => p.waitFor('ready', 30_000)));
     const pids = procs.map((p) => p.child.pid!).sort((a, b) => a - b);
-    const listed = await eventually(async () => {
-      const list = await listBridgeProcesses({ dir });
-      return list.length === 20 ? list : undefined;
-    }, '20 processes listed', 20_000);
+    const listed = await eventually(
+      async () => {
+        const list = await listBridgeProcesses({ dir });
+        return list.length === 20 ? list : undefined;
+      },
+      '20 processes listed',
+      20_000,
+    );
     expect(listed.map((e) => e.pid)).toEqual(pids);
     const snapshots = await Promise.all(
       listed.map(async (e) => {

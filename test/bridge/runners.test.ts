@@ -23,7 +23,14 @@ async function runAndFind(args: string[]): Promise<{ pid: number; threadId: numb
   try {
     const child = spawn(process.execPath, args, {
       cwd: FIXTURE,
-      env: { ...process.env, NODE_OPTIONS: `--require ${scripts.register}`, FLAKE_DOCTOR_BRIDGE_MODE: 'smart', FLAKE_DOCTOR_BRIDGE_DIR: dir, FD_HANDSHAKE: handshake, CI: '1' },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: `--require ${scripts.register}`,
+        FLAKE_DOCTOR_BRIDGE_MODE: 'smart',
+        FLAKE_DOCTOR_BRIDGE_DIR: dir,
+        FD_HANDSHAKE: handshake,
+        CI: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -31,8 +38,15 @@ async function runAndFind(args: string[]): Promise<{ pid: number; threadId: numb
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const who = await eventually(() => (existsSync(`${handshake}.who`) ? (JSON.parse(readFileSync(`${handshake}.who`, 'utf8')) as { pid: number; threadId: number }) : undefined), 'the inner test to report', 90_000);
-      const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === who.pid && e.threadId === who.threadId), 'the test worker listed');
+      const who = await eventually(
+        () => (existsSync(`${handshake}.who`) ? (JSON.parse(readFileSync(`${handshake}.who`, 'utf8')) as { pid: number; threadId: number }) : undefined),
+        'the inner test to report',
+        90_000,
+      );
+      const entry = await eventually(
+        async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === who.pid && e.threadId === who.threadId),
+        'the test worker listed',
+      );
       const client = await connectBridge(entry.socketPath);
       const snapshot = await client.snapshot();
       client.close();

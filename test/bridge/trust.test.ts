@@ -196,8 +196,16 @@ describe('threads', () => {
   it('a worker thread publishes on a socket of its own, listed with its thread id', async () => {
     const dir = freshDir();
     const code = `const { Worker } = require('node:worker_threads'); new Worker("setInterval(() => {}, 1e9)", { eval: true }); console.log('ready');`;
-    const child = spawn(process.execPath, ['--require', bed.scripts.register, '-e', code], { env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }, stdio: 'ignore' });
-    const proc: Spawned = { child, output: () => '', waitFor: async () => undefined, exited: new Promise((r) => child.once('exit', (c, s) => r({ code: c, signal: s }))) };
+    const child = spawn(process.execPath, ['--require', bed.scripts.register, '-e', code], {
+      env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir },
+      stdio: 'ignore',
+    });
+    const proc: Spawned = {
+      child,
+      output: () => '',
+      waitFor: async () => undefined,
+      exited: new Promise((r) => child.once('exit', (c, s) => r({ code: c, signal: s }))),
+    };
     bed.onCleanup(() => kill(proc));
     const entries = await eventually(async () => {
       const l = await listBridgeProcesses({ dir });

@@ -33,7 +33,16 @@ function doctor(args: string[], env: NodeJS.ProcessEnv = {}, cwd = work) {
   return run(process.execPath, [pkg.cli, ...args], { cwd, env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir, ...env }), timeoutMs: 30_000 });
 }
 
-const poolFlags = () => ['--loopback.start', String(start), '--loopback.count', '2', '--loopback.probePorts', String(probePort), '--loopback.poolFiles', join(work, 'pool.json')];
+const poolFlags = () => [
+  '--loopback.start',
+  String(start),
+  '--loopback.count',
+  '2',
+  '--loopback.probePorts',
+  String(probePort),
+  '--loopback.poolFiles',
+  join(work, 'pool.json'),
+];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'fd-cli-'));
@@ -52,7 +61,10 @@ beforeAll(async () => {
   hanging = await startHangingServer();
   attached = spawnScenario(scripts, dir, ['fetch', hanging.url]);
   await attached.waitFor('ready');
-  await eventually(async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === attached!.child.pid) ? true : undefined), 'the attached process listed');
+  await eventually(
+    async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === attached!.child.pid) ? true : undefined),
+    'the attached process listed',
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -67,7 +79,15 @@ afterAll(async () => {
 describe('flake-doctor doctor', () => {
   it('--json: every staged fault, with its culprit, valid against the shipped schema; exit 1', async () => {
     await new Promise((r) => setTimeout(r, 350)); // the fetch is older than the stall threshold below
-    const r = await doctor(['doctor', '--json', ...poolFlags(), '--locks.paths', [deadLock, staleLock, mutexLock].join(','), '--calls.stallThresholdMs', '300']);
+    const r = await doctor([
+      'doctor',
+      '--json',
+      ...poolFlags(),
+      '--locks.paths',
+      [deadLock, staleLock, mutexLock].join(','),
+      '--calls.stallThresholdMs',
+      '300',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout);
     const validate = compileReportSchema(pkg.schema);
@@ -113,7 +133,11 @@ describe('flake-doctor doctor', () => {
     expect(report.loopback.first).toBe(`127.0.0.${start}`);
     expect(report.problems.map((p: { subject: string }) => p.subject)).toEqual(expect.arrayContaining([`127.0.0.${start}`, deadLock]));
     // The flag wins: another probe port, so the lingering listener is no longer on one.
-    const overridden = await doctor(['doctor', '--json', '--loopback.probePorts', String(probePort + 1), '--loopback.poolFiles', join(work, 'pool.json')], {}, project);
+    const overridden = await doctor(
+      ['doctor', '--json', '--loopback.probePorts', String(probePort + 1), '--loopback.poolFiles', join(work, 'pool.json')],
+      {},
+      project,
+    );
     expect(JSON.parse(overridden.stdout).problems.some((p: { area: string }) => p.area === 'loopback')).toBe(false);
   });
 
@@ -121,7 +145,21 @@ describe('flake-doctor doctor', () => {
     const empty = bridgeDir();
     try {
       const clean = await freePortOn([`127.0.0.${start + 1}`]);
-      const r = await doctor(['doctor', '--no-settings', '--loopback.start', String(start + 1), '--loopback.count', '1', '--loopback.probePorts', String(clean), '--loopback.poolFiles', join(work, 'pool.json')], { FLAKE_DOCTOR_BRIDGE_DIR: empty });
+      const r = await doctor(
+        [
+          'doctor',
+          '--no-settings',
+          '--loopback.start',
+          String(start + 1),
+          '--loopback.count',
+          '1',
+          '--loopback.probePorts',
+          String(clean),
+          '--loopback.poolFiles',
+          join(work, 'pool.json'),
+        ],
+        { FLAKE_DOCTOR_BRIDGE_DIR: empty },
+      );
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('nothing found');
     } finally {
@@ -154,7 +192,11 @@ describe('flake-doctor doctor', () => {
 describe('flake-doctor watch', () => {
   it('redraws the report until interrupted', async () => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [pkg.cli, 'watch', '--interval', '200', ...poolFlags()], { cwd: work, env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [pkg.cli, 'watch', '--interval', '200', ...poolFlags()], {
+      cwd: work,
+      env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -168,4 +210,3 @@ describe('flake-doctor watch', () => {
     }
   });
 });
-

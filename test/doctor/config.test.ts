@@ -65,7 +65,9 @@ describe('resolveDoctorConfig', () => {
     expect(defaults.loopback.config).toEqual({ start: 2, count: 32, probePorts: [9925, 9926] });
     expect(defaults.locks).toMatchObject({ staleMs: 30_000, mutexStaleMs: 5_000, paths: [] });
     expect(defaults.calls.stallThresholdMs).toBeNull();
-    const mixed = resolve({ 'flakeDoctor.loopback.start': 100, 'flakeDoctor.locks.paths': ['${workspaceFolder}/run/restart.lock'] }, [['loopback.start', '150']]);
+    const mixed = resolve({ 'flakeDoctor.loopback.start': 100, 'flakeDoctor.locks.paths': ['${workspaceFolder}/run/restart.lock'] }, [
+      ['loopback.start', '150'],
+    ]);
     expect(mixed.loopback.config.start).toBe(150);
     expect(mixed.locks.paths).toEqual(['/work/project/run/restart.lock']);
   });
@@ -84,15 +86,23 @@ describe('resolveDoctorConfig', () => {
   });
 
   it('names both flags of an impossible range', () => {
-    expect(() => resolve({}, [['loopback.start', '250'], ['loopback.count', '10']])).toThrow(/--loopback\.start, --loopback\.count:/);
+    expect(() =>
+      resolve({}, [
+        ['loopback.start', '250'],
+        ['loopback.count', '10'],
+      ]),
+    ).toThrow(/--loopback\.start, --loopback\.count:/);
   });
 });
 
 describe('cliMessage', () => {
   it('drops the fallback the editor would use', () => {
-    expect(cliMessage('flakeDoctor.sessions.port must be an integer from 0 or 1 to 65535 (got 7e5); using 0', { flags: new Map([['sessions.port', '7e5']]), fileLabel: 'x' })).toBe(
-      '--sessions.port must be an integer from 0 or 1 to 65535 (got 7e5)',
-    );
+    expect(
+      cliMessage('flakeDoctor.sessions.port must be an integer from 0 or 1 to 65535 (got 7e5); using 0', {
+        flags: new Map([['sessions.port', '7e5']]),
+        fileLabel: 'x',
+      }),
+    ).toBe('--sessions.port must be an integer from 0 or 1 to 65535 (got 7e5)');
   });
 });
 
@@ -100,11 +110,16 @@ describe('the setting table', () => {
   it('lists exactly the flakeDoctor.* settings package.json contributes, with their types', () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
     const config = pkg.contributes.configuration;
-    const properties: Record<string, { type: string; items?: { type: string } }> = Object.assign({}, ...(Array.isArray(config) ? config : [config]).map((c: { properties: object }) => c.properties));
+    const properties: Record<string, { type: string; items?: { type: string } }> = Object.assign(
+      {},
+      ...(Array.isArray(config) ? config : [config]).map((c: { properties: object }) => c.properties),
+    );
     const fromPackage = Object.fromEntries(
       Object.entries(properties).map(([key, p]) => [key.replace(/^flakeDoctor\./, ''), p.type === 'array' ? `${p.items!.type}[]` : p.type]),
     );
-    const fromTable = Object.fromEntries(Object.entries(SETTING_KINDS).flatMap(([area, names]) => Object.entries(names).map(([name, kind]) => [`${area}.${name}`, kind])));
+    const fromTable = Object.fromEntries(
+      Object.entries(SETTING_KINDS).flatMap(([area, names]) => Object.entries(names).map(([name, kind]) => [`${area}.${name}`, kind])),
+    );
     expect(fromTable).toEqual(fromPackage);
   });
 });

@@ -4,11 +4,25 @@ import type { BridgeSnapshot } from '../../src/core/bridge/types';
 import { endpointsInErrors, failureCulprits, formatSection } from '../../src/vitest/culprits';
 
 const snapshot = (over: Partial<BridgeSnapshot>): BridgeSnapshot =>
-  ({ schemaVersion: 1, seq: 1, takenAt: 0, process: { pid: 10 }, stallThresholdMs: 1, httpCalls: [], relays: [], listeners: [], leases: [], locks: [], ...over }) as unknown as BridgeSnapshot;
+  ({
+    schemaVersion: 1,
+    seq: 1,
+    takenAt: 0,
+    process: { pid: 10 },
+    stallThresholdMs: 1,
+    httpCalls: [],
+    relays: [],
+    listeners: [],
+    leases: [],
+    locks: [],
+    ...over,
+  }) as unknown as BridgeSnapshot;
 
 describe('endpointsInErrors', () => {
   it('finds address:port in connection errors only', () => {
-    expect(endpointsInErrors(['listen EADDRINUSE: address already in use 127.0.0.5:9926', 'connect ECONNREFUSED ::1:80', 'expected 127.0.0.1:3 to be 4'])).toEqual([
+    expect(
+      endpointsInErrors(['listen EADDRINUSE: address already in use 127.0.0.5:9926', 'connect ECONNREFUSED ::1:80', 'expected 127.0.0.1:3 to be 4']),
+    ).toEqual([
       { address: '127.0.0.5', port: 9926 },
       { address: '::1', port: 80 },
     ]);
@@ -24,7 +38,16 @@ describe('failureCulprits', () => {
       snapshot: snapshot({
         httpCalls: [
           { id: 'a', method: 'GET', url: 'http://127.0.0.1:5/hang', startedAt: 500, deadlineAt: null, stalled: false, phase: 'awaiting-headers', status: null },
-          { id: 'b', method: 'GET', url: 'http://127.0.0.1:5/new', startedAt: 1_900, deadlineAt: null, stalled: false, phase: 'awaiting-headers', status: null },
+          {
+            id: 'b',
+            method: 'GET',
+            url: 'http://127.0.0.1:5/new',
+            startedAt: 1_900,
+            deadlineAt: null,
+            stalled: false,
+            phase: 'awaiting-headers',
+            status: null,
+          },
         ],
       }),
       listeners: [{ address: '127.0.0.1', port: 5, pid: 33, command: 'broker', wildcard: false }],

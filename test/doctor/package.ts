@@ -56,7 +56,8 @@ export async function installFixture(): Promise<{ root: string; pkg: BuiltPackag
 /** The environment of a child run: this run's vitest variables removed, no colour. */
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TINYPOOL_WORKER_ID' && !k.startsWith('FLAKE_DOCTOR_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TINYPOOL_WORKER_ID' && !k.startsWith('FLAKE_DOCTOR_')) env[k] = v;
   return { ...env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', GITHUB_ACTIONS: '', ...extra };
 }
 

@@ -34,7 +34,12 @@ describe('loopbackProblems', () => {
   const problems = loopbackProblems(snapshot);
 
   it('a probe port held by another process is a conflict blaming that process', () => {
-    expect(problems.find((p) => p.state === 'conflict')).toMatchObject({ area: 'loopback', subject: '127.0.0.11', severity: 'error', culprit: { pid: 700, command: 'python3 lingering.py' } });
+    expect(problems.find((p) => p.state === 'conflict')).toMatchObject({
+      area: 'loopback',
+      subject: '127.0.0.11',
+      severity: 'error',
+      culprit: { pid: 700, command: 'python3 lingering.py' },
+    });
   });
   it('a dead lease holder blames the holder; an unreadable pool file is a problem of its own', () => {
     expect(problems.find((p) => p.state === 'dead-holder')).toMatchObject({ subject: '127.0.0.10', severity: 'warning', culprit: { pid: 500 } });
@@ -49,7 +54,20 @@ describe('lockProblems', () => {
     inspectedAt: 0,
     state: 'held',
     summary: 'held',
-    holder: { pid: 9, token: 't', timestamp: 0, ageMs: 0, host: 'h', startTime: null, bootId: null, liveness: 'alive', alive: true, commandLine: 'node holder', recordedCommand: null, assumedLocal: false },
+    holder: {
+      pid: 9,
+      token: 't',
+      timestamp: 0,
+      ageMs: 0,
+      host: 'h',
+      startTime: null,
+      bootId: null,
+      liveness: 'alive',
+      alive: true,
+      commandLine: 'node holder',
+      recordedCommand: null,
+      assumedLocal: false,
+    },
     corruptReason: null,
     rawContent: null,
     mutex: null,
@@ -83,8 +101,26 @@ describe('bridgeProblems with the observer’s stall threshold', () => {
     process: { pid: 77, threadId: 0, command: 'node worker' },
     stallThresholdMs: 10_000,
     httpCalls: [
-      { id: 'http:1', method: 'GET', url: 'http://127.0.0.1:4000/jobs', startedAt: 9_000, deadlineAt: null, stalled: false, phase: 'awaiting-headers', status: null },
-      { id: 'http:2', method: 'GET', url: 'http://127.0.0.1:4000/fast', startedAt: 9_900, deadlineAt: null, stalled: false, phase: 'awaiting-headers', status: null },
+      {
+        id: 'http:1',
+        method: 'GET',
+        url: 'http://127.0.0.1:4000/jobs',
+        startedAt: 9_000,
+        deadlineAt: null,
+        stalled: false,
+        phase: 'awaiting-headers',
+        status: null,
+      },
+      {
+        id: 'http:2',
+        method: 'GET',
+        url: 'http://127.0.0.1:4000/fast',
+        startedAt: 9_900,
+        deadlineAt: null,
+        stalled: false,
+        phase: 'awaiting-headers',
+        status: null,
+      },
     ],
     relays: [],
     listeners: [],
@@ -94,9 +130,19 @@ describe('bridgeProblems with the observer’s stall threshold', () => {
 
   it('trusts the process without a threshold, judges by age with one, and names the local server', () => {
     expect(bridgeProblems(snapshot)).toEqual([]);
-    const problems = bridgeProblems(snapshot, { backlogWarningBytes: 1 << 20, stallThresholdMs: 500, serverOf: (url) => serverForUrl(url, [{ address: '127.0.0.1', port: 4000, pid: 88, command: 'broker', wildcard: false }]) });
+    const problems = bridgeProblems(snapshot, {
+      backlogWarningBytes: 1 << 20,
+      stallThresholdMs: 500,
+      serverOf: (url) => serverForUrl(url, [{ address: '127.0.0.1', port: 4000, pid: 88, command: 'broker', wildcard: false }]),
+    });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ area: 'calls', state: 'stalled', subject: 'GET http://127.0.0.1:4000/jobs', process: { pid: 77 }, culprit: { pid: 88, command: 'broker' } });
+    expect(problems[0]).toMatchObject({
+      area: 'calls',
+      state: 'stalled',
+      subject: 'GET http://127.0.0.1:4000/jobs',
+      process: { pid: 77 },
+      culprit: { pid: 88, command: 'broker' },
+    });
   });
 });
 

@@ -48,7 +48,12 @@ beforeAll(async () => {
   plantOtherHostLock(join(fixture.root, 'home/fleet/restart.lock'), holderPid);
   failing = await run(process.execPath, [VITEST_BIN, 'run', 'failing'], {
     cwd: fixture.root,
-    env: childEnv({ FIXTURE_HTTP_PORT: String(httpPort), FIXTURE_HANG_URL: hanging.url, FIXTURE_HOME: join(fixture.root, 'home'), FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+    env: childEnv({
+      FIXTURE_HTTP_PORT: String(httpPort),
+      FIXTURE_HANG_URL: hanging.url,
+      FIXTURE_HOME: join(fixture.root, 'home'),
+      FLAKE_DOCTOR_BRIDGE_DIR: dir,
+    }),
     timeoutMs: 90_000,
   });
 }, 120_000);
@@ -95,10 +100,18 @@ describe('a run with infrastructure failures', () => {
     const report = JSON.parse(readFileSync(path, 'utf8'));
     const validate = compileReportSchema(fixture.pkg.schema);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    const byFile = new Map<string, { culprits: { kind: string; culprit: { pid: number } | null }[] }>(report.failures.map((f: { file: string }) => [f.file, f]));
-    expect(byFile.get('failing/loopback.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: lingering!.pid }) }));
-    expect(byFile.get('failing/fetch.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: hanging!.child.pid }) }));
-    expect(byFile.get('failing/lock.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: holderPid }) }));
+    const byFile = new Map<string, { culprits: { kind: string; culprit: { pid: number } | null }[] }>(
+      report.failures.map((f: { file: string }) => [f.file, f]),
+    );
+    expect(byFile.get('failing/loopback.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: lingering!.pid }) }),
+    );
+    expect(byFile.get('failing/fetch.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: hanging!.child.pid }) }),
+    );
+    expect(byFile.get('failing/lock.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: holderPid }) }),
+    );
     // The error text in the report is the test's own, without the section appended for the terminal.
     expect(report.failures.every((f: { errors: string[] }) => f.errors.every((e) => !e.includes('Flake Doctor —')))).toBe(true);
     expect(failing.stdout).toContain('report written to flake-doctor-report.json');
@@ -110,7 +123,11 @@ describe('a run with infrastructure failures', () => {
 describe('a run where everything passes', () => {
   it('shows no Flake Doctor section and removes the earlier report', async () => {
     expect(existsSync(join(fixture.root, 'flake-doctor-report.json'))).toBe(true);
-    const passing = await run(process.execPath, [VITEST_BIN, 'run', 'passing'], { cwd: fixture.root, env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }), timeoutMs: 60_000 });
+    const passing = await run(process.execPath, [VITEST_BIN, 'run', 'passing'], {
+      cwd: fixture.root,
+      env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      timeoutMs: 60_000,
+    });
     expect(passing.code, passing.stdout + passing.stderr).toBe(0);
     expect(passing.stdout + passing.stderr).not.toContain('Flake Doctor');
     expect(existsSync(join(fixture.root, 'flake-doctor-report.json'))).toBe(false);

@@ -55,9 +55,13 @@ describe('Broker Calls in a real VS Code', () => {
   it('shows the listener and the stalled acquisition with a warning; the status bar counts it', async () => {
     await wb.openContainer();
     const view = await wb.expandView('Broker Calls');
-    await expect.poll(() => wb.treeItem(view, url).textContent(), { timeout: 90_000 }).toMatch(/1 stalled · acquiring jobs · session [0-9a-f]{8}… · message 0 · 0 jobs acquired/);
+    await expect
+      .poll(() => wb.treeItem(view, url).textContent(), { timeout: 90_000 })
+      .toMatch(/1 stalled · acquiring jobs · session [0-9a-f]{8}… · message 0 · 0 jobs acquired/);
     const call = wb.treeItem(view, 'acquireJobs');
-    await expect.poll(() => call.textContent(), { timeout: 30_000 }).toMatch(/<?\d+ s \/ 10 min · stalled · no answer yet · POST \/tenant\/flake-doctor\/_apis\/runtime\/runnerscalesets\/1\/acquirejobs/);
+    await expect
+      .poll(() => call.textContent(), { timeout: 30_000 })
+      .toMatch(/<?\d+ s \/ 10 min · stalled · no answer yet · POST \/tenant\/flake-doctor\/_apis\/runtime\/runnerscalesets\/1\/acquirejobs/);
     await expect.poll(() => call.locator('.codicon-error').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).toContain('1 in Broker Calls');
     expect(broker.counts().acquireJobs).toBe(1);
@@ -66,9 +70,9 @@ describe('Broker Calls in a real VS Code', () => {
   it('Probe times a request to the broker and reports it', async () => {
     const view = wb.view('Broker Calls');
     await wb.inlineAction(wb.treeItem(view, url), 'Probe');
-    await expect.poll(() => wb.notifications().allTextContents(), { timeout: 60_000 }).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`Probe ${url.replace(/[.]/g, '\\.')}: HTTP 200 in [\\d.]+ ms`))]),
-    );
+    await expect
+      .poll(() => wb.notifications().allTextContents(), { timeout: 60_000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`Probe ${url.replace(/[.]/g, '\\.')}: HTTP 200 in [\\d.]+ ms`))]));
   });
 
   it('Break names the call in a modal, aborts it, the listener retries and the call leaves the view', async () => {
@@ -94,9 +98,14 @@ describe('Broker Calls in a real VS Code', () => {
 
     // The aborted call is kept among the recent calls, with its outcome.
     await wb.treeItem(view, 'Recent calls').click();
-    await expect.poll(() => view.locator('.monaco-list-row').filter({ hasText: 'acquireJobs' }).allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringMatching(/aborted after \d+ s · POST \/tenant\/.*\/acquirejobs/), expect.stringMatching(/ok 200 after .* · POST \/tenant\/.*\/acquirejobs/)]),
-    );
+    await expect
+      .poll(() => view.locator('.monaco-list-row').filter({ hasText: 'acquireJobs' }).allTextContents(), { timeout: 30_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/aborted after \d+ s · POST \/tenant\/.*\/acquirejobs/),
+          expect.stringMatching(/ok 200 after .* · POST \/tenant\/.*\/acquirejobs/),
+        ]),
+      );
   });
 
   it('Restart replaces the session after confirming', async () => {

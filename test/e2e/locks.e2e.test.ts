@@ -61,9 +61,9 @@ describe('Restart Locks in a real VS Code', () => {
   it('Probe reports the dead holder', async () => {
     const view = wb.view('Restart Locks');
     await wb.inlineAction(wb.treeItem(view, 'fleet/restart.lock'), 'Probe');
-    await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`Probe fleet/restart.lock: dead holder, pid ${dead.pid}`)]),
-    );
+    await expect
+      .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining(`Probe fleet/restart.lock: dead holder, pid ${dead.pid}`)]));
   });
 
   it('Break names the holder in a modal, removes the lock, and the view and status bar update', async () => {
@@ -105,9 +105,9 @@ describe('Restart Locks in a real VS Code', () => {
     await dialog.getByRole('button', { name: 'Force Break' }).click();
     await expect.poll(() => existsSync(lockPath), { timeout: 30_000 }).toBe(false);
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toMatch(/free/);
-    await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`removed the held lock of pid ${process.pid} (forced)`)]),
-    );
+    await expect
+      .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining(`removed the held lock of pid ${process.pid} (forced)`)]));
     expect(record.pid).toBe(process.pid);
   });
 });

@@ -63,9 +63,9 @@ describe('Loopback Addresses in a real VS Code', () => {
   it('Probe reports the held port and its holder', async () => {
     const view = wb.view('Loopback Addresses');
     await wb.inlineAction(wb.treeItem(view, conflicted), 'Probe');
-    await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringContaining(`${httpPort} held by pid ${lingering.pid}`)]),
-    );
+    await expect
+      .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
+      .toEqual(expect.arrayContaining([expect.stringContaining(`${httpPort} held by pid ${lingering.pid}`)]));
   });
 
   it('Break names the process in a modal, stops it, and the address turns free', async () => {
@@ -80,8 +80,21 @@ describe('Loopback Addresses in a real VS Code', () => {
     await dialog.getByRole('button', { name: 'Stop Processes' }).click();
     await exited;
     // A free address is folded into the "N free" row (problems stay on top): expand it to see this one.
-    await expect.poll(() => view.locator('.monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: conflicted }) }).count(), { timeout: 30_000 }).toBe(0);
-    await view.locator('.monaco-list-row').filter({ has: wb.page.locator('.label-name', { hasText: /^\d+ free$/ }) }).first().click();
+    await expect
+      .poll(
+        () =>
+          view
+            .locator('.monaco-list-row')
+            .filter({ has: wb.page.locator('.label-name', { hasText: conflicted }) })
+            .count(),
+        { timeout: 30_000 },
+      )
+      .toBe(0);
+    await view
+      .locator('.monaco-list-row')
+      .filter({ has: wb.page.locator('.label-name', { hasText: /^\d+ free$/ }) })
+      .first()
+      .click();
     await expect.poll(() => wb.treeItem(view, conflicted).textContent(), { timeout: 30_000 }).toContain('free');
     await expect.poll(() => wb.statusBar().textContent(), { timeout: 10_000 }).not.toContain('problem');
   });

@@ -105,9 +105,13 @@ describe('WebSocket Sessions in a real VS Code', () => {
   it('Probe sends a PING and reports the round trip', async () => {
     const view = wb.view('WebSocket Sessions');
     await wb.inlineAction(wb.treeItem(view, 'provider-1'), 'Probe');
-    await expect.poll(() => wb.notifications().allTextContents(), { timeout: 30_000 }).toEqual(
-      expect.arrayContaining([expect.stringMatching(new RegExp(`Probe provider-1 \\(provider, 127\\.0\\.0\\.1:${localPort(healthy.ws)}\\): PONG in [\\d.]+ ms`))]),
-    );
+    await expect
+      .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`Probe provider-1 \\(provider, 127\\.0\\.0\\.1:${localPort(healthy.ws)}\\): PONG in [\\d.]+ ms`)),
+        ]),
+      );
   });
 
   it('Break names the session in a modal, closes it, and it disappears', async () => {

@@ -25,7 +25,16 @@ function snapshotWith(partial: Partial<BridgeSnapshot>): BridgeSnapshot {
     schemaVersion: 1,
     seq: 1,
     takenAt: ctx.now,
-    process: { pid: 42, threadId: 0, startedAt: ctx.now - 60_000, command: '/usr/bin/node /work/app/test/api.mjs', argv: ['/usr/bin/node', '/work/app/test/api.mjs'], cwd: '/work/app', nodeVersion: 'v20', via: 'register' },
+    process: {
+      pid: 42,
+      threadId: 0,
+      startedAt: ctx.now - 60_000,
+      command: '/usr/bin/node /work/app/test/api.mjs',
+      argv: ['/usr/bin/node', '/work/app/test/api.mjs'],
+      cwd: '/work/app',
+      nodeVersion: 'v20',
+      via: 'register',
+    },
     stallThresholdMs: 10_000,
     httpCalls: [],
     relays: [],
@@ -37,15 +46,37 @@ function snapshotWith(partial: Partial<BridgeSnapshot>): BridgeSnapshot {
 }
 
 function proc(snapshot: BridgeSnapshot): AttachedProcess {
-  return { key: '42', entry: { pid: 42, threadId: 0, command: snapshot.process.command, cwd: '/work/app', startedAt: snapshot.process.startedAt, socketPath: '/tmp/x/42-a.sock' }, snapshot };
+  return {
+    key: '42',
+    entry: { pid: 42, threadId: 0, command: snapshot.process.command, cwd: '/work/app', startedAt: snapshot.process.startedAt, socketPath: '/tmp/x/42-a.sock' },
+    snapshot,
+  };
 }
 
 describe('rows of attached processes', () => {
   it('one process row named by its script, with its stalled call first in words, and menus by state', () => {
     const s = snapshotWith({
       httpCalls: [
-        { id: 'http:x1', method: 'GET', url: 'http://127.0.0.1:9/jobs', startedAt: ctx.now - 12_000, deadlineAt: null, stalled: true, phase: 'awaiting-headers', status: null },
-        { id: 'http:x2', method: 'POST', url: 'http://127.0.0.1:9/ok', startedAt: ctx.now - 200, deadlineAt: null, stalled: false, phase: 'awaiting-headers', status: null },
+        {
+          id: 'http:x1',
+          method: 'GET',
+          url: 'http://127.0.0.1:9/jobs',
+          startedAt: ctx.now - 12_000,
+          deadlineAt: null,
+          stalled: true,
+          phase: 'awaiting-headers',
+          status: null,
+        },
+        {
+          id: 'http:x2',
+          method: 'POST',
+          url: 'http://127.0.0.1:9/ok',
+          startedAt: ctx.now - 200,
+          deadlineAt: null,
+          stalled: false,
+          phase: 'awaiting-headers',
+          status: null,
+        },
       ],
     });
     const rows = attachedCallRows([proc(s)], ctx);
@@ -96,7 +127,10 @@ describe('auto-attach', () => {
     try {
       const boot = writeBootloader(dir, join(dir, 'absent-register.cjs'));
       expect(nodeOptionsPath(boot)).toBe(`"${boot}"`);
-      const r = spawnSync(process.execPath, ['-e', "console.log('ran')"], { env: { ...process.env, NODE_OPTIONS: `--require ${nodeOptionsPath(boot)}` }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['-e', "console.log('ran')"], {
+        env: { ...process.env, NODE_OPTIONS: `--require ${nodeOptionsPath(boot)}` },
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(0);
       expect(r.stdout).toBe('ran\n');
     } finally {

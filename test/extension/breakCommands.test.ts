@@ -36,7 +36,10 @@ describe('Break of a restart lock (fake host, real files)', () => {
     const { model, host, ctx } = locksFor(lockPath, [true, KEEP_LOCK]);
     await model.refresh();
     await breakLockCommand(ctx, lockPath);
-    expect(host.asked.map((a) => a.message)).toEqual([`Break the restart lock api.restart.lock held by pid ${process.pid}?`, `Force the break? pid ${process.pid} is running and its lock is fresh.`]);
+    expect(host.asked.map((a) => a.message)).toEqual([
+      `Break the restart lock api.restart.lock held by pid ${process.pid}?`,
+      `Force the break? pid ${process.pid} is running and its lock is fresh.`,
+    ]);
     // Enter on the second modal picks its first action: it must be the safe one.
     expect(host.asked[1].actions).toEqual([KEEP_LOCK, FORCE_BREAK]);
     expect(existsSync(lockPath)).toBe(true);
@@ -81,7 +84,15 @@ describe('Break of a loopback address (fake host, real process)', () => {
     const child = await startPlainListener(address, [port]);
     children.push(child);
     const poolFile = join(mkdtempSync(join(tmpdir(), 'fd-break-addr-')), 'pool.json');
-    const model = new LoopbackModel({ config: { start, count: 2, probePorts: [port] }, poolFiles: [poolFile], foreignPoolFiles: [], originStart: 2, minScanIntervalMs: 1000, breakGraceMs: 1000, connectProbe: false });
+    const model = new LoopbackModel({
+      config: { start, count: 2, probePorts: [port] },
+      poolFiles: [poolFile],
+      foreignPoolFiles: [],
+      originStart: 2,
+      minScanIntervalMs: 1000,
+      breakGraceMs: 1000,
+      connectProbe: false,
+    });
     disposables.push(model);
     return { address, port, child, model };
   }

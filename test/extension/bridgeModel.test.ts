@@ -22,7 +22,10 @@ describe('BridgeModel', () => {
     const detached: string[] = [];
     m.on('detached', (p) => detached.push(p.key));
     const proc = bed.spawn(dir, ['fetch', bed.silent.url], { env: { FLAKE_DOCTOR_STALL_MS: '100' } });
-    const attached = await eventually(() => m.processes().find((p) => p.snapshot?.httpCalls.some((c) => c.stalled)), 'the process attached with its stalled call');
+    const attached = await eventually(
+      () => m.processes().find((p) => p.snapshot?.httpCalls.some((c) => c.stalled)),
+      'the process attached with its stalled call',
+    );
     expect(attached.key).toBe(String(proc.child.pid));
     expect(attached.entry.command).toContain('scenario.cjs');
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSnapshot, ListenerSnapshot } from '../../src/core/listener';
-import { ageAgainstDeadline, callDescription, callTooltipMarkdown, formatAge, listenerDescription, listenerTooltipMarkdown } from '../../src/extension/calls/callsFormat';
+import {
+  ageAgainstDeadline,
+  callDescription,
+  callTooltipMarkdown,
+  formatAge,
+  listenerDescription,
+  listenerTooltipMarkdown,
+} from '../../src/extension/calls/callsFormat';
 import type { CallsState } from '../../src/extension/calls/callsModel';
 import { callsProblems } from '../../src/extension/calls/callsProblems';
 
@@ -65,11 +72,13 @@ describe('Broker Calls row text', () => {
     expect(callDescription(call(), T0 + 2000)).toBe('<10 s / 30 s · no answer yet · POST /acquirejobs');
     expect(callDescription(call({ stalled: true }), T0 + 12_000)).toBe('10 s / 30 s · stalled · no answer yet · POST /acquirejobs');
     expect(callDescription(call({ stalled: true }), T0 + 31_000)).toBe('30 s / 30 s · PAST DEADLINE · no answer yet · POST /acquirejobs');
-    expect(callDescription(call({ name: 'getMessage', kind: 'long-poll', method: 'GET', url: 'http://b/sessions/s/messages', deadlineAt: T0 + 60_000 }), T0 + 5000)).toBe(
-      '<10 s / 1 min · long poll · no answer yet · GET /sessions/s/messages',
-    );
+    expect(
+      callDescription(call({ name: 'getMessage', kind: 'long-poll', method: 'GET', url: 'http://b/sessions/s/messages', deadlineAt: T0 + 60_000 }), T0 + 5000),
+    ).toBe('<10 s / 1 min · long poll · no answer yet · GET /sessions/s/messages');
     expect(callDescription(call({ phase: 'receiving-body', status: 200 }), T0 + 1000)).toBe('<10 s / 30 s · receiving body (200) · POST /acquirejobs');
-    expect(callDescription(call({ outcome: 'aborted', endedAt: T0 + 12_000, phase: 'done', error: 'aborted by user' }), T0 + 20_000)).toBe('aborted after 12 s · POST /acquirejobs');
+    expect(callDescription(call({ outcome: 'aborted', endedAt: T0 + 12_000, phase: 'done', error: 'aborted by user' }), T0 + 20_000)).toBe(
+      'aborted after 12 s · POST /acquirejobs',
+    );
     expect(callDescription(call({ outcome: 'ok', status: 200, endedAt: T0 + 3, phase: 'done' }), T0 + 20_000)).toBe('ok 200 after 3 ms · POST /acquirejobs');
   });
 
@@ -79,7 +88,10 @@ describe('Broker Calls row text', () => {
     expect(md).toContain('| deadline | 30 s (18 s left) |');
     expect(md).toContain('a \\| b');
     expect(md).toContain('Stalled: older than the stall threshold');
-    const lt = listenerTooltipMarkdown(listener({ lastError: { name: 'DeadlineExceededError', message: 'no answer', callName: 'acquireJobs', status: null, at: T0 } }), T0 + 5000);
+    const lt = listenerTooltipMarkdown(
+      listener({ lastError: { name: 'DeadlineExceededError', message: 'no answer', callName: 'acquireJobs', status: null, at: T0 } }),
+      T0 + 5000,
+    );
     expect(lt).toContain('| last error | DeadlineExceededError in acquireJobs: no answer, 5 s ago |');
     expect(lt).toContain('control plane 30 s, long poll 1 min, stalled after 10 s');
   });
@@ -94,16 +106,29 @@ describe('Broker Calls row text', () => {
       lastError: { name: 'TransportError', message: 'connect ECONNREFUSED 127.0.0.1:8181', callName: 'exchangeToken', status: null, at: T0 },
       calls: { inFlight: [call({ stalled: true })], recent: [] },
     });
-    expect(listenerDescription(failing, T0)).toBe('1 stalled · backing off, retry in <10 s · no session · message 3 · 0 jobs acquired · last error: connect ECONNREFUSED 127.0.0.1:8181');
+    expect(listenerDescription(failing, T0)).toBe(
+      '1 stalled · backing off, retry in <10 s · no session · message 3 · 0 jobs acquired · last error: connect ECONNREFUSED 127.0.0.1:8181',
+    );
   });
 });
 
 describe('Broker Calls status-bar problems', () => {
-  const state = (over: Partial<CallsState> = {}): CallsState => ({ brokerUrl: 'http://127.0.0.1:8181', listener: listener(), processCalls: [], settingsPending: false, ...over });
+  const state = (over: Partial<CallsState> = {}): CallsState => ({
+    brokerUrl: 'http://127.0.0.1:8181',
+    listener: listener(),
+    processCalls: [],
+    settingsPending: false,
+    ...over,
+  });
   const reveal = () => Promise.resolve();
 
   it('none while all is well', () => {
-    expect(callsProblems(state({ listener: listener({ calls: { inFlight: [call()], recent: [call({ id: 'c1', stalled: true, outcome: 'deadline', endedAt: T0 })] } }) }), reveal)).toEqual([]);
+    expect(
+      callsProblems(
+        state({ listener: listener({ calls: { inFlight: [call()], recent: [call({ id: 'c1', stalled: true, outcome: 'deadline', endedAt: T0 })] } }) }),
+        reveal,
+      ),
+    ).toEqual([]);
     expect(callsProblems(state({ listener: null }), reveal)).toEqual([]);
   });
 
@@ -115,7 +140,13 @@ describe('Broker Calls status-bar problems', () => {
     const problems = callsProblems(s, reveal);
     // Keyed by call name (a retry of an aborted call is the same problem); one state, one severity.
     expect(problems.map((p) => [p.id, p.state, p.severity, p.label, p.detail])).toEqual([
-      ['calls:listener:acquireJobs:stalled', 'stalled', 'error', 'acquireJobs (POST /acquirejobs): stalled', 'no answer yet · deadline 30 s · POST http://127.0.0.1:8181/acquirejobs'],
+      [
+        'calls:listener:acquireJobs:stalled',
+        'stalled',
+        'error',
+        'acquireJobs (POST /acquirejobs): stalled',
+        'no answer yet · deadline 30 s · POST http://127.0.0.1:8181/acquirejobs',
+      ],
       ['calls:process:GET http://other/x:stalled', 'stalled', 'error', 'GET http://other/x: stalled', 'no answer yet · no deadline known · GET http://other/x'],
     ]);
     expect(problems[0]!.fixes.map((f) => [f.command, f.args])).toEqual([
@@ -128,7 +159,14 @@ describe('Broker Calls status-bar problems', () => {
     const err = { name: 'TransportError', message: 'ECONNREFUSED', callName: 'exchangeToken', status: null, at: T0 };
     expect(callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 1, lastError: err }) }), reveal)).toEqual([]);
     const [p] = callsProblems(state({ listener: listener({ state: 'backoff', consecutiveFailures: 3, lastError: err }) }), reveal);
-    expect([p?.state, p?.label, p?.detail]).toEqual(['listener-failing', 'http://127.0.0.1:8181: listener failing', '3 runs failed in a row · exchangeToken: ECONNREFUSED']);
-    expect(callsProblems(state({ listener: listener({ state: 'failed', lastError: err }) }), reveal)[0]?.fixes.map((f) => f.command)).toEqual(['flakeDoctor.calls.probe', 'flakeDoctor.calls.restart']);
+    expect([p?.state, p?.label, p?.detail]).toEqual([
+      'listener-failing',
+      'http://127.0.0.1:8181: listener failing',
+      '3 runs failed in a row · exchangeToken: ECONNREFUSED',
+    ]);
+    expect(callsProblems(state({ listener: listener({ state: 'failed', lastError: err }) }), reveal)[0]?.fixes.map((f) => f.command)).toEqual([
+      'flakeDoctor.calls.probe',
+      'flakeDoctor.calls.restart',
+    ]);
   });
 });

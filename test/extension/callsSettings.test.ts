@@ -7,7 +7,14 @@ describe('flakeDoctor.calls settings', () => {
   it('defaults: no broker, the library deadlines, automatic stall threshold, no autostart, own calls only', () => {
     const { settings, errors } = read({});
     expect(errors).toEqual([]);
-    expect(settings).toEqual({ brokerUrl: null, controlPlaneTimeoutMs: 30_000, longPollTimeoutMs: 60_000, stallThresholdMs: null, autostart: false, trackProcessCalls: false });
+    expect(settings).toEqual({
+      brokerUrl: null,
+      controlPlaneTimeoutMs: 30_000,
+      longPollTimeoutMs: 60_000,
+      stallThresholdMs: null,
+      autostart: false,
+      trackProcessCalls: false,
+    });
     expect(effectiveStallThresholdMs(settings)).toBe(10_000);
     expect(effectiveStallThresholdMs({ ...settings, controlPlaneTimeoutMs: 4000 })).toBe(2000);
   });
@@ -22,7 +29,14 @@ describe('flakeDoctor.calls settings', () => {
       trackProcessCalls: true,
     });
     expect(errors).toEqual([]);
-    expect(settings).toEqual({ brokerUrl: 'http://127.0.0.1:8181', controlPlaneTimeoutMs: 500, longPollTimeoutMs: 1000, stallThresholdMs: 250, autostart: true, trackProcessCalls: true });
+    expect(settings).toEqual({
+      brokerUrl: 'http://127.0.0.1:8181',
+      controlPlaneTimeoutMs: 500,
+      longPollTimeoutMs: 1000,
+      stallThresholdMs: 250,
+      autostart: true,
+      trackProcessCalls: true,
+    });
     expect(read({ brokerUrl: 'https://broker.example/actions/v1//' }).settings.brokerUrl).toBe('https://broker.example/actions/v1');
   });
 
@@ -52,7 +66,14 @@ describe('flakeDoctor.calls settings', () => {
 
   it('reports invalid numbers and booleans and never uses them', () => {
     const { settings, errors } = read({ controlPlaneTimeoutMs: 50, longPollTimeoutMs: 1.5, stallThresholdMs: -1, autostart: 'yes', trackProcessCalls: 1 });
-    expect(settings).toEqual({ brokerUrl: null, controlPlaneTimeoutMs: 30_000, longPollTimeoutMs: 60_000, stallThresholdMs: null, autostart: false, trackProcessCalls: false });
+    expect(settings).toEqual({
+      brokerUrl: null,
+      controlPlaneTimeoutMs: 30_000,
+      longPollTimeoutMs: 60_000,
+      stallThresholdMs: null,
+      autostart: false,
+      trackProcessCalls: false,
+    });
     expect(errors).toHaveLength(5);
     const all = errors.join('\n');
     expect(all).toMatch(/controlPlaneTimeoutMs must be an integer from 100 to 600000 \(got 50\); using 30000/);

@@ -45,7 +45,9 @@ function snap(fields: Partial<RestartLockSnapshot> = {}): RestartLockSnapshot {
 describe('Restart Locks row text', () => {
   it('names state, pid, coarse age and command line', () => {
     expect(lockDescription(snap(), NOW)).toBe('held · pid 4242 · 10 s · node restart.js --fleet');
-    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe('dead holder · pid 4242 · 10 s · node restart.js --fleet');
+    expect(lockDescription(snap({ state: 'dead-holder', holder: holder({ liveness: 'dead', alive: false }) }), NOW + 3000)).toBe(
+      'dead holder · pid 4242 · 10 s · node restart.js --fleet',
+    );
     expect(lockDescription(snap({ state: 'corrupt', holder: null, corruptReason: 'empty content', rawContent: '' }), NOW)).toBe('corrupt · empty content');
   });
 
@@ -68,7 +70,16 @@ describe('Restart Locks row text', () => {
 
   it('the tooltip has every fact', () => {
     const md = lockTooltipMarkdown('fleet/restart.lock', snap({ state: 'dead-holder', holder: holder({ liveness: 'pid-reused' }) }), NOW);
-    for (const fact of ['**fleet/restart.lock** — dead holder', '| holder pid | 4242 |', 'the pid now belongs to another process', '`node restart.js --fleet`', '`tok-1`', '12 s ago', '`box`', '`/ws/fleet/restart.lock`']) {
+    for (const fact of [
+      '**fleet/restart.lock** — dead holder',
+      '| holder pid | 4242 |',
+      'the pid now belongs to another process',
+      '`node restart.js --fleet`',
+      '`tok-1`',
+      '12 s ago',
+      '`box`',
+      '`/ws/fleet/restart.lock`',
+    ]) {
       expect(md).toContain(fact);
     }
   });
@@ -88,7 +99,12 @@ describe('Restart Locks row text', () => {
 
   it('labels are relative to the workspace folder, prefixed when there are several', () => {
     expect(lockLabel('/ws/fleet/restart.lock', [{ name: 'ws', path: '/ws' }])).toBe('fleet/restart.lock');
-    expect(lockLabel('/b/x.restart.lock', [{ name: 'a', path: '/a' }, { name: 'b', path: '/b' }])).toBe('b/x.restart.lock');
+    expect(
+      lockLabel('/b/x.restart.lock', [
+        { name: 'a', path: '/a' },
+        { name: 'b', path: '/b' },
+      ]),
+    ).toBe('b/x.restart.lock');
     expect(lockLabel(join(homedir(), 'fleet/restart.lock'), [{ name: 'ws', path: '/ws' }])).toBe('~/fleet/restart.lock');
     expect(lockLabel('/wsx/r.lock', [{ name: 'ws', path: '/ws' }])).toBe('/wsx/r.lock');
   });
@@ -115,7 +131,16 @@ describe('watch plan', () => {
     const existing = new Set(['/', '/a', '/a/fleet', '/b']);
     const plan = planWatch(['/a/fleet/restart.lock', '/a/fleet/x.restart.lock', '/b/c/d/r.lock'], (p) => existing.has(p));
     expect(plan.roots).toEqual(['/a/fleet', '/b']);
-    for (const p of ['/a/fleet', '/a/fleet/restart.lock', '/a/fleet/restart.lock.mutex', '/a/fleet/restart.lock.mutex.reclaim', '/b', '/b/c', '/b/c/d', '/b/c/d/r.lock']) {
+    for (const p of [
+      '/a/fleet',
+      '/a/fleet/restart.lock',
+      '/a/fleet/restart.lock.mutex',
+      '/a/fleet/restart.lock.mutex.reclaim',
+      '/b',
+      '/b/c',
+      '/b/c/d',
+      '/b/c/d/r.lock',
+    ]) {
       expect(plan.allowed.has(p), p).toBe(true);
     }
     expect(plan.allowed.has('/a/fleet/other.txt')).toBe(false);

@@ -6,7 +6,13 @@ import { mutexPath, plantDeadHolderLock, RESTART_LOCK_MUTEX_STALE_MS, RESTART_LO
 import { LocksModel, type LocksState } from '../../src/extension/locks/locksModel';
 import type { LocksSettings } from '../../src/extension/locks/locksSettings';
 
-const settings = (fields: Partial<LocksSettings>): LocksSettings => ({ patterns: [], paths: [], staleMs: RESTART_LOCK_STALE_MS, mutexStaleMs: RESTART_LOCK_MUTEX_STALE_MS, ...fields });
+const settings = (fields: Partial<LocksSettings>): LocksSettings => ({
+  patterns: [],
+  paths: [],
+  staleMs: RESTART_LOCK_STALE_MS,
+  mutexStaleMs: RESTART_LOCK_MUTEX_STALE_MS,
+  ...fields,
+});
 
 describe('LocksModel (real files, chokidar)', () => {
   const models: LocksModel[] = [];

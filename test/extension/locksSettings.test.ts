@@ -27,7 +27,9 @@ describe('flakeDoctor.locks settings', () => {
     const { settings, errors } = read({ patterns: ['/var/run/x.lock', 'a/*.lock', ' a/*.lock ', '~/y.lock'] });
     expect(settings.patterns).toEqual(['a/*.lock']);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/"\/var\/run\/x\.lock", "~\/y\.lock" is not relative to a workspace folder; put absolute lock files in flakeDoctor\.locks\.paths/);
+    expect(errors[0]).toMatch(
+      /"\/var\/run\/x\.lock", "~\/y\.lock" is not relative to a workspace folder; put absolute lock files in flakeDoctor\.locks\.paths/,
+    );
   });
 
   it('an empty pattern list turns the workspace search off', () => {
@@ -35,7 +37,9 @@ describe('flakeDoctor.locks settings', () => {
   });
 
   it('expands ~, ${userHome}, ${workspaceFolder} and resolves relative paths against the first folder', () => {
-    const { settings, errors } = read({ paths: ['~/fleet/restart.lock', '${userHome}/a.lock', '${workspaceFolder}/run/r.lock', 'rel/r.lock', '/abs/r.lock', '/abs/r.lock'] });
+    const { settings, errors } = read({
+      paths: ['~/fleet/restart.lock', '${userHome}/a.lock', '${workspaceFolder}/run/r.lock', 'rel/r.lock', '/abs/r.lock', '/abs/r.lock'],
+    });
     expect(errors).toEqual([]);
     expect(settings.paths).toEqual([join(homedir(), 'fleet/restart.lock'), join(homedir(), 'a.lock'), '/ws/run/r.lock', '/ws/rel/r.lock', '/abs/r.lock']);
   });

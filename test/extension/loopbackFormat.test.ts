@@ -3,7 +3,20 @@ import type { AddressEntry } from '../../src/core/allocator';
 import { addressDescription, addressRanges, addressRows } from '../../src/extension/loopback/loopbackFormat';
 
 const entry = (octet: number, state: AddressEntry['state'], over: Partial<AddressEntry> = {}): AddressEntry =>
-  ({ address: `127.0.0.${octet}`, state, poolIndex: octet - 2, ports: [], problems: state === 'conflict' || state === 'dead-holder' ? ['x'] : [], holder: null, parked: null, foreignPool: false, poolFile: null, poolFormat: null, originStart: null, ...over }) as AddressEntry;
+  ({
+    address: `127.0.0.${octet}`,
+    state,
+    poolIndex: octet - 2,
+    ports: [],
+    problems: state === 'conflict' || state === 'dead-holder' ? ['x'] : [],
+    holder: null,
+    parked: null,
+    foreignPool: false,
+    poolFile: null,
+    poolFormat: null,
+    originStart: null,
+    ...over,
+  }) as AddressEntry;
 
 describe('Loopback Addresses rows', () => {
   const entries = [entry(2, 'free'), entry(3, 'leased'), entry(4, 'free'), entry(5, 'conflict'), entry(6, 'free'), entry(7, 'dead-holder'), entry(9, 'free')];

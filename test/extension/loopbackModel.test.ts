@@ -10,7 +10,18 @@ describe('LoopbackModel (real files, chokidar)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fd-model-'));
     const poolFile = join(dir, 'pool.json');
     // No socket scan: only the pool file drives this test.
-    const model = new LoopbackModel({ config: { start: 2, count: 2, probePorts: [9925] }, poolFiles: [poolFile], foreignPoolFiles: [], originStart: 2, minScanIntervalMs: 1000, breakGraceMs: 0, connectProbe: false }, async () => []);
+    const model = new LoopbackModel(
+      {
+        config: { start: 2, count: 2, probePorts: [9925] },
+        poolFiles: [poolFile],
+        foreignPoolFiles: [],
+        originStart: 2,
+        minScanIntervalMs: 1000,
+        breakGraceMs: 0,
+        connectProbe: false,
+      },
+      async () => [],
+    );
     const seen: LoopbackSnapshot[] = [];
     model.on('change', (s) => seen.push(s));
     try {
@@ -19,7 +30,10 @@ describe('LoopbackModel (real files, chokidar)', () => {
       await model.refresh();
       expect(seen).toHaveLength(1); // unchanged: no event
       await new Promise((r) => setTimeout(r, 300)); // let chokidar finish its initial scan
-      writeFileSync(poolFile, serializePoolFile({ start: 2, count: 2, slots: [{ state: 'leased', pid: process.pid, startTime: null, token: 't', leasedAt: 1 }, null] }));
+      writeFileSync(
+        poolFile,
+        serializePoolFile({ start: 2, count: 2, slots: [{ state: 'leased', pid: process.pid, startTime: null, token: 't', leasedAt: 1 }, null] }),
+      );
       await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
       expect(seen[1]!.addresses[0]).toMatchObject({ address: '127.0.0.2', state: 'leased', holder: { pid: process.pid, alive: true } });
     } finally {

@@ -5,13 +5,15 @@ describe('SerialQueue', () => {
   it('runs tasks one at a time, in order, and a failed task does not stop the next', async () => {
     const queue = new SerialQueue();
     const events: string[] = [];
-    const task = (name: string, fail = false) => async () => {
-      events.push(`${name} start`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      events.push(`${name} end`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        events.push(`${name} start`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`${name} end`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const a = queue.run(task('a'));
     const b = queue.run(task('b', true));
     const c = queue.run(task('c'));

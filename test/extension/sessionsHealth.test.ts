@@ -61,7 +61,10 @@ describe('session health', () => {
   });
 
   it('a closing session is shown as closing, not as a problem', () => {
-    const c = classifySession(session({ missedPongs: 3, closing: { state: 'closing', code: 4000, reason: 'x', since: NOW, initiatedBy: 'relay' } }), thresholds);
+    const c = classifySession(
+      session({ missedPongs: 3, closing: { state: 'closing', code: 4000, reason: 'x', since: NOW, initiatedBy: 'relay' } }),
+      thresholds,
+    );
     expect(c.health).toBe('closing');
   });
 });
@@ -71,7 +74,12 @@ describe('session rows', () => {
     expect(sessionDescription(classifySession(session(), thresholds), NOW)).toBe(
       'provider · 127.0.0.1:40000 · RTT <1 ms · queue 0 (0 B) · buffered 0 B · in <10 s ago · write idle',
     );
-    const armed = session({ lastPong: null, missedPongs: 1, lastInbound: null, writeDeadline: { state: 'armed', inFlight: 1, oldestHandedAt: NOW, dueAt: NOW + 9000, timeoutMs: 10_000 } });
+    const armed = session({
+      lastPong: null,
+      missedPongs: 1,
+      lastInbound: null,
+      writeDeadline: { state: 'armed', inFlight: 1, oldestHandedAt: NOW, dueAt: NOW + 9000, timeoutMs: 10_000 },
+    });
     expect(sessionDescription(classifySession(armed, thresholds), NOW)).toBe(
       'provider · 127.0.0.1:40000 · no PONG yet · 1 missed · queue 0 (0 B) · buffered 0 B · nothing in yet · write armed (due in <10 s)',
     );

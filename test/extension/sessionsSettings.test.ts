@@ -7,22 +7,77 @@ describe('flakeDoctor.sessions settings', () => {
   it('defaults: loopback, any free port, the relay library defaults, no token, no autostart', () => {
     const { settings, errors } = read({});
     expect(errors).toEqual([]);
-    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100, handshakeTimeoutMs: 5000, profile: 'flake-doctor' });
+    expect(settings.relay).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      writeTimeoutMs: 10_000,
+      heartbeatIntervalMs: 30_000,
+      readTimeoutMs: 90_000,
+      queueLimit: 1024,
+      closeDrainMs: 100,
+      handshakeTimeoutMs: 5000,
+      profile: 'flake-doctor',
+    });
     expect(settings.autostart).toBe(false);
     expect(settings.backlogWarningBytes).toBe(1024 * 1024);
   });
 
   it('takes valid values', () => {
-    const { settings, errors } = read({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, handshakeTimeoutMs: 250, profile: 'origin', autostart: true, token: 's3cret', backlogWarningBytes: 4096 });
+    const { settings, errors } = read({
+      host: '::1',
+      port: 48800,
+      writeTimeoutMs: 500,
+      heartbeatIntervalMs: 0,
+      readTimeoutMs: 2000,
+      queueLimit: 8,
+      closeDrainMs: 0,
+      handshakeTimeoutMs: 250,
+      profile: 'origin',
+      autostart: true,
+      token: 's3cret',
+      backlogWarningBytes: 4096,
+    });
     expect(errors).toEqual([]);
-    expect(settings.relay).toEqual({ host: '::1', port: 48800, writeTimeoutMs: 500, heartbeatIntervalMs: 0, readTimeoutMs: 2000, queueLimit: 8, closeDrainMs: 0, handshakeTimeoutMs: 250, profile: 'origin', token: 's3cret' });
+    expect(settings.relay).toEqual({
+      host: '::1',
+      port: 48800,
+      writeTimeoutMs: 500,
+      heartbeatIntervalMs: 0,
+      readTimeoutMs: 2000,
+      queueLimit: 8,
+      closeDrainMs: 0,
+      handshakeTimeoutMs: 250,
+      profile: 'origin',
+      token: 's3cret',
+    });
     expect(settings.autostart).toBe(true);
     expect(settings.backlogWarningBytes).toBe(4096);
   });
 
   it('reports invalid values and never uses them', () => {
-    const { settings, errors } = read({ port: 70000, writeTimeoutMs: 5, heartbeatIntervalMs: 50, queueLimit: 1.5, closeDrainMs: '100', autostart: 'yes', host: 'http://x:1', token: 'has space', handshakeTimeoutMs: 0, profile: 'nginx' });
-    expect(settings.relay).toEqual({ host: '127.0.0.1', port: 0, writeTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, readTimeoutMs: 90_000, queueLimit: 1024, closeDrainMs: 100, handshakeTimeoutMs: 5000, profile: 'flake-doctor' });
+    const { settings, errors } = read({
+      port: 70000,
+      writeTimeoutMs: 5,
+      heartbeatIntervalMs: 50,
+      queueLimit: 1.5,
+      closeDrainMs: '100',
+      autostart: 'yes',
+      host: 'http://x:1',
+      token: 'has space',
+      handshakeTimeoutMs: 0,
+      profile: 'nginx',
+    });
+    expect(settings.relay).toEqual({
+      host: '127.0.0.1',
+      port: 0,
+      writeTimeoutMs: 10_000,
+      heartbeatIntervalMs: 30_000,
+      readTimeoutMs: 90_000,
+      queueLimit: 1024,
+      closeDrainMs: 100,
+      handshakeTimeoutMs: 5000,
+      profile: 'flake-doctor',
+    });
     expect(settings.autostart).toBe(false);
     expect(errors).toHaveLength(10);
     expect(errors.join('\n')).toMatch(/handshakeTimeoutMs must be an integer from 100 to 600000 \(got 0\); using 5000/);
@@ -53,8 +108,10 @@ describe('flakeDoctor.sessions settings', () => {
   });
 
   it('knows loopback hosts', () => {
-    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'a.localhost']) expect(isLoopbackHost(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'fe80::1', 'example.com', 'localhost.example.com']) expect(isLoopbackHost(h), h).toBe(false);
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'a.localhost'])
+      expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '::ffff:10.0.0.1', 'fe80::1', 'example.com', 'localhost.example.com'])
+      expect(isLoopbackHost(h), h).toBe(false);
   });
 
   it('tells whether a running relay would need a restart for new settings', () => {

@@ -13,7 +13,9 @@ export interface FakeHost extends Host {
  * A Host driven by a script: `answers` are given to the modals in order (true/false for a
  * confirm, an action name or undefined for an ask); picks choose the item `pick` selects.
  */
-export function fakeHost(options: { trusted?: boolean; answers?: Array<boolean | string | undefined>; pick?: (items: readonly PickItem<unknown>[]) => number } = {}): FakeHost {
+export function fakeHost(
+  options: { trusted?: boolean; answers?: Array<boolean | string | undefined>; pick?: (items: readonly PickItem<unknown>[]) => number } = {},
+): FakeHost {
   const answers = [...(options.answers ?? [])];
   const host: FakeHost = {
     asked: [],

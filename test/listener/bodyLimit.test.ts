@@ -30,7 +30,13 @@ async function bigBodyServer(declareLength: boolean): Promise<{ url: string; wri
     pump();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/big`, written };
 }
 
@@ -63,7 +69,10 @@ describe('response body limit', () => {
     const { DEFAULT_MAX_RESPONSE_BYTES } = await import('../../src/core/listener/index');
     expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(8 * 1024 * 1024);
     const server = await bigBodyServer(true);
-    const error = await boundedCall({ name: 'probe', kind: 'control-plane', method: 'GET', url: server.url, timeoutMs: 60_000 }, { dispatcher: dispatcher() }).then(
+    const error = await boundedCall(
+      { name: 'probe', kind: 'control-plane', method: 'GET', url: server.url, timeoutMs: 60_000 },
+      { dispatcher: dispatcher() },
+    ).then(
       () => null,
       (err: unknown) => err,
     );

@@ -41,7 +41,10 @@ describe('boundedCall', () => {
     const server: RawServer = await startSilentServer();
     cleanups.push(() => server.close());
     const { ms, error } = await timed(() =>
-      boundedCall({ name: 'createSession', kind: 'control-plane', method: 'POST', url: `${server.url}/sessions`, body: '{}', timeoutMs: DEADLINE }, { dispatcher: dispatcher() }),
+      boundedCall(
+        { name: 'createSession', kind: 'control-plane', method: 'POST', url: `${server.url}/sessions`, body: '{}', timeoutMs: DEADLINE },
+        { dispatcher: dispatcher() },
+      ),
     );
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(server.connections()).toBe(1);
@@ -57,7 +60,10 @@ describe('boundedCall', () => {
     const tracker = new CallTracker({ observeProcess: false });
     cleanups.push(() => tracker.dispose());
     const { ms, error } = await timed(() =>
-      boundedCall({ name: 'getMessage', kind: 'control-plane', method: 'GET', url: `${server.url}/m`, timeoutMs: DEADLINE }, { dispatcher: dispatcher(), tracker }),
+      boundedCall(
+        { name: 'getMessage', kind: 'control-plane', method: 'GET', url: `${server.url}/m`, timeoutMs: DEADLINE },
+        { dispatcher: dispatcher(), tracker },
+      ),
     );
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(ms).toBeLessThan(DEADLINE + MARGIN);
@@ -90,7 +96,10 @@ describe('boundedCall', () => {
       const outer = new AbortController();
       setTimeout(() => outer.abort(new CallAbortedError('probe', 'stop', false)), 50);
       const { error, ms } = await timed(() =>
-        boundedCall({ name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: 60_000, signal: outer.signal }, { dispatcher: dispatcher() }),
+        boundedCall(
+          { name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: 60_000, signal: outer.signal },
+          { dispatcher: dispatcher() },
+        ),
       );
       expect(error).toBeInstanceOf(CallAbortedError);
       expect(ms).toBeLessThan(MARGIN);
@@ -100,7 +109,10 @@ describe('boundedCall', () => {
       broker = await startFakeBroker({ faults: { probe: { kind: 'stall' } } });
       const tracker = new CallTracker({ observeProcess: false });
       cleanups.push(() => tracker.dispose());
-      const call = boundedCall({ name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: 60_000 }, { dispatcher: dispatcher(), tracker });
+      const call = boundedCall(
+        { name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: 60_000 },
+        { dispatcher: dispatcher(), tracker },
+      );
       const [inFlight] = tracker.calls();
       expect(inFlight?.name).toBe('probe');
       expect(tracker.abort(inFlight?.id ?? '')).toBe(true);

@@ -141,11 +141,7 @@ describe('long poll', () => {
     const l = listener(b.url, { longPollTimeoutMs: hold * 4 });
     const events = recordEvents(l);
     l.start();
-    const done = await waitFor(
-      () => l.snapshot().calls.recent.find((c) => c.name === 'getMessage'),
-      'the first long poll to complete',
-      hold + MARGIN * 2,
-    );
+    const done = await waitFor(() => l.snapshot().calls.recent.find((c) => c.name === 'getMessage'), 'the first long poll to complete', hold + MARGIN * 2);
     expect(done.outcome).toBe('ok');
     expect(done.status).toBe(202);
     expect((done.endedAt ?? 0) - done.startedAt).toBeGreaterThanOrEqual(hold - 50);

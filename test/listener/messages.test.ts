@@ -50,9 +50,7 @@ describe('broker message parsing (pure)', () => {
       JSON.stringify({ sessionId: 's1', ownerName: 'me', messageQueueUrl: 'http://127.0.0.1:1/sessions/s1/messages', messageQueueAccessToken: 'q' }),
     );
     expect(session).toMatchObject({ sessionId: 's1', messageQueueAccessToken: 'q', statistics: {} });
-    expect(() => parseSession(JSON.stringify({ sessionId: 's1', messageQueueUrl: 'not a url', messageQueueAccessToken: 'q' }))).toThrow(
-      MalformedResponseError,
-    );
+    expect(() => parseSession(JSON.stringify({ sessionId: 's1', messageQueueUrl: 'not a url', messageQueueAccessToken: 'q' }))).toThrow(MalformedResponseError);
     expect(() => parseSession('{"sessionId":"s1"')).toThrow(MalformedResponseError);
   });
 

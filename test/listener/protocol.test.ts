@@ -26,7 +26,14 @@ async function broker(options: FakeBrokerOptions = {}): Promise<FakeBroker> {
 }
 
 function listener(options: BrokerListenerOptions): BrokerListener {
-  const l = new BrokerListener({ controlPlaneTimeoutMs: 2_000, longPollTimeoutMs: 3_000, backoff: { baseMs: 20, maxMs: 50 }, stopGraceMs: 1_000, random: () => 0.5, ...options });
+  const l = new BrokerListener({
+    controlPlaneTimeoutMs: 2_000,
+    longPollTimeoutMs: 3_000,
+    backoff: { baseMs: 20, maxMs: 50 },
+    stopGraceMs: 1_000,
+    random: () => 0.5,
+    ...options,
+  });
   cleanups.push(() => l.dispose());
   return l;
 }
@@ -51,20 +58,34 @@ describe('the wire protocol, request by request', () => {
     await l.stop();
 
     const [reg, create, poll1] = seen;
-    expect(reg).toMatchObject({ name: 'exchangeToken', method: 'POST', url: '/api/v3/actions/runner-registration', headers: { authorization: 'RemoteAuth reg-7' } });
+    expect(reg).toMatchObject({
+      name: 'exchangeToken',
+      method: 'POST',
+      url: '/api/v3/actions/runner-registration',
+      headers: { authorization: 'RemoteAuth reg-7' },
+    });
     expect(JSON.parse(reg!.body)).toEqual({ url: b.githubConfigUrl, runner_event: 'register' });
 
     expect(create).toMatchObject({ name: 'createSession', method: 'POST', url: `${SCALE_SET}/sessions?api-version=6.0-preview` });
     expect(create!.headers['authorization']).toMatch(/^Bearer [\w-]+\.[\w-]+\.\w+$/); // the admin JWT from runner-registration
     expect(JSON.parse(create!.body)).toMatchObject({ ownerName: l.snapshot().ownerName });
 
-    const sessionId = l.snapshot().sessionId ?? seen.find((r) => r.name === 'deleteSession')?.path.split('/').pop();
+    const sessionId =
+      l.snapshot().sessionId ??
+      seen
+        .find((r) => r.name === 'deleteSession')
+        ?.path.split('/')
+        .pop();
     expect(poll1).toMatchObject({ name: 'getMessage', method: 'GET', url: `/message-queue/${sessionId}` }); // no lastMessageId before the first message
     expect(poll1!.headers).toMatchObject({ accept: 'application/json; api-version=6.0-preview', 'x-scalesetmaxcapacity': '3' });
     expect(poll1!.headers['authorization']).toMatch(/^Bearer q-/); // the queue token, not the admin token
 
     const acquire = seen.find((r) => r.name === 'acquireJobs')!;
-    expect(acquire).toMatchObject({ method: 'POST', url: `${SCALE_SET}/acquirejobs?api-version=6.0-preview`, headers: { authorization: poll1!.headers['authorization'] } });
+    expect(acquire).toMatchObject({
+      method: 'POST',
+      url: `${SCALE_SET}/acquirejobs?api-version=6.0-preview`,
+      headers: { authorization: poll1!.headers['authorization'] },
+    });
     expect(JSON.parse(acquire.body)).toEqual([jobId]);
 
     const ack = seen.find((r) => r.name === 'deleteMessage')!;
@@ -106,17 +127,47 @@ describe('the wire protocol, request by request', () => {
   it('the fake broker refuses calls that do not speak the protocol, with a 400 that says why', async () => {
     const b = await broker();
     const token = b.issueAdminToken();
-    const noVersion = await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/1/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"ownerName":"x"}' });
+    const noVersion = await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{"ownerName":"x"}',
+    });
     expect(noVersion.status).toBe(400);
     expect(await noVersion.text()).toContain('api-version=6.0-preview is required');
-    const otherSet = await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/2/sessions?api-version=6.0-preview`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' });
+    const otherSet = await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/2/sessions?api-version=6.0-preview`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: '{}',
+    });
     expect(otherSet.status).toBe(404);
-    const session = (await (await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/1/sessions?api-version=6.0-preview`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{"ownerName":"x"}' })).json()) as { messageQueueUrl: string; messageQueueAccessToken: string; statistics: Record<string, number> };
-    expect(Object.keys(session.statistics).sort()).toEqual(['totalAcquiredJobs', 'totalAssignedJobs', 'totalAvailableJobs', 'totalBusyRunners', 'totalIdleRunners', 'totalRegisteredRunners', 'totalRunningJobs']);
-    const noCapacity = await fetch(session.messageQueueUrl, { headers: { authorization: `Bearer ${session.messageQueueAccessToken}`, accept: 'application/json; api-version=6.0-preview' } });
+    const session = (await (
+      await fetch(`${b.actionsServiceUrl}_apis/runtime/runnerscalesets/1/sessions?api-version=6.0-preview`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: '{"ownerName":"x"}',
+      })
+    ).json()) as { messageQueueUrl: string; messageQueueAccessToken: string; statistics: Record<string, number> };
+    expect(Object.keys(session.statistics).sort()).toEqual([
+      'totalAcquiredJobs',
+      'totalAssignedJobs',
+      'totalAvailableJobs',
+      'totalBusyRunners',
+      'totalIdleRunners',
+      'totalRegisteredRunners',
+      'totalRunningJobs',
+    ]);
+    const noCapacity = await fetch(session.messageQueueUrl, {
+      headers: { authorization: `Bearer ${session.messageQueueAccessToken}`, accept: 'application/json; api-version=6.0-preview' },
+    });
     expect(noCapacity.status).toBe(400);
     expect(await noCapacity.text()).toContain('X-ScaleSetMaxCapacity');
-    const polled = await fetch(session.messageQueueUrl, { headers: { authorization: `Bearer ${session.messageQueueAccessToken}`, accept: 'application/json; api-version=6.0-preview', 'X-ScaleSetMaxCapacity': '1' } });
+    const polled = await fetch(session.messageQueueUrl, {
+      headers: {
+        authorization: `Bearer ${session.messageQueueAccessToken}`,
+        accept: 'application/json; api-version=6.0-preview',
+        'X-ScaleSetMaxCapacity': '1',
+      },
+    });
     expect(polled.status).toBe(202);
   });
 });
@@ -130,8 +181,12 @@ describe('endpoints (pure)', () => {
   });
 
   it('builds scale-set and queue URLs, keeping what the service put in them', () => {
-    expect(scaleSetUrl('https://pipelines.example/abc/', 3, 'sessions')).toBe('https://pipelines.example/abc/_apis/runtime/runnerscalesets/3/sessions?api-version=6.0-preview');
-    expect(scaleSetUrl('https://pipelines.example/abc', 3, 'acquirejobs')).toBe('https://pipelines.example/abc/_apis/runtime/runnerscalesets/3/acquirejobs?api-version=6.0-preview');
+    expect(scaleSetUrl('https://pipelines.example/abc/', 3, 'sessions')).toBe(
+      'https://pipelines.example/abc/_apis/runtime/runnerscalesets/3/sessions?api-version=6.0-preview',
+    );
+    expect(scaleSetUrl('https://pipelines.example/abc', 3, 'acquirejobs')).toBe(
+      'https://pipelines.example/abc/_apis/runtime/runnerscalesets/3/acquirejobs?api-version=6.0-preview',
+    );
     expect(pollUrl('https://q.example/queue?sessionId=s', 0)).toBe('https://q.example/queue?sessionId=s');
     expect(pollUrl('https://q.example/queue?sessionId=s', 5)).toBe('https://q.example/queue?sessionId=s&lastMessageId=5');
     expect(messageUrl('https://q.example/queue/?sessionId=s', 9)).toBe('https://q.example/queue/9?sessionId=s');
@@ -141,12 +196,20 @@ describe('endpoints (pure)', () => {
     expect(() => resolveTarget({})).toThrow(/needs \{ actionsServiceUrl, scaleSetId, token \} or \{ githubConfigUrl, registrationToken, scaleSetId \}/);
     expect(() => resolveTarget({ actionsServiceUrl: 'https://x.example/', token: 't' })).toThrow(/scaleSetId must be a positive integer/);
     expect(() => resolveTarget({ actionsServiceUrl: 'https://x.example/', scaleSetId: 1 })).toThrow(/token must be a non-empty token/);
-    expect(() => resolveTarget({ githubConfigUrl: 'https://github.com/a/b/c', registrationToken: 'r', scaleSetId: 1 })).toThrow(/githubConfigUrl must name an organization/);
+    expect(() => resolveTarget({ githubConfigUrl: 'https://github.com/a/b/c', registrationToken: 'r', scaleSetId: 1 })).toThrow(
+      /githubConfigUrl must name an organization/,
+    );
     expect(() => resolveTarget({ githubConfigUrl: 'ftp://github.com/a', registrationToken: 'r', scaleSetId: 1 })).toThrow(/must be http: or https:/);
     expect(() => resolveTarget({ actionsServiceUrl: 'https://u:p@x.example/', token: 't', scaleSetId: 1 })).toThrow(/must not carry credentials/);
     expect(() => resolveTarget({ token: 't', githubConfigUrl: 'https://github.com/a', registrationToken: 'r', scaleSetId: 1 })).toThrow(/not both/);
     expect(() => resolveTarget({ brokerUrl: 'http://127.0.0.1:1', token: 't' })).toThrow(/brokerUrl is a shorthand/);
-    expect(resolveTarget({ brokerUrl: 'http://127.0.0.1:1/' })).toMatchObject({ kind: 'registration', githubConfigUrl: 'http://127.0.0.1:1/flake-doctor', registrationUrl: 'http://127.0.0.1:1/api/v3/actions/runner-registration', scaleSetId: 1, displayUrl: 'http://127.0.0.1:1' });
+    expect(resolveTarget({ brokerUrl: 'http://127.0.0.1:1/' })).toMatchObject({
+      kind: 'registration',
+      githubConfigUrl: 'http://127.0.0.1:1/flake-doctor',
+      registrationUrl: 'http://127.0.0.1:1/api/v3/actions/runner-registration',
+      scaleSetId: 1,
+      displayUrl: 'http://127.0.0.1:1',
+    });
     expect(() => new BrokerListener({ brokerUrl: 'http://127.0.0.1:1', maxRunners: -1 })).toThrow(/maxRunners/);
   });
 });

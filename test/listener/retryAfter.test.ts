@@ -17,7 +17,14 @@ describe('Retry-After', () => {
   it('a 503 with Retry-After: 7 on session creation: the next run waits 7 s, not the 50 ms backoff', async () => {
     const b = await broker({ faults: { createSession: { kind: 'status', status: 503, headers: { 'retry-after': '7' }, times: 1 } } });
     const { sleep, delays } = recordingSleep();
-    const l = new BrokerListener({ brokerUrl: b.url, controlPlaneTimeoutMs: 2_000, backoff: { baseMs: 50, maxMs: 100 }, random: () => 0.5, sleep, stopGraceMs: 500 });
+    const l = new BrokerListener({
+      brokerUrl: b.url,
+      controlPlaneTimeoutMs: 2_000,
+      backoff: { baseMs: 50, maxMs: 100 },
+      random: () => 0.5,
+      sleep,
+      stopGraceMs: 500,
+    });
     cleanups.push(() => l.dispose());
     const events = recordEvents(l);
     l.start();
@@ -31,7 +38,14 @@ describe('Retry-After', () => {
   it('a 429 with Retry-After on job acquisition: the retry waits that long; the session is kept', async () => {
     const b = await broker({ faults: { acquireJobs: { kind: 'status', status: 429, headers: { 'retry-after': '3' }, times: 1 } } });
     const { sleep, delays } = recordingSleep();
-    const l = new BrokerListener({ brokerUrl: b.url, controlPlaneTimeoutMs: 2_000, acquireBackoff: { baseMs: 20, maxMs: 40 }, random: () => 0.5, sleep, stopGraceMs: 500 });
+    const l = new BrokerListener({
+      brokerUrl: b.url,
+      controlPlaneTimeoutMs: 2_000,
+      acquireBackoff: { baseMs: 20, maxMs: 40 },
+      random: () => 0.5,
+      sleep,
+      stopGraceMs: 500,
+    });
     cleanups.push(() => l.dispose());
     l.start();
     const job = b.enqueueJob();

@@ -126,7 +126,10 @@ describe('CallTracker bookkeeping on undici requests', () => {
     cleanups.push(() => broker.close());
     const a = new CallTracker({ stallThresholdMs: 60_000 });
     const b = new CallTracker({ stallThresholdMs: 60_000 });
-    cleanups.push(() => a.dispose(), () => b.dispose());
+    cleanups.push(
+      () => a.dispose(),
+      () => b.dispose(),
+    );
     await (await fetch(`${broker.url}/health`)).text();
     for (const t of [a, b]) {
       expect(t.calls()).toEqual([]);

@@ -44,7 +44,9 @@ describe('a directory in the way is a clear error naming it', () => {
     const lockPath = tempLock();
     writeLockForTesting(`${lockPath}.mutex`); // any file, made stale by a clock 1 s ahead
     mkdirSync(`${lockPath}.mutex.reclaim`);
-    await expect(acquireLockFile(lockPath, { ...HUGE, mutexStaleMs: 0, now: () => Date.now() + 1000, sleepFn: stopWaiting })).rejects.toThrow(`lock mutex reclaim ${lockPath}.mutex.reclaim is a directory`);
+    await expect(acquireLockFile(lockPath, { ...HUGE, mutexStaleMs: 0, now: () => Date.now() + 1000, sleepFn: stopWaiting })).rejects.toThrow(
+      `lock mutex reclaim ${lockPath}.mutex.reclaim is a directory`,
+    );
   });
 });
 

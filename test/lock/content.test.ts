@@ -1,13 +1,6 @@
 // Pure parsing: lock content, mutex content, /proc/<pid>/stat and cmdline.
 import { describe, expect, it } from 'vitest';
-import {
-  formatLockContent,
-  parseLockContent,
-  parseMutexContent,
-  parseProcCmdline,
-  parseProcStatStartTime,
-  type LockRecord,
-} from '../../src/core/lock/index';
+import { formatLockContent, parseLockContent, parseMutexContent, parseProcCmdline, parseProcStatStartTime, type LockRecord } from '../../src/core/lock/index';
 
 const full: LockRecord = {
   pid: 4242,

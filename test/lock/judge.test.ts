@@ -81,7 +81,10 @@ describe('judgeLock', () => {
   it('origin-format content on a local file system is judged as a local holder', () => {
     const origin = `100\n${NOW - 1_000}\nt\n`;
     const local = () => true;
-    expect(judgeLock(origin, NOW, STALE, facts({ running: [] }), local)).toMatchObject({ state: 'dead-holder', holder: { liveness: 'dead', assumedLocal: true } });
+    expect(judgeLock(origin, NOW, STALE, facts({ running: [] }), local)).toMatchObject({
+      state: 'dead-holder',
+      holder: { liveness: 'dead', assumedLocal: true },
+    });
     expect(judgeLock(origin, NOW, STALE, facts(), local)).toMatchObject({ state: 'held', holder: { liveness: 'alive', assumedLocal: true } });
     // Not known to be local: unverifiable, as before.
     expect(judgeLock(origin, NOW, STALE, facts({ running: [] }), () => false).holder).toMatchObject({ liveness: 'unverifiable', assumedLocal: false });

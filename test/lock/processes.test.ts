@@ -9,7 +9,6 @@ import { lastJsonLine, makeTempDir, startWorker } from './helpers';
 
 import { runContender, type ContenderSummary as Summary } from './workers/contendLoop';
 
-
 /**
  * Runs `count` contender processes doing `iterations` acquisitions each, all started at once,
  * plus, if `inProcess`, this test process as one more contender (it costs no start-up).
@@ -36,27 +35,35 @@ const points = ['after-mutex-create', 'holding-mutex', 'holding-reclaim', 'holdi
 describe('real processes', () => {
   // All tests of this file run concurrently (separate directories): their time is mostly
   // process start-up and waiting, which overlap well on a small machine.
-  it.concurrent('6 processes x 30 acquisitions: zero overlaps on disk, every lock released by its owner', async () => {
-    // try/finally, not onTestFinished: a global hook is not reliably tied to a concurrent test.
-    const { dir, cleanup } = makeTempDir();
-    try {
-      await sixByThirty(dir);
-    } finally {
-      cleanup();
-    }
-  }, 60_000);
+  it.concurrent(
+    '6 processes x 30 acquisitions: zero overlaps on disk, every lock released by its owner',
+    async () => {
+      // try/finally, not onTestFinished: a global hook is not reliably tied to a concurrent test.
+      const { dir, cleanup } = makeTempDir();
+      try {
+        await sixByThirty(dir);
+      } finally {
+        cleanup();
+      }
+    },
+    60_000,
+  );
 
   // Each scenario: a crasher stops at a point and is SIGKILLed there; then survivors contend.
   // The lock's stale threshold is huge, so a dead lock holder can only be passed by dead-holder
   // detection; the mutex threshold is small, so crashed mutex/reclaim files age out soon.
-  it.concurrent.each(points)('SIGKILL %s: every survivor eventually acquires, no live lock is removed', async (point) => {
-    const { dir, cleanup } = makeTempDir();
-    try {
-      await crashAndSurvive(dir, point);
-    } finally {
-      cleanup();
-    }
-  }, 60_000);
+  it.concurrent.each(points)(
+    'SIGKILL %s: every survivor eventually acquires, no live lock is removed',
+    async (point) => {
+      const { dir, cleanup } = makeTempDir();
+      try {
+        await crashAndSurvive(dir, point);
+      } finally {
+        cleanup();
+      }
+    },
+    60_000,
+  );
 });
 
 async function sixByThirty(dir: string): Promise<void> {

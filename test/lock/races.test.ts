@@ -134,9 +134,7 @@ describe('origin regression: concurrent breakers of a stale lock', () => {
     const lockPath = tempLock();
     const staleToken = plantStale(lockPath);
     const allReady = createBarrier(3);
-    const reports = await Promise.all(
-      [0, 1, 2].map(() => breakRestartLock(lockPath, { ...THRESHOLDS, hooks: { beforeTransition: () => allReady.wait() } })),
-    );
+    const reports = await Promise.all([0, 1, 2].map(() => breakRestartLock(lockPath, { ...THRESHOLDS, hooks: { beforeTransition: () => allReady.wait() } })));
     expect(reports.map((r) => r.outcome).sort()).toEqual(['already-free', 'already-free', 'removed']);
     expect(reports.find((r) => r.outcome === 'removed')?.previous?.token).toBe(staleToken);
     expect(existsSync(lockPath)).toBe(false);

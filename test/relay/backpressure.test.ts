@@ -87,7 +87,9 @@ test('a stuck write closes the session with the write-timeout code; its requests
   const gone = await replies.until((r) => r.length >= sent, 'a reply for every request');
   const failures = gone.filter((r) => r.error?.code === 'provider_gone');
   expect(failures.length).toBeGreaterThan(0);
-  expect(failures[0]?.error?.message).toMatch(new RegExp(`provider ${stuckId} went away before replying \\(close ${RelayCloseCode.writeTimeout}: write timeout`));
+  expect(failures[0]?.error?.message).toMatch(
+    new RegExp(`provider ${stuckId} went away before replying \\(close ${RelayCloseCode.writeTimeout}: write timeout`),
+  );
   expect(relay.snapshot().requests.inFlight).toBe(0);
 
   // Other sessions never noticed: both clients still open and served.

@@ -30,10 +30,14 @@ test('malformed, unmasked, invalid UTF-8 and oversized frames close only the off
     { name: 'continuation without a message', send: (p) => p.send(Opcode.continuation, 'x'), code: RelayCloseCode.protocolError },
     { name: 'invalid UTF-8 text', send: (p) => p.send(Opcode.text, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), code: RelayCloseCode.invalidPayload },
     { name: 'oversized message', send: (p) => p.send(Opcode.text, JSON.stringify({ id: 1, pad: 'p'.repeat(8192) })), code: RelayCloseCode.messageTooBig },
-    { name: 'oversized across fragments', send: (p) => {
-      p.send(Opcode.text, '{"id":1,"pad":"' + 'q'.repeat(3000), { fin: false });
-      p.send(Opcode.continuation, 'q'.repeat(3000) + '"}');
-    }, code: RelayCloseCode.messageTooBig },
+    {
+      name: 'oversized across fragments',
+      send: (p) => {
+        p.send(Opcode.text, '{"id":1,"pad":"' + 'q'.repeat(3000), { fin: false });
+        p.send(Opcode.continuation, 'q'.repeat(3000) + '"}');
+      },
+      code: RelayCloseCode.messageTooBig,
+    },
   ];
 
   const peers = await Promise.all(cases.map(() => connectRaw(relay.clientUrl)));
@@ -45,7 +49,12 @@ test('malformed, unmasked, invalid UTF-8 and oversized frames close only the off
 
   // The relay records why each went away, and keeps serving the healthy client.
   await until(() => relay.snapshot().recentlyClosed.length === cases.length, 'all bad sessions closed');
-  expect(relay.snapshot().recentlyClosed.map((r) => r.code).sort()).toEqual(cases.map((c) => c.code).sort());
+  expect(
+    relay
+      .snapshot()
+      .recentlyClosed.map((r) => r.code)
+      .sort(),
+  ).toEqual(cases.map((c) => c.code).sort());
   healthy.send(JSON.stringify({ id: 'ok', params: 42 }));
   expect((await replies.count(1))[0]).toEqual({ id: 'ok', result: 42 });
   expect(healthy.readyState).toBe(WebSocket.OPEN);
@@ -94,6 +103,11 @@ test('bearer-token admission: refused without the token, admitted with header or
   const viaQuery = await openWs(`${relay.clientUrl}?token=s3cret`);
   expect(viaHeader.readyState).toBe(WebSocket.OPEN);
   expect(viaQuery.readyState).toBe(WebSocket.OPEN);
-  expect(relay.sessions().map((s) => s.role).sort()).toEqual(['client', 'provider']);
+  expect(
+    relay
+      .sessions()
+      .map((s) => s.role)
+      .sort(),
+  ).toEqual(['client', 'provider']);
   expect(relay.snapshot().tokenRequired).toBe(true);
 });

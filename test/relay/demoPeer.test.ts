@@ -12,7 +12,15 @@ afterEach(async () => {
 
 describe('demo provider that ignores heartbeats', () => {
   it('misses PONGs, and notices when the read deadline closes it', async () => {
-    relay = await startRelay({ host: '127.0.0.1', port: 0, writeTimeoutMs: 1000, queueLimit: 64, heartbeatIntervalMs: 100, readTimeoutMs: 1500, closeDrainMs: 100 });
+    relay = await startRelay({
+      host: '127.0.0.1',
+      port: 0,
+      writeTimeoutMs: 1000,
+      queueLimit: 64,
+      heartbeatIntervalMs: 100,
+      readTimeoutMs: 1500,
+      closeDrainMs: 100,
+    });
     const peer = await startDemoProvider(relay.url, { answer: false, ignorePings: true });
     const closed = new Promise<number>((r) => peer.ws.once('close', (code) => r(code)));
     await expect.poll(() => relay!.sessions()[0]?.missedPongs ?? 0, { timeout: 5000 }).toBeGreaterThan(0);

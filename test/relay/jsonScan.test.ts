@@ -8,14 +8,57 @@ import { forwardParts, forwardWithId, parseMessage, readMessage, withId, type Id
 import { scanTopLevelValue } from '../../src/core/relay/jsonScan';
 
 const EDGE_CASES = [
-  '{"id":1}', '{"id":"a"}', '{"id":""}', '{"id":null}', '{"id":{}}', '{"id":[]}', '{"id":[1]}', '{"id":{"a":1}}',
-  '{"id":1e999}', '{"id":-0}', '{"id":1.5e3}', '{"id":01}', '{"id":1.}', '{"id":-}', '{"id":"a\\"b"}', '{"id":"\\u0041"}',
-  '{"\\u0069d":5}', '{"id":1,"id":2}', '{"id":1,"x":{"id":3}}', '{"x":[1,2,{"id":9}],"id":"q"}', ' {"id" : 7 } ',
-  '{"id":7}x', '{"id":7,}', '{"id":7', "{'id':1}", '{"id":"a\nb"}', '{"id":"a\tb"}', '{"a":"\u0001","id":1}',
-  '{"id":1,"a":"\\x"}', '{"id":1,"a":"\\u12G4"}', '{"id":1,"a":tru}', '{"id":1,"a":true,"b":false,"c":null,"d":[],"e":{}}',
-  '[1]', '"s"', '1', '', '   ', '{"id":2,"n":-0.5E-3}', '{"id":2,"n":+1}', '{"id":2,"n":.5}', '{"id":"é✓"}',
-  '{"request_id":3,"id":1}', '{"id":"x","request_id":"r"}', '{}', '{"id":1 "x":2}', '{"id":1,,"x":2}', '{"id":[1,2]}',
-  '{"a":[[[[{"b":[]}]]]],"id":4}', '{"id":4,"a":[[[[{"b":[]}]]]]}', '{"a":[}],"id":1}', '{"a":{]},"id":1}',
+  '{"id":1}',
+  '{"id":"a"}',
+  '{"id":""}',
+  '{"id":null}',
+  '{"id":{}}',
+  '{"id":[]}',
+  '{"id":[1]}',
+  '{"id":{"a":1}}',
+  '{"id":1e999}',
+  '{"id":-0}',
+  '{"id":1.5e3}',
+  '{"id":01}',
+  '{"id":1.}',
+  '{"id":-}',
+  '{"id":"a\\"b"}',
+  '{"id":"\\u0041"}',
+  '{"\\u0069d":5}',
+  '{"id":1,"id":2}',
+  '{"id":1,"x":{"id":3}}',
+  '{"x":[1,2,{"id":9}],"id":"q"}',
+  ' {"id" : 7 } ',
+  '{"id":7}x',
+  '{"id":7,}',
+  '{"id":7',
+  "{'id':1}",
+  '{"id":"a\nb"}',
+  '{"id":"a\tb"}',
+  '{"a":"\u0001","id":1}',
+  '{"id":1,"a":"\\x"}',
+  '{"id":1,"a":"\\u12G4"}',
+  '{"id":1,"a":tru}',
+  '{"id":1,"a":true,"b":false,"c":null,"d":[],"e":{}}',
+  '[1]',
+  '"s"',
+  '1',
+  '',
+  '   ',
+  '{"id":2,"n":-0.5E-3}',
+  '{"id":2,"n":+1}',
+  '{"id":2,"n":.5}',
+  '{"id":"é✓"}',
+  '{"request_id":3,"id":1}',
+  '{"id":"x","request_id":"r"}',
+  '{}',
+  '{"id":1 "x":2}',
+  '{"id":1,,"x":2}',
+  '{"id":[1,2]}',
+  '{"a":[[[[{"b":[]}]]]],"id":4}',
+  '{"id":4,"a":[[[[{"b":[]}]]]]}',
+  '{"a":[}],"id":1}',
+  '{"a":{]},"id":1}',
 ];
 
 /** Seeded, so a failure reproduces. */
@@ -49,7 +92,8 @@ describe('readMessage (byte scan) agrees with parseMessage (full parse)', () => 
         const at = Math.floor(rnd() * (text.length + 1));
         const ch = alphabet[Math.floor(rnd() * alphabet.length)] as string;
         const op = rnd();
-        text = op < 0.4 ? text.slice(0, at) + ch + text.slice(at) : op < 0.7 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + ch + text.slice(at + 1);
+        text =
+          op < 0.4 ? text.slice(0, at) + ch + text.slice(at) : op < 0.7 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + ch + text.slice(at + 1);
       }
       expectSameVerdict(Buffer.from(text), rnd() < 0.5 ? 'id' : 'request_id');
     }

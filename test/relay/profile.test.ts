@@ -75,5 +75,8 @@ test('renaming a request_id copies the rest of the message as it came, and falls
   const body = JSON.parse(data.toString()) as Record<string, unknown>;
   expect(renameId(data, body, 'r1', 'request_id').toString()).toBe('{"request_id": "r1", "params": {"id": 1}}');
   const nested = Buffer.from('{"request_id": 7, "inner": {"request_id": 8}}');
-  expect(JSON.parse(renameId(nested, JSON.parse(nested.toString()) as Record<string, unknown>, 'r2', 'request_id').toString())).toEqual({ request_id: 'r2', inner: { request_id: 8 } });
+  expect(JSON.parse(renameId(nested, JSON.parse(nested.toString()) as Record<string, unknown>, 'r2', 'request_id').toString())).toEqual({
+    request_id: 'r2',
+    inner: { request_id: 8 },
+  });
 });

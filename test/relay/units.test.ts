@@ -3,15 +3,7 @@
 // parser (so the wire test's judge is itself shown to catch interleaved frames).
 
 import { describe, expect, test } from 'vitest';
-import {
-  FrameQueue,
-  WriteDeadline,
-  admit,
-  parseMessage,
-  renameId,
-  withId,
-  type OverdueWrite,
-} from '../../src/core/relay/index';
+import { FrameQueue, WriteDeadline, admit, parseMessage, renameId, withId, type OverdueWrite } from '../../src/core/relay/index';
 import { FrameError, FrameParser, Opcode, encodeFrame } from './helpers/frames';
 import { ManualScheduler } from './helpers/manualScheduler';
 

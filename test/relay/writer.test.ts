@@ -98,7 +98,10 @@ describe('SessionWriter', () => {
       w.sendData(Buffer.from(body)); // and as one buffer
       ws.written.forEach((x) => x.done());
     }
-    const expected = [0, 125, 126, 1023, 1024, 65_535, 65_536, 70_000].flatMap((size) => [`data:{"id":"r1","b":"${'x'.repeat(size)}"}`, `data:${'x'.repeat(size)}`]);
+    const expected = [0, 125, 126, 1023, 1024, 65_535, 65_536, 70_000].flatMap((size) => [
+      `data:{"id":"r1","b":"${'x'.repeat(size)}"}`,
+      `data:${'x'.repeat(size)}`,
+    ]);
     expect(log(ws)).toEqual(expected);
   });
 

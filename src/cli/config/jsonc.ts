@@ -58,6 +58,8 @@ export function parseJsonc(text: string): unknown {
     return JSON.parse(stripped);
   } catch (err) {
     const m = /position (\d+)/.exec((err as Error).message);
-    throw new JsoncError(m ? `${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')} at ${position(text, Number(m[1]))}` : (err as Error).message);
+    throw new JsoncError(
+      m ? `${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')} at ${position(text, Number(m[1]))}` : (err as Error).message,
+    );
   }
 }

@@ -75,14 +75,16 @@ export function cliMessage(message: string, sources: Pick<SettingsSources, 'flag
 }
 
 export function resolveDoctorConfig(sources: SettingsSources, context: { cwd: string; env?: NodeJS.ProcessEnv }): DoctorConfig {
-  const getter = (area: SettingArea) => (name: string): unknown => {
-    const flag = sources.flags.get(`${area}.${name}`);
-    if (flag !== undefined) {
-      const setting = settingOf(`${area}.${name}`);
-      return setting ? flagValue(setting.kind, flag) : flag;
-    }
-    return sources.file[`flakeDoctor.${area}.${name}`];
-  };
+  const getter =
+    (area: SettingArea) =>
+    (name: string): unknown => {
+      const flag = sources.flags.get(`${area}.${name}`);
+      if (flag !== undefined) {
+        const setting = settingOf(`${area}.${name}`);
+        return setting ? flagValue(setting.kind, flag) : flag;
+      }
+      return sources.file[`flakeDoctor.${area}.${name}`];
+    };
   const folders = [context.cwd];
   const loopback = readLoopbackSettings(getter('loopback'), folders, context.env ?? process.env);
   const locks = readLocksSettings(getter('locks'), folders);

@@ -18,7 +18,9 @@ export class PoolFileRefusedError extends Error {
     readonly reason: string,
     readonly suggestion: string,
   ) {
-    super(`pool file ${path} ${reason}; flake-doctor left it untouched — give LoopbackPool its own poolFile (for example ${suggestion}) and list ${path} in foreignPoolFiles so the leases in it are honoured`);
+    super(
+      `pool file ${path} ${reason}; flake-doctor left it untouched — give LoopbackPool its own poolFile (for example ${suggestion}) and list ${path} in foreignPoolFiles so the leases in it are honoured`,
+    );
     this.name = 'PoolFileRefusedError';
   }
 }
@@ -43,11 +45,18 @@ export function decideOwnPoolFile(read: StableText, path: string, config: PoolCo
     if (!(err instanceof PoolFileCorruptError)) throw err;
     if (read.unsettled) throw new PoolFileRefusedError(path, 'kept changing while it was read (another tool is rewriting it in place)', suggestion);
     if (isDamagedOwnPoolFile(text)) return { kind: 'reinitialise', why: err.message };
-    const what = text.trim() === '' ? 'is empty (flake-doctor never leaves its pool file empty; an in-place writer does)' : `is not a flake-doctor pool file (${err.message.replace(/^pool file .* is corrupt: /, '')})`;
+    const what =
+      text.trim() === ''
+        ? 'is empty (flake-doctor never leaves its pool file empty; an in-place writer does)'
+        : `is not a flake-doctor pool file (${err.message.replace(/^pool file .* is corrupt: /, '')})`;
     throw new PoolFileRefusedError(path, what, suggestion);
   }
   if (content.format === 'origin') {
-    throw new PoolFileRefusedError(path, "is in the origin helper's format (a JSON array of pids), which that helper rewrites in place and cannot read back from flake-doctor", suggestion);
+    throw new PoolFileRefusedError(
+      path,
+      "is in the origin helper's format (a JSON array of pids), which that helper rewrites in place and cannot read back from flake-doctor",
+      suggestion,
+    );
   }
   if (content.start !== config.start || content.count !== config.count) {
     throw new Error(

@@ -89,7 +89,9 @@ export class PoolExhaustedError extends Error {
     readonly foreignHeld: ForeignLease[] = [],
   ) {
     const detail = skipped.length ? `; skipped for conflicts: ${skipped.map((s) => `${s.address}:${s.port}${s.pid ? ` (pid ${s.pid})` : ''}`).join(', ')}` : '';
-    const foreign = foreignHeld.length ? `; leased in foreign pool files: ${foreignHeld.map((f) => `${f.address}${f.pid ? ` (pid ${f.pid})` : ' (parked)'} in ${f.file}`).join(', ')}` : '';
+    const foreign = foreignHeld.length
+      ? `; leased in foreign pool files: ${foreignHeld.map((f) => `${f.address}${f.pid ? ` (pid ${f.pid})` : ' (parked)'} in ${f.file}`).join(', ')}`
+      : '';
     super(`no free loopback address in 127.0.0.${config.start}–127.0.0.${config.start + config.count - 1}${detail}${foreign}`);
     this.name = 'PoolExhaustedError';
   }
@@ -185,7 +187,9 @@ export class LoopbackPool {
       skip.add(taken.index);
       const holder = await this.holderOf(address, port);
       skipped.push({ address, port, ...holder });
-      this.warn(`skipping ${address}: port ${port} is still held${holder.pid ? ` by pid ${holder.pid} (${holder.command ?? 'command line not visible'})` : ''}`);
+      this.warn(
+        `skipping ${address}: port ${port} is still held${holder.pid ? ` by pid ${holder.pid} (${holder.command ?? 'command line not visible'})` : ''}`,
+      );
     }
   }
 
@@ -227,7 +231,12 @@ export class LoopbackPool {
         await this.releaseSlot(index, token);
       },
       teardown: async (options = {}) => {
-        const stop = options.pid ? await stopProcess({ pid: options.pid, startTime: this.facts.startTime(options.pid) }, { group: true, graceMs: options.graceMs ?? 5000, facts: this.facts }) : null;
+        const stop = options.pid
+          ? await stopProcess(
+              { pid: options.pid, startTime: this.facts.startTime(options.pid) },
+              { group: true, graceMs: options.graceMs ?? 5000, facts: this.facts },
+            )
+          : null;
         const free = await waitForPortsFree(address, this.config.probePorts, options.freeTimeoutMs ?? 5000);
         if (free) {
           await this.releaseSlot(index, token);
@@ -236,7 +245,12 @@ export class LoopbackPool {
         await this.update((slots) => {
           const slot = slots[index];
           if (slot?.state === 'leased' && slot.token === token) {
-            slots[index] = { state: 'parked', parkedAt: Date.now(), reason: `ports ${this.config.probePorts.join(', ')} did not free after teardown`, pid: slot.pid };
+            slots[index] = {
+              state: 'parked',
+              parkedAt: Date.now(),
+              reason: `ports ${this.config.probePorts.join(', ')} did not free after teardown`,
+              pid: slot.pid,
+            };
           }
         });
         this.warn(`parked ${address}: its ports did not free after teardown`);
@@ -340,4 +354,3 @@ export class LoopbackPool {
 function readIfExistsSync(path: string): string | null {
   return readRegularFileSync(path, { what: 'pool file' })?.text ?? null;
 }
-

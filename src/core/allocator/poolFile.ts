@@ -40,7 +40,10 @@ export interface PoolFileContent {
 }
 
 export class PoolFileCorruptError extends Error {
-  constructor(readonly path: string, detail: string) {
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
     super(`pool file ${path} is corrupt: ${detail}`);
     this.name = 'PoolFileCorruptError';
   }
@@ -58,7 +61,13 @@ function parseSlot(raw: unknown, at: number): PoolSlot {
   if (raw === null) return null;
   if (typeof raw === 'object' && !Array.isArray(raw)) {
     const slot = raw as Record<string, unknown>;
-    if (slot.state === 'leased' && isPid(slot.pid) && isNullableNumber(slot.startTime) && (slot.token === null || typeof slot.token === 'string') && isNullableNumber(slot.leasedAt)) {
+    if (
+      slot.state === 'leased' &&
+      isPid(slot.pid) &&
+      isNullableNumber(slot.startTime) &&
+      (slot.token === null || typeof slot.token === 'string') &&
+      isNullableNumber(slot.leasedAt)
+    ) {
       return { state: 'leased', pid: slot.pid, startTime: slot.startTime, token: slot.token as string | null, leasedAt: slot.leasedAt };
     }
     if (slot.state === 'parked' && typeof slot.parkedAt === 'number' && typeof slot.reason === 'string' && (slot.pid === null || isPid(slot.pid))) {

@@ -62,7 +62,10 @@ export class PoolLock {
   private readonly now: () => number;
   private readonly facts: ProcessTable;
 
-  constructor(readonly path: string, options: PoolLockOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: PoolLockOptions = {},
+  ) {
     this.staleMs = options.staleMs ?? POOL_LOCK_STALE_MS;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.sleep = options.sleep ?? defaultSleep;

@@ -56,9 +56,7 @@ async function scanProc(procRoot: string, facts: ProcessTable, owners: SocketOwn
   // The kernel walks its whole TCP hash table for each file (milliseconds on a large host),
   // so both are read at once on the thread pool.
   const [v4, v6] = await Promise.all([readProcNet(`${procRoot}/net/tcp`, 4), readProcNet(`${procRoot}/net/tcp6`, 6)]);
-  const sockets = [...v4, ...v6].filter(
-    (s) => s.state === TCP_LISTEN && (isLoopbackAddress(s.address) || isWildcardAddress(s.address)),
-  );
+  const sockets = [...v4, ...v6].filter((s) => s.state === TCP_LISTEN && (isLoopbackAddress(s.address) || isWildcardAddress(s.address)));
   const pids = owners.resolve(new Set(sockets.map((s) => s.inode)));
   const commands = new Map<number, string | null>();
   const seen = new Set<string>();

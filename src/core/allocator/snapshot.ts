@@ -106,7 +106,19 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
   const entryFor = (address: string, poolIndex: number | null): AddressEntry => {
     let entry = entries.get(address);
     if (!entry) {
-      entry = { address, poolIndex, poolFile: null, poolFormat: null, originStart: null, foreignPool: false, state: 'free', holder: null, parked: null, ports: [], problems: [] };
+      entry = {
+        address,
+        poolIndex,
+        poolFile: null,
+        poolFormat: null,
+        originStart: null,
+        foreignPool: false,
+        state: 'free',
+        holder: null,
+        parked: null,
+        ports: [],
+        problems: [],
+      };
       entries.set(address, entry);
     }
     return entry;
@@ -123,7 +135,9 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
         // Already described by an earlier file. A second live lease is two pools handing out
         // one address: the double lease that coexistence exists to prevent.
         if (slot.state === 'leased' && entry.holder?.alive && isSameProcessAlive(facts, slot.pid, slot.startTime) && slot.pid !== entry.holder.pid) {
-          entry.problems.push(`double lease: also leased by pid ${slot.pid}${facts.commandLine(slot.pid) ? ` (${facts.commandLine(slot.pid)})` : ''} in ${pool.file}`);
+          entry.problems.push(
+            `double lease: also leased by pid ${slot.pid}${facts.commandLine(slot.pid) ? ` (${facts.commandLine(slot.pid)})` : ''} in ${pool.file}`,
+          );
         }
         return;
       }
@@ -149,7 +163,15 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
   const addPort = (entry: AddressEntry, l: LoopbackListener) => {
     const holder = entry.holder;
     const heldByLeaseHolder = !!holder && holder.alive && l.pid !== null && isDescendantOf(facts, l.pid, holder.pid);
-    entry.ports.push({ port: l.port, pid: l.pid, startTime: l.pid === null ? null : startTimeOf(l.pid), command: l.command, wildcard: l.wildcard, probePort: probe.has(l.port), heldByLeaseHolder });
+    entry.ports.push({
+      port: l.port,
+      pid: l.pid,
+      startTime: l.pid === null ? null : startTimeOf(l.pid),
+      command: l.command,
+      wildcard: l.wildcard,
+      probePort: probe.has(l.port),
+      heldByLeaseHolder,
+    });
   };
   for (const l of listeners) {
     if (l.wildcard) continue;
@@ -171,7 +193,9 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
       if (!p.probePort || p.heldByLeaseHolder) continue;
       const who = p.pid === null ? 'a process that is not visible' : `pid ${p.pid}${p.command ? ` (${p.command})` : ''}`;
       const where = p.wildcard ? ` on the wildcard address, shadowing ${entry.address}` : '';
-      entry.problems.push(`probe port ${p.port} is held by ${who}${where}${holderPid ? `, not by the lease holder ${holderPid}` : ' while the address is not leased'}`);
+      entry.problems.push(
+        `probe port ${p.port} is held by ${who}${where}${holderPid ? `, not by the lease holder ${holderPid}` : ' while the address is not leased'}`,
+      );
     }
     if (entry.holder && !entry.holder.alive) entry.problems.push(`lease holder pid ${entry.holder.pid} is no longer running`);
     entry.state = entry.problems.some((p) => p.startsWith('probe port') || p.startsWith('double lease'))

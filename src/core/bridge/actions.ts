@@ -75,7 +75,9 @@ export async function performAction(request: BridgeActRequest, tracker: CallTrac
     if (childId === null) {
       if (action === 'probe') {
         const probe = (await failing(`probing the broker of ${target}`, () => listener.probe())) as ProbeResult;
-        const message = probe.ok ? `broker answered ${probe.status} in ${Math.round(probe.latencyMs)} ms` : `broker did not answer: ${probe.error ?? `status ${probe.status}`}`;
+        const message = probe.ok
+          ? `broker answered ${probe.status} in ${Math.round(probe.latencyMs)} ms`
+          : `broker did not answer: ${probe.error ?? `status ${probe.status}`}`;
         return done(message, { ok: probe.ok, status: probe.status, latencyMs: Math.round(probe.latencyMs), url: probe.url, error: probe.error });
       }
       if (action === 'restart') {
@@ -90,7 +92,10 @@ export async function performAction(request: BridgeActRequest, tracker: CallTrac
   }
 
   if (ownerId.startsWith('lease-') || ownerId.startsWith('lock-')) {
-    throw new BridgeError('unsupported_action', `${target} is shown for information; leases and locks are acted on through their files (Loopback Addresses / Restart Locks)`);
+    throw new BridgeError(
+      'unsupported_action',
+      `${target} is shown for information; leases and locks are acted on through their files (Loopback Addresses / Restart Locks)`,
+    );
   }
   unknown(target, 'targets are the ids of calls, sessions, relays and listeners in the snapshot');
 }

@@ -6,7 +6,8 @@
 export type AttachMode = 'off' | 'smart' | 'always';
 
 /** Test runners and their worker entry points, which live inside node_modules. */
-const RUNNER_PATTERN = /[\\/]node_modules[\\/](vitest|tinypool|jest|jest-worker|jest-circus|mocha|@playwright[\\/]test|playwright|ava|tap|@jest[\\/][^\\/]+|uvu|node-tap)[\\/]/;
+const RUNNER_PATTERN =
+  /[\\/]node_modules[\\/](vitest|tinypool|jest|jest-worker|jest-circus|mocha|@playwright[\\/]test|playwright|ava|tap|@jest[\\/][^\\/]+|uvu|node-tap)[\\/]/;
 
 /** Tools that run as scripts from node_modules and never hold test infrastructure. */
 const TOOL_PATTERN = /[\\/](npm|npx|pnpm|yarn|corepack)(-cli)?(\.c?js)?$|[\\/]node_modules[\\/](npm|pnpm|yarn|corepack)[\\/]/;

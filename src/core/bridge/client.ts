@@ -10,7 +10,14 @@ import { bridgeDirectory, checkDirectory, checkSocket } from './directory';
 import { listBridgeProcesses } from './discovery';
 import { BridgeError } from './errors';
 import { encodeLine, LineSplitter, parseObjectLine } from './lines';
-import { BRIDGE_PROTOCOL_VERSION, BRIDGE_SCHEMA_VERSION, type BridgeActRequest, type BridgeActResult, type BridgeErrorCode, type BridgeSnapshot } from './types';
+import {
+  BRIDGE_PROTOCOL_VERSION,
+  BRIDGE_SCHEMA_VERSION,
+  type BridgeActRequest,
+  type BridgeActResult,
+  type BridgeErrorCode,
+  type BridgeSnapshot,
+} from './types';
 
 export interface ConnectBridgeOptions {
   /** Directory to look a pid up in (default: FLAKE_DOCTOR_BRIDGE_DIR, the runtime dir, or a per-user temp dir). */
@@ -58,7 +65,11 @@ export async function connectBridge(socketPathOrPid: string | number, options: C
     const dir = options.dir ?? bridgeDirectory();
     const threadId = options.threadId ?? 0;
     const entry = (await listBridgeProcesses({ dir })).find((e) => e.pid === socketPathOrPid && e.threadId === threadId);
-    if (!entry) throw new BridgeError('closed', `pid ${socketPathOrPid} does not publish in ${dir} (start it with --import flake-doctor/bridge/register, or FLAKE_DOCTOR_BRIDGE=1)`);
+    if (!entry)
+      throw new BridgeError(
+        'closed',
+        `pid ${socketPathOrPid} does not publish in ${dir} (start it with --import flake-doctor/bridge/register, or FLAKE_DOCTOR_BRIDGE=1)`,
+      );
     socketPath = entry.socketPath;
   } else {
     socketPath = socketPathOrPid;
@@ -134,7 +145,8 @@ class Client extends EventEmitter<ClientEvents> implements BridgeClient {
   private onMessage(message: Record<string, unknown>): void {
     if (message.event === 'hello') {
       if (message.protocol !== BRIDGE_PROTOCOL_VERSION) throw new Error(`hello with protocol ${String(message.protocol)}, expected ${BRIDGE_PROTOCOL_VERSION}`);
-      if (message.schemaVersion !== BRIDGE_SCHEMA_VERSION) throw new Error(`hello with schema ${String(message.schemaVersion)}, expected ${BRIDGE_SCHEMA_VERSION}`);
+      if (message.schemaVersion !== BRIDGE_SCHEMA_VERSION)
+        throw new Error(`hello with schema ${String(message.schemaVersion)}, expected ${BRIDGE_SCHEMA_VERSION}`);
       this.pid = Number(message.pid);
       this.threadId = Number(message.threadId);
       this.helloWaiter?.resolve();
@@ -226,7 +238,16 @@ class Client extends EventEmitter<ClientEvents> implements BridgeClient {
   }
 }
 
-const CODES: readonly BridgeErrorCode[] = ['bad_message', 'too_large', 'unknown_method', 'unknown_target', 'unsupported_action', 'action_failed', 'timeout', 'closed'];
+const CODES: readonly BridgeErrorCode[] = [
+  'bad_message',
+  'too_large',
+  'unknown_method',
+  'unknown_target',
+  'unsupported_action',
+  'action_failed',
+  'timeout',
+  'closed',
+];
 function toCode(value: unknown): BridgeErrorCode {
   return CODES.includes(value as BridgeErrorCode) ? (value as BridgeErrorCode) : 'action_failed';
 }
@@ -235,10 +256,12 @@ function toCode(value: unknown): BridgeErrorCode {
 function checkSnapshot(value: unknown): BridgeSnapshot {
   const s = value as Partial<BridgeSnapshot> | null;
   if (typeof s !== 'object' || s === null) throw new BridgeError('bad_message', 'snapshot is not an object');
-  if (s.schemaVersion !== BRIDGE_SCHEMA_VERSION) throw new BridgeError('bad_message', `snapshot schema ${String(s.schemaVersion)}, expected ${BRIDGE_SCHEMA_VERSION}`);
+  if (s.schemaVersion !== BRIDGE_SCHEMA_VERSION)
+    throw new BridgeError('bad_message', `snapshot schema ${String(s.schemaVersion)}, expected ${BRIDGE_SCHEMA_VERSION}`);
   for (const key of ['httpCalls', 'relays', 'listeners', 'leases', 'locks'] as const) {
     if (!Array.isArray(s[key])) throw new BridgeError('bad_message', `snapshot without a ${key} array`);
   }
-  if (typeof s.process !== 'object' || s.process === null || typeof s.process.pid !== 'number') throw new BridgeError('bad_message', 'snapshot without process.pid');
+  if (typeof s.process !== 'object' || s.process === null || typeof s.process.pid !== 'number')
+    throw new BridgeError('bad_message', 'snapshot without process.pid');
   return s as BridgeSnapshot;
 }

@@ -55,9 +55,13 @@ export function checkDirectory(dir: string): void {
   if (st.isSymbolicLink()) throw new BridgeDirectoryError(dir, `bridge directory ${dir} is a symbolic link; refusing it (it must be a directory of its own)`);
   if (!st.isDirectory()) throw new BridgeDirectoryError(dir, `bridge directory ${dir} is not a directory`);
   const uid = currentUid();
-  if (uid !== null && st.uid !== uid) throw new BridgeDirectoryError(dir, `bridge directory ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}); refusing it`);
+  if (uid !== null && st.uid !== uid)
+    throw new BridgeDirectoryError(dir, `bridge directory ${dir} belongs to uid ${st.uid}, not to this user (uid ${uid}); refusing it`);
   if ((st.mode & 0o077) !== 0) {
-    throw new BridgeDirectoryError(dir, `bridge directory ${dir} has mode ${(st.mode & 0o777).toString(8)}; it must be 700 (only its owner may enter it). Fix: chmod 700 ${dir}`);
+    throw new BridgeDirectoryError(
+      dir,
+      `bridge directory ${dir} has mode ${(st.mode & 0o777).toString(8)}; it must be 700 (only its owner may enter it). Fix: chmod 700 ${dir}`,
+    );
   }
 }
 
@@ -81,7 +85,8 @@ export function checkSocket(socketPath: string): void {
   }
   if (!st.isSocket()) throw new BridgeDirectoryError(socketPath, `${socketPath} is not a socket; refusing it`);
   const uid = currentUid();
-  if (uid !== null && st.uid !== uid) throw new BridgeDirectoryError(socketPath, `bridge socket ${socketPath} belongs to uid ${st.uid}, not to this user (uid ${uid}); refusing it`);
+  if (uid !== null && st.uid !== uid)
+    throw new BridgeDirectoryError(socketPath, `bridge socket ${socketPath} belongs to uid ${st.uid}, not to this user (uid ${uid}); refusing it`);
 }
 
 /**

@@ -15,7 +15,8 @@ function register(): void {
   try {
     const raw = process.env.FLAKE_DOCTOR_BRIDGE_MODE;
     const mode = parseAttachMode(raw);
-    if (raw !== undefined && raw !== '' && mode === null) bridgeDebug(`FLAKE_DOCTOR_BRIDGE_MODE=${JSON.stringify(raw)} is not off, smart or always; using always`);
+    if (raw !== undefined && raw !== '' && mode === null)
+      bridgeDebug(`FLAKE_DOCTOR_BRIDGE_MODE=${JSON.stringify(raw)} is not off, smart or always; using always`);
     // A worker thread has no script of its own in argv: it follows its main thread's decision,
     // which the main thread leaves in the environment under its pid (a worker's env is a copy
     // taken at its start; a child process, with another pid, decides for itself). Checked

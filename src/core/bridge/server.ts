@@ -107,7 +107,12 @@ class PublishingServer implements BridgeServer {
     this.minPushMs = options.minPushIntervalMs ?? DEFAULT_MIN_PUSH_MS;
     // At once: the channel subscription, so the process's very first fetch is seen.
     // recentLimit 0: the bridge publishes calls in flight only, so ended ones are dropped at once.
-    this.tracker = new CallTracker({ stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(), observeProcess: true, skipAllTagged: true, recentLimit: 0 });
+    this.tracker = new CallTracker({
+      stallThresholdMs: options.stallThresholdMs ?? stallThresholdFromEnv(),
+      observeProcess: true,
+      skipAllTagged: true,
+      recentLimit: 0,
+    });
     this.via = options.via ?? 'api';
     this.source = new SnapshotSource(this.tracker);
     // Everything else on the next turn: `net`, and through `listen()` `cluster`,
@@ -138,7 +143,8 @@ class PublishingServer implements BridgeServer {
     const dir = dirOption ?? bridgeDirectory();
     ensureDirectory(dir);
     const socketPath = join(dir, socketFileName({ pid: info.pid, start: ownStartIdentity(), threadId: info.threadId }));
-    if (Buffer.byteLength(socketPath) > 107) throw new Error(`socket path ${socketPath} is longer than a Unix socket allows (107 bytes); set FLAKE_DOCTOR_BRIDGE_DIR to a shorter directory`);
+    if (Buffer.byteLength(socketPath) > 107)
+      throw new Error(`socket path ${socketPath} is longer than a Unix socket allows (107 bytes); set FLAKE_DOCTOR_BRIDGE_DIR to a shorter directory`);
     const server = createServer((socket) => this.accept(socket));
     this.server = server;
     // Before listen(): not even the listen in progress may keep the process alive.
@@ -161,7 +167,9 @@ class PublishingServer implements BridgeServer {
       chmodSync(socketPath, 0o600);
       const meta = metaPathFor(socketPath);
       const tmp = `${meta}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ pid: info.pid, threadId: info.threadId, command: info.command, cwd: info.cwd, startedAt: info.startedAt }), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify({ pid: info.pid, threadId: info.threadId, command: info.command, cwd: info.cwd, startedAt: info.startedAt }), {
+        mode: 0o600,
+      });
       renameSync(tmp, meta);
     } catch (err) {
       bridgeDebug(`could not write the sidecar for ${socketPath}: ${(err as Error).message}`);
@@ -211,7 +219,13 @@ class PublishingServer implements BridgeServer {
     socket.unref();
     socket.on('error', () => undefined);
     socket.on('close', () => this.unsubscribe(socket));
-    const hello: BridgeEvent = { event: 'hello', protocol: BRIDGE_PROTOCOL_VERSION, schemaVersion: BRIDGE_SCHEMA_VERSION, pid: process.pid, threadId: this.info?.threadId ?? 0 };
+    const hello: BridgeEvent = {
+      event: 'hello',
+      protocol: BRIDGE_PROTOCOL_VERSION,
+      schemaVersion: BRIDGE_SCHEMA_VERSION,
+      pid: process.pid,
+      threadId: this.info?.threadId ?? 0,
+    };
     socket.write(encodeLine(hello));
     const splitter = new LineSplitter(this.maxRequestBytes);
     socket.on('data', (chunk: Buffer) => {

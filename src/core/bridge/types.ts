@@ -104,15 +104,7 @@ export interface BridgeActResult {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export type BridgeErrorCode =
-  | 'bad_message'
-  | 'too_large'
-  | 'unknown_method'
-  | 'unknown_target'
-  | 'unsupported_action'
-  | 'action_failed'
-  | 'timeout'
-  | 'closed';
+export type BridgeErrorCode = 'bad_message' | 'too_large' | 'unknown_method' | 'unknown_target' | 'unsupported_action' | 'action_failed' | 'timeout' | 'closed';
 
 /** What a discovery pass lists: one entry per publishing process (or worker thread). */
 export interface BridgeProcessEntry {
@@ -126,15 +118,10 @@ export interface BridgeProcessEntry {
 
 // ---- wire messages (one JSON object per line) ----
 
-export type BridgeRequest =
-  | { id: number; method: 'snapshot' }
-  | { id: number; method: 'subscribe' }
-  | { id: number; method: 'act'; params: BridgeActRequest };
+export type BridgeRequest = { id: number; method: 'snapshot' } | { id: number; method: 'subscribe' } | { id: number; method: 'act'; params: BridgeActRequest };
 
 export type BridgeResponse =
-  | { id: number; result: BridgeSnapshot | BridgeActResult }
-  | { id: number | null; error: { code: BridgeErrorCode; message: string } };
+  { id: number; result: BridgeSnapshot | BridgeActResult } | { id: number | null; error: { code: BridgeErrorCode; message: string } };
 
 export type BridgeEvent =
-  | { event: 'hello'; protocol: number; schemaVersion: number; pid: number; threadId: number }
-  | { event: 'snapshot'; snapshot: BridgeSnapshot };
+  { event: 'hello'; protocol: number; schemaVersion: number; pid: number; threadId: number } | { event: 'snapshot'; snapshot: BridgeSnapshot };

@@ -23,9 +23,21 @@ export function lockProblems(snapshots: readonly RestartLockSnapshot[], unreadab
   const out: DoctorProblem[] = [];
   for (const s of snapshots) {
     if (s.state === 'stale' || s.state === 'dead-holder' || s.state === 'corrupt') {
-      out.push(problem({ id: `locks:${s.lockPath}:${s.state}`, area: 'locks', state: s.state, subject: s.lockPath, message: `${s.lockPath}: ${s.summary}`, culprit: s.state === 'corrupt' ? null : holderRef(s) }));
+      out.push(
+        problem({
+          id: `locks:${s.lockPath}:${s.state}`,
+          area: 'locks',
+          state: s.state,
+          subject: s.lockPath,
+          message: `${s.lockPath}: ${s.summary}`,
+          culprit: s.state === 'corrupt' ? null : holderRef(s),
+        }),
+      );
     }
-    for (const [kind, aux] of [['mutex', s.mutex], ['reclaim', s.reclaim]] as const) {
+    for (const [kind, aux] of [
+      ['mutex', s.mutex],
+      ['reclaim', s.reclaim],
+    ] as const) {
       if (!aux?.stale) continue;
       const holder = aux.holderPid === null ? 'no holder written' : `left by pid ${aux.holderPid} (${aux.holderRunning ? 'still running' : 'gone'})`;
       out.push(
@@ -41,7 +53,16 @@ export function lockProblems(snapshots: readonly RestartLockSnapshot[], unreadab
     }
   }
   for (const u of unreadable) {
-    out.push(problem({ id: `locks:unreadable:${u.lockPath}`, area: 'locks', state: 'lock-unreadable', subject: u.lockPath, message: `${u.lockPath}: cannot be inspected: ${u.message}`, culprit: null }));
+    out.push(
+      problem({
+        id: `locks:unreadable:${u.lockPath}`,
+        area: 'locks',
+        state: 'lock-unreadable',
+        subject: u.lockPath,
+        message: `${u.lockPath}: cannot be inspected: ${u.message}`,
+        culprit: null,
+      }),
+    );
   }
   return out;
 }

@@ -17,7 +17,16 @@ export function loopbackProblems(snapshot: LoopbackSnapshot): DoctorProblem[] {
   for (const entry of snapshot.addresses) {
     if (entry.poolIndex === null) continue;
     if (entry.state === 'conflict') {
-      out.push(problem({ id: `loopback:${entry.address}:conflict`, area: 'loopback', state: 'conflict', subject: entry.address, message: `${entry.address}: ${entry.problems.join('; ')}`, culprit: conflictCulprit(entry) }));
+      out.push(
+        problem({
+          id: `loopback:${entry.address}:conflict`,
+          area: 'loopback',
+          state: 'conflict',
+          subject: entry.address,
+          message: `${entry.address}: ${entry.problems.join('; ')}`,
+          culprit: conflictCulprit(entry),
+        }),
+      );
     } else if (entry.state === 'dead-holder' && entry.holder) {
       out.push(
         problem({
@@ -44,7 +53,16 @@ export function loopbackProblems(snapshot: LoopbackSnapshot): DoctorProblem[] {
   }
   for (const pool of snapshot.pools) {
     if (!pool.error) continue;
-    out.push(problem({ id: `loopback:pool:${pool.file}`, area: 'loopback', state: 'pool-unreadable', subject: pool.file, message: `pool file ${pool.file}: ${pool.error}`, culprit: null }));
+    out.push(
+      problem({
+        id: `loopback:pool:${pool.file}`,
+        area: 'loopback',
+        state: 'pool-unreadable',
+        subject: pool.file,
+        message: `pool file ${pool.file}: ${pool.error}`,
+        culprit: null,
+      }),
+    );
   }
   return out;
 }

@@ -47,7 +47,10 @@ const AREA_ORDER: ProblemArea[] = ['loopback', 'locks', 'sessions', 'calls'];
 
 export function sortProblems(problems: readonly DoctorProblem[]): DoctorProblem[] {
   return [...problems].sort(
-    (a, b) => Number(a.severity !== 'error') - Number(b.severity !== 'error') || AREA_ORDER.indexOf(a.area) - AREA_ORDER.indexOf(b.area) || a.subject.localeCompare(b.subject),
+    (a, b) =>
+      Number(a.severity !== 'error') - Number(b.severity !== 'error') ||
+      AREA_ORDER.indexOf(a.area) - AREA_ORDER.indexOf(b.area) ||
+      a.subject.localeCompare(b.subject),
   );
 }
 

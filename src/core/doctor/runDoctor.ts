@@ -94,11 +94,15 @@ export async function runDoctor(config: DoctorConfig, options: RunDoctorOptions 
   );
   const [processes, loopback] = await Promise.all([
     readProcesses(config, errors),
-    inspectLoopback({ config: config.loopback.config, poolFiles: config.loopback.poolFiles, scan: async () => {
-      const r = await listenersPromise;
-      if (r.error !== null) throw new Error(r.error);
-      return r.listeners;
-    } }),
+    inspectLoopback({
+      config: config.loopback.config,
+      poolFiles: config.loopback.poolFiles,
+      scan: async () => {
+        const r = await listenersPromise;
+        if (r.error !== null) throw new Error(r.error);
+        return r.listeners;
+      },
+    }),
   ]);
   // The locks attached processes wait for or hold are inspected too: they need no configuration.
   const lockPaths = [...new Set([...config.locks.paths, ...processes.flatMap((p) => (p.snapshot?.locks ?? []).map((l) => l.lockPath))])];
@@ -132,7 +136,13 @@ export async function runDoctor(config: DoctorConfig, options: RunDoctorOptions 
     durationMs: Math.max(0, now() - started),
     summary: { problems: problems.length, errors: errors.length, byArea: countByArea(problems) },
     problems,
-    loopback: { first: loopback.range.first, last: loopback.range.last, probePorts: loopback.probePorts, poolFiles: loopback.pools.map((p) => p.file), scanError: loopback.scanError },
+    loopback: {
+      first: loopback.range.first,
+      last: loopback.range.last,
+      probePorts: loopback.probePorts,
+      poolFiles: loopback.pools.map((p) => p.file),
+      scanError: loopback.scanError,
+    },
     locks: reportLocks,
     processes: processes.map(processSummary),
     errors,

@@ -36,7 +36,10 @@ export { bytes as formatBytes };
 export function sessionIssues(s: SessionSnapshot, thresholds: HealthThresholds): SessionIssue[] {
   const issues: SessionIssue[] = [];
   if (s.writeDeadline.state === 'overdue') {
-    issues.push({ kind: 'write-overdue', message: `write deadline overdue: a frame was not flushed within ${Math.round(s.writeDeadline.timeoutMs / 100) / 10} s (peer not reading?)` });
+    issues.push({
+      kind: 'write-overdue',
+      message: `write deadline overdue: a frame was not flushed within ${Math.round(s.writeDeadline.timeoutMs / 100) / 10} s (peer not reading?)`,
+    });
   }
   if (s.missedPongs > 0) {
     issues.push({ kind: 'missed-pongs', message: `${s.missedPongs} heartbeat PING${s.missedPongs === 1 ? '' : 's'} in a row without a PONG` });

@@ -66,9 +66,14 @@ const withoutTrailingSlash = (u: URL): string => u.toString().replace(/\/+$/, ''
 
 /** GitHub's config URL rules: an org, owner/repo, or enterprises/<name>. */
 function checkConfigUrl(url: URL): void {
-  const parts = url.pathname.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+  const parts = url.pathname
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter(Boolean);
   if (parts.length < 1 || parts.length > 2) {
-    throw new TypeError(`githubConfigUrl must name an organization, a repository or an enterprise (https://github.com/<org>[/<repo>] or …/enterprises/<name>); got ${url.toString()}`);
+    throw new TypeError(
+      `githubConfigUrl must name an organization, a repository or an enterprise (https://github.com/<org>[/<repo>] or …/enterprises/<name>); got ${url.toString()}`,
+    );
   }
 }
 
@@ -110,7 +115,13 @@ export function resolveTarget(o: TargetOptions): ListenerTarget {
   }
   if (given(o.token) || given(o.actionsServiceUrl)) {
     const url = httpUrl('actionsServiceUrl', o.actionsServiceUrl);
-    return { kind: 'token', actionsServiceUrl: url.toString(), token: secret('token', o.token), scaleSetId: scaleSet(o.scaleSetId), displayUrl: withoutTrailingSlash(url) };
+    return {
+      kind: 'token',
+      actionsServiceUrl: url.toString(),
+      token: secret('token', o.token),
+      scaleSetId: scaleSet(o.scaleSetId),
+      displayUrl: withoutTrailingSlash(url),
+    };
   }
   if (given(o.githubConfigUrl) || given(o.registrationToken)) {
     const url = httpUrl('githubConfigUrl', o.githubConfigUrl);

@@ -215,10 +215,12 @@ export async function startFakeBroker(options: FakeBrokerOptions = {}): Promise<
   const protocolError = (r: Route, req: IncomingMessage, url: URL): Promise<Answer> | null => {
     if (r.scaleSetId !== null) {
       if (url.searchParams.get('api-version') !== API_VERSION) return badRequest(`api-version=${API_VERSION} is required`);
-      if (r.scaleSetId !== scaleSetId) return Promise.resolve(json(404, { typeName: 'RunnerScaleSetNotFoundException', message: `no runner scale set ${r.scaleSetId}` }));
+      if (r.scaleSetId !== scaleSetId)
+        return Promise.resolve(json(404, { typeName: 'RunnerScaleSetNotFoundException', message: `no runner scale set ${r.scaleSetId}` }));
     }
     if (r.name === 'getMessage') {
-      if (!(req.headers['accept'] ?? '').includes(`api-version=${API_VERSION}`)) return badRequest(`Accept: application/json; api-version=${API_VERSION} is required`);
+      if (!(req.headers['accept'] ?? '').includes(`api-version=${API_VERSION}`))
+        return badRequest(`Accept: application/json; api-version=${API_VERSION} is required`);
       const capacity = req.headers[MAX_CAPACITY_HEADER.toLowerCase()];
       if (typeof capacity !== 'string' || !/^\d+$/.test(capacity)) return badRequest(`${MAX_CAPACITY_HEADER} must be a non-negative integer`);
     }
@@ -250,7 +252,8 @@ export async function startFakeBroker(options: FakeBrokerOptions = {}): Promise<
         if (rejectDuplicateOwner) {
           for (const s of sessions.values()) {
             if (s.ownerName !== ownerName) continue;
-            if (isLive(s)) return Promise.resolve(json(409, { typeName: 'TaskAgentSessionConflictException', message: `a session for ${ownerName} already exists` }));
+            if (isLive(s))
+              return Promise.resolve(json(409, { typeName: 'TaskAgentSessionConflictException', message: `a session for ${ownerName} already exists` }));
             sessions.delete(s.sessionId);
           }
         }
@@ -338,7 +341,16 @@ export async function startFakeBroker(options: FakeBrokerOptions = {}): Promise<
         else faults[r.name] = { ...rule, times: rule.times - 1 };
       }
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-      const event: FakeBrokerRequest = { name: r?.name ?? 'unknown', method: req.method ?? 'GET', path, url: req.url ?? '/', headers, body, fault: rule?.kind ?? null, at: Date.now() };
+      const event: FakeBrokerRequest = {
+        name: r?.name ?? 'unknown',
+        method: req.method ?? 'GET',
+        path,
+        url: req.url ?? '/',
+        headers,
+        body,
+        fault: rule?.kind ?? null,
+        at: Date.now(),
+      };
       for (const listener of requestListeners) listener(event);
       if (!r) {
         writeAnswer(res, json(404, { message: `no route for ${req.method} ${path}` }));

@@ -36,13 +36,7 @@ export interface Answer {
  * status, a truncated or malformed body leave broker state untouched, as a broker that failed
  * before doing the work would.
  */
-export function applyFault(
-  fault: Fault,
-  req: IncomingMessage,
-  res: ServerResponse,
-  produce: () => Promise<Answer>,
-  hold: (cleanup: () => void) => void,
-): void {
+export function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, produce: () => Promise<Answer>, hold: (cleanup: () => void) => void): void {
   switch (fault.kind) {
     case 'stall':
       // Keep the socket open and silent; hold() lets the broker destroy it on close().
@@ -55,7 +49,11 @@ export function applyFault(
       return;
     }
     case 'status': {
-      writeAnswer(res, { status: fault.status, body: fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }), ...(fault.headers ? { headers: fault.headers } : {}) });
+      writeAnswer(res, {
+        status: fault.status,
+        body: fault.body ?? JSON.stringify({ message: `injected ${fault.status}` }),
+        ...(fault.headers ? { headers: fault.headers } : {}),
+      });
       return;
     }
     case 'truncated': {

@@ -3,12 +3,7 @@
 // FLAKE_DOCTOR_BRIDGE=1 publishes this process's cores over the bridge (see bridge/autostart.ts).
 import '../bridge/autostart';
 
-export {
-  BrokerListener,
-  DEFAULT_CONTROL_PLANE_TIMEOUT_MS,
-  DEFAULT_LONG_POLL_TIMEOUT_MS,
-  type BrokerListenerOptions,
-} from './listener';
+export { BrokerListener, DEFAULT_CONTROL_PLANE_TIMEOUT_MS, DEFAULT_LONG_POLL_TIMEOUT_MS, type BrokerListenerOptions } from './listener';
 export { CallTracker, CALL_TAG_HEADER, type CallTrackerOptions, type TrackerEvent } from './tracker';
 export { boundedCall, createBrokerDispatcher, type CallSpec, type CallResponse, type CallDeps } from './call';
 export { DEFAULT_MAX_RESPONSE_BYTES, readBounded } from './body';

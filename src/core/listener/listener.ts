@@ -17,17 +17,7 @@ import { Supervisor } from './supervisor';
 import { announceListener } from './announce';
 import type { LiveHandle } from '../live/registry';
 import { CallTracker } from './tracker';
-import type {
-  CallSnapshot,
-  Disposable,
-  ListenerEvent,
-  ListenerSnapshot,
-  ListenerState,
-  NowFn,
-  ProbeResult,
-  RandomFn,
-  SleepFn,
-} from './types';
+import type { CallSnapshot, Disposable, ListenerEvent, ListenerSnapshot, ListenerState, NowFn, ProbeResult, RandomFn, SleepFn } from './types';
 
 import { DEFAULT_CONTROL_PLANE_TIMEOUT_MS, DEFAULT_LONG_POLL_TIMEOUT_MS } from './defaults';
 export { DEFAULT_CONTROL_PLANE_TIMEOUT_MS, DEFAULT_LONG_POLL_TIMEOUT_MS };

@@ -44,13 +44,7 @@ export interface LoopMemory {
   lastMessageId: number;
 }
 
-export async function runListenerSession(
-  client: BrokerClient,
-  options: LoopOptions,
-  hooks: LoopHooks,
-  memory: LoopMemory,
-  signal: AbortSignal,
-): Promise<void> {
+export async function runListenerSession(client: BrokerClient, options: LoopOptions, hooks: LoopHooks, memory: LoopMemory, signal: AbortSignal): Promise<void> {
   hooks.state('starting');
   await client.exchangeToken(signal);
   const session = await createSessionWithRetries(client, options, hooks, signal);

@@ -18,15 +18,7 @@ import type { Dispatcher } from 'undici';
 import { boundedCall, type CallResponse } from './call';
 import { MAX_CAPACITY_HEADER, messageUrl, pollUrl, QUEUE_ACCEPT, scaleSetUrl, type ListenerTarget } from './endpoints';
 import { BrokerHttpError } from './errors';
-import {
-  adminTokenExpiresAt,
-  parseAcquiredJobs,
-  parseMessage,
-  parseRegistration,
-  parseSession,
-  type BrokerMessage,
-  type BrokerSession,
-} from './messages';
+import { adminTokenExpiresAt, parseAcquiredJobs, parseMessage, parseRegistration, parseSession, type BrokerMessage, type BrokerSession } from './messages';
 import { parseRetryAfter } from './retryAfter';
 import type { CallTracker } from './tracker';
 import type { BrokerCallName, NowFn } from './types';

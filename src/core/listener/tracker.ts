@@ -143,7 +143,19 @@ export class CallTracker implements Disposable {
     const startedAt = info.startedAt ?? now;
     const byThreshold = info.kind === 'long-poll' ? Infinity : startedAt + this.stallThresholdMs;
     const stallAt = info.deadlineAt === null ? byThreshold : Math.min(byThreshold, info.deadlineAt);
-    const entry = new CallEntry(this.owner, ++this.seq, info.kind, info.name, info.method, info.url, startedAt, info.deadlineAt, stallAt, info.abort, undefined);
+    const entry = new CallEntry(
+      this.owner,
+      ++this.seq,
+      info.kind,
+      info.name,
+      info.method,
+      info.url,
+      startedAt,
+      info.deadlineAt,
+      stallAt,
+      info.abort,
+      undefined,
+    );
     this.add(entry, now);
     return entry;
   }
@@ -152,7 +164,7 @@ export class CallTracker implements Disposable {
   calls(): CallSnapshot[] {
     const now = this.now();
     const out: CallSnapshot[] = [];
-    for (let entry = this.head; entry !== null; ) {
+    for (let entry = this.head; entry !== null;) {
       const next = entry.next;
       if (entry.request && isSettled(entry.request)) {
         // A request that settled without a channel event (rare paths in undici) must not

@@ -4,15 +4,7 @@
 import type { ErrorInfo } from './errors';
 
 /** The protocol's calls, in the order a healthy listener makes them. */
-export type BrokerCallName =
-  | 'exchangeToken'
-  | 'createSession'
-  | 'refreshSession'
-  | 'getMessage'
-  | 'deleteMessage'
-  | 'acquireJobs'
-  | 'deleteSession'
-  | 'probe';
+export type BrokerCallName = 'exchangeToken' | 'createSession' | 'refreshSession' | 'getMessage' | 'deleteMessage' | 'acquireJobs' | 'deleteSession' | 'probe';
 
 export const BROKER_CALL_NAMES: readonly BrokerCallName[] = [
   'exchangeToken',
@@ -56,14 +48,7 @@ export interface CallSnapshot {
   error: string | null;
 }
 
-export type ListenerState =
-  | 'stopped'
-  | 'starting'
-  | 'polling'
-  | 'acquiring'
-  | 'backoff'
-  | 'stopping'
-  | 'failed';
+export type ListenerState = 'stopped' | 'starting' | 'polling' | 'acquiring' | 'backoff' | 'stopping' | 'failed';
 
 export interface ListenerSnapshot {
   /** What the listener was pointed at (brokerUrl, githubConfigUrl or actionsServiceUrl). */

@@ -60,9 +60,7 @@ async function acquireResolved(lockPath: string, options: ResolvedOptions): Prom
     const hint = observeLock(lockPath, options);
     if (takeoverReason(hint, options.now() - startedAt, options.maxWaitMs) !== null) {
       await options.hooks.beforeTransition?.(hint.state);
-      const outcome = await takeLock(lockPath, options, 'acquire', (current) =>
-        takeoverReason(current, options.now() - startedAt, options.maxWaitMs),
-      );
+      const outcome = await takeLock(lockPath, options, 'acquire', (current) => takeoverReason(current, options.now() - startedAt, options.maxWaitMs));
       if (outcome.taken) {
         const acquisition: Acquisition = { how: outcome.reason, previous: outcome.previous.record, waitedMs: outcome.record.timestamp - startedAt };
         return makeHandle(lockPath, outcome.record, acquisition, options);

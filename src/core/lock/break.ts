@@ -12,7 +12,10 @@ import { clearOrphanedReclaimWhileHoldingMutex, withRegistryMutex, type ReapEven
 import { resolveOptions, type LockOptions } from './options';
 import { releaseInsideMutex, takeInsideMutex } from './transitions';
 
-export interface BreakOptions extends Pick<LockOptions, 'staleMs' | 'mutexStaleMs' | 'mutexRetryMs' | 'now' | 'sleepFn' | 'processFacts' | 'localFileSystem' | 'hooks'> {
+export interface BreakOptions extends Pick<
+  LockOptions,
+  'staleMs' | 'mutexStaleMs' | 'mutexRetryMs' | 'now' | 'sleepFn' | 'processFacts' | 'localFileSystem' | 'hooks'
+> {
   /** Break even a fresh lock whose holder is alive. The view asks twice before setting it. */
   force?: boolean;
   /** Break only if the lock still carries this token: the holder the user was shown. */

@@ -73,8 +73,7 @@ export function inspectLockSync(lockPath: string, options: ResolvedOptions): Res
   let holder: HolderSnapshot | null = null;
   if (record !== null) {
     const assessment = judgement.holder ?? assessHolder(record, options.processFacts, originIsLocal);
-    const alive =
-      assessment.liveness === 'alive' ? true : isProvablyDead(assessment.liveness) ? false : assessment.pidRunning;
+    const alive = assessment.liveness === 'alive' ? true : isProvablyDead(assessment.liveness) ? false : assessment.pidRunning;
     const live = assessment.liveness === 'alive' ? options.processFacts.commandLine(record.pid) : null;
     holder = {
       pid: record.pid,

@@ -85,7 +85,13 @@ export function judgeLock(content: string | null, now: number, staleMs: number, 
   // corrupt rather than let it block the lock until the maximum wait. Smaller leads are
   // clock jitter between processes and count as age 0.
   if (record.timestamp - now > staleMs) {
-    return { state: 'corrupt', record, corruptReason: `timestamp ${record.timestamp} is ${record.timestamp - now} ms in the future`, ageMs: null, holder: null };
+    return {
+      state: 'corrupt',
+      record,
+      corruptReason: `timestamp ${record.timestamp} is ${record.timestamp - now} ms in the future`,
+      ageMs: null,
+      holder: null,
+    };
   }
   const ageMs = Math.max(0, now - record.timestamp);
   const holder = assessHolder(record, facts, originIsLocal);

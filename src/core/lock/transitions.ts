@@ -13,9 +13,7 @@ export function observeLock(lockPath: string, options: ResolvedOptions): LockJud
   return judgeLock(readIfExists(lockPath), options.now(), options.staleMs, options.processFacts, () => options.localFileSystem(lockPath));
 }
 
-export type TakeOutcome<R> =
-  | { taken: true; reason: R; record: LockRecord; previous: LockJudgement }
-  | { taken: false; current: LockJudgement };
+export type TakeOutcome<R> = { taken: true; reason: R; record: LockRecord; previous: LockJudgement } | { taken: false; current: LockJudgement };
 
 /**
  * Under the mutex: re-reads and re-judges the lock, asks `mayTake` with that fresh judgement

@@ -4,9 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { SessionRole } from './types';
 
-export type Admission =
-  | { ok: true; role: SessionRole }
-  | { ok: false; status: 401 | 404; message: string };
+export type Admission = { ok: true; role: SessionRole } | { ok: false; status: 401 | 404; message: string };
 
 export interface RolePaths {
   providerPath: string;

@@ -98,7 +98,9 @@ export class Dispatcher {
     this.failed += 1;
     if (result.limit !== 'closed') {
       request.client.rejected.backpressure += 1;
-      provider.send(errorReply(parsed.id, 'client_backpressure', `client ${request.client.id} is not reading; its write queue is full and the reply was dropped`, this.key));
+      provider.send(
+        errorReply(parsed.id, 'client_backpressure', `client ${request.client.id} is not reading; its write queue is full and the reply was dropped`, this.key),
+      );
     }
   }
 

@@ -37,4 +37,3 @@ export class Fifo<T> {
     return rest;
   }
 }
-

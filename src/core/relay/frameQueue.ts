@@ -14,9 +14,7 @@ export type OutboundFrame =
   | { kind: 'pong'; payload: Buffer }
   | { kind: 'close'; code: number | undefined; reason: string };
 
-export type EnqueueResult =
-  | { ok: true }
-  | { ok: false; limit: 'frames' | 'bytes' | 'control' };
+export type EnqueueResult = { ok: true } | { ok: false; limit: 'frames' | 'bytes' | 'control' };
 
 export interface FrameQueueLimits {
   frames: number;

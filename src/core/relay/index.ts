@@ -29,11 +29,4 @@ export { HandshakeGuard, type HandshakeCounts } from './handshakeGuard';
 export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frameQueue';
 export { WriteDeadline, type OverdueWrite } from './writeDeadline';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler';
-export {
-  startDemoProvider,
-  startDemoClient,
-  type DemoProvider,
-  type DemoProviderOptions,
-  type DemoClient,
-  type DemoClientOptions,
-} from './demo';
+export { startDemoProvider, startDemoClient, type DemoProvider, type DemoProviderOptions, type DemoClient, type DemoClientOptions } from './demo';

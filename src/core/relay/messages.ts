@@ -9,9 +9,7 @@ export type JsonObject = { [key: string]: unknown };
 /** The field that routes a request to its reply: `id` (the relay's own) or `request_id` (origin-style). */
 export type IdKey = 'id' | 'request_id';
 
-export type ParsedMessage =
-  | { ok: true; id: MessageId; body: JsonObject }
-  | { ok: false; id: MessageId | null; code: RelayErrorCode; message: string };
+export type ParsedMessage = { ok: true; id: MessageId; body: JsonObject } | { ok: false; id: MessageId | null; code: RelayErrorCode; message: string };
 
 function isMessageId(value: unknown): value is MessageId {
   return (typeof value === 'string' && value.length > 0) || (typeof value === 'number' && Number.isFinite(value));
@@ -121,9 +119,7 @@ export function renameId(data: Buffer, body: JsonObject, id: MessageId, key: IdK
  * bytes (the hot path: nothing materialised) or the parsed body (the full-parse path).
  */
 export type RoutedMessage =
-  | { ok: true; id: MessageId; span: ValueSpan; body: null }
-  | { ok: true; id: MessageId; span: null; body: JsonObject }
-  | Extract<ParsedMessage, { ok: false }>;
+  { ok: true; id: MessageId; span: ValueSpan; body: null } | { ok: true; id: MessageId; span: null; body: JsonObject } | Extract<ParsedMessage, { ok: false }>;
 
 /** The id at a span the scanner found, when it is routable as it stands; else undefined. */
 function idAt(data: Buffer, span: ValueSpan): MessageId | undefined {

@@ -35,7 +35,11 @@ export function resolveProtocol(options: { profile?: RelayProfile; providerPath?
   const profile = options.profile ?? 'flake-doctor';
   const base = RELAY_PROFILES[profile];
   if (!Object.hasOwn(RELAY_PROFILES, profile) || !base) {
-    throw new RangeError(`profile must be one of ${Object.keys(RELAY_PROFILES).map((p) => JSON.stringify(p)).join(', ')} (got ${JSON.stringify(profile)})`);
+    throw new RangeError(
+      `profile must be one of ${Object.keys(RELAY_PROFILES)
+        .map((p) => JSON.stringify(p))
+        .join(', ')} (got ${JSON.stringify(profile)})`,
+    );
   }
   const providerPath = checkPath('providerPath', options.providerPath ?? base.providerPath);
   const clientPath = checkPath('clientPath', options.clientPath ?? base.clientPath);

@@ -9,14 +9,7 @@ import type { Payload } from './dataFrame';
 import type { OutboundFrame } from './frameQueue';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { SessionWriter, type WriteResult } from './sessionWriter';
-import {
-  RelayCloseCode,
-  type ClosedSessionRecord,
-  type InboundFrameKind,
-  type ResolvedRelayOptions,
-  type SessionRole,
-  type SessionSnapshot,
-} from './types';
+import { RelayCloseCode, type ClosedSessionRecord, type InboundFrameKind, type ResolvedRelayOptions, type SessionRole, type SessionSnapshot } from './types';
 
 export interface SessionHost {
   options: ResolvedRelayOptions;
@@ -328,7 +321,7 @@ export class Session {
     this.pings.clear();
     // A protocol error makes `ws` queue a Close (through us) and then see no echo, so it
     // reports 1006; the code we sent is the truthful one.
-    const sentCode = wsCode === 1006 ? this.closeInfo?.code ?? null : null;
+    const sentCode = wsCode === 1006 ? (this.closeInfo?.code ?? null) : null;
     const code = this.relayVerdict?.code ?? sentCode ?? wsCode;
     let reason = this.relayVerdict?.reason ?? wsReason;
     if (!reason && this.lastError) reason = this.lastError;

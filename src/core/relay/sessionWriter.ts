@@ -41,9 +41,7 @@ import type { Scheduler, TimerHandle } from './scheduler';
 import { WriteDeadline, type OverdueWrite } from './writeDeadline';
 import type { WriteDeadlineSnapshot } from './types';
 
-export type WriteResult =
-  | { ok: true }
-  | { ok: false; limit: 'frames' | 'bytes' | 'control' | 'closed' };
+export type WriteResult = { ok: true } | { ok: false; limit: 'frames' | 'bytes' | 'control' | 'closed' };
 
 export interface SessionWriterOptions {
   limits: FrameQueueLimits;
@@ -104,12 +102,7 @@ export class SessionWriter {
   ) {
     this.nextTurn = options.nextTurn ?? immediately;
     this.queue = new FrameQueue(options.limits);
-    this.deadline = new WriteDeadline(
-      options.writeTimeoutMs,
-      options.scheduler,
-      (write) => this.hooks.writeTimeout(write),
-      options.toEpoch,
-    );
+    this.deadline = new WriteDeadline(options.writeTimeoutMs, options.scheduler, (write) => this.hooks.writeTimeout(write), options.toEpoch);
   }
 
   get queuedFrames(): number {

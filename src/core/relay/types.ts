@@ -111,14 +111,7 @@ export const RelayCloseCode = {
 
 /** Error codes carried in `{ id, error: { code, message } }` replies to clients and providers. */
 export type RelayErrorCode =
-  | 'bad_json'
-  | 'missing_id'
-  | 'binary_not_supported'
-  | 'no_provider'
-  | 'backpressure'
-  | 'provider_gone'
-  | 'request_timeout'
-  | 'client_backpressure';
+  'bad_json' | 'missing_id' | 'binary_not_supported' | 'no_provider' | 'backpressure' | 'provider_gone' | 'request_timeout' | 'client_backpressure';
 
 export interface RelayErrorReply {
   id: string | number | null;

@@ -6,7 +6,22 @@ import type { BridgeProcessEntry, BridgeSnapshot } from '../../core/bridge';
 import { formatDuration, inlineCode, shortenLeft, truncate } from '../common/format';
 
 /** Options a node command line can carry before the script (those that take a value). */
-const OPTIONS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print', '--conditions', '-C', '--inspect-port', '--title', '--env-file']);
+const OPTIONS_WITH_VALUE = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '--conditions',
+  '-C',
+  '--inspect-port',
+  '--title',
+  '--env-file',
+]);
 
 /** Splits a command line the way processInfo.commandLineOf joined it (single quotes). */
 export function splitCommand(command: string): string[] {
@@ -66,9 +81,13 @@ export function processTooltipMarkdown(entry: BridgeProcessEntry, snapshot: Brid
   if (entry.cwd) lines.push(`| cwd | ${inlineCode(entry.cwd)} |`);
   if (entry.startedAt) lines.push(`| started | ${new Date(entry.startedAt).toISOString()} (${formatDuration(now - entry.startedAt)} ago) |`);
   if (snapshot) {
-    lines.push(`| attached by | ${snapshot.process.via === 'register' ? 'the register module (auto-attach or --import)' : snapshot.process.via === 'env' ? 'FLAKE_DOCTOR_BRIDGE=1' : 'startBridge()'} |`);
+    lines.push(
+      `| attached by | ${snapshot.process.via === 'register' ? 'the register module (auto-attach or --import)' : snapshot.process.via === 'env' ? 'FLAKE_DOCTOR_BRIDGE=1' : 'startBridge()'} |`,
+    );
     lines.push(`| node | ${snapshot.process.nodeVersion} |`);
-    lines.push(`| publishes | ${snapshot.httpCalls.length} HTTP calls, ${snapshot.relays.length} relays, ${snapshot.listeners.length} listeners, ${snapshot.leases.length} leases, ${snapshot.locks.length} locks |`);
+    lines.push(
+      `| publishes | ${snapshot.httpCalls.length} HTTP calls, ${snapshot.relays.length} relays, ${snapshot.listeners.length} listeners, ${snapshot.leases.length} leases, ${snapshot.locks.length} locks |`,
+    );
   }
   lines.push(`| socket | ${inlineCode(entry.socketPath)} |`);
   return lines.join('\n');

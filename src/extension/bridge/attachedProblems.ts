@@ -10,7 +10,11 @@ import { ATTACHED_ACTIONS } from './commands/actOnAttached';
  * Status-bar problems inside attached processes, from the core's problem model (the same
  * problems `flake-doctor doctor` reports), with the bridge actions as fixes.
  */
-export function attachedProblems(processes: readonly AttachedProcess[], health: HealthThresholds, reveal: (p: DoctorProblem, key: string) => Promise<void>): Problem[] {
+export function attachedProblems(
+  processes: readonly AttachedProcess[],
+  health: HealthThresholds,
+  reveal: (p: DoctorProblem, key: string) => Promise<void>,
+): Problem[] {
   const out: Problem[] = [];
   for (const proc of processes) {
     if (!proc.snapshot) continue;

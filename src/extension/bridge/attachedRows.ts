@@ -171,7 +171,8 @@ function relayRows(p: AttachedProcess, parentId: string, r: BridgeRelay, ctx: Ro
       contextValue: 'attachedRelay',
       hasChildren: r.sessions.length > 0,
       accessibility: `WebSocket relay ${r.url} in pid ${p.entry.pid}, ${r.state}`,
-      tooltip: () => `**Relay ${r.url}** in pid ${p.entry.pid}\n\n${r.state}, started ${new Date(r.startedAt).toISOString()}, ${r.requests.inFlight} requests in flight, ${r.requests.completed} completed, ${r.requests.failed} failed`,
+      tooltip: () =>
+        `**Relay ${r.url}** in pid ${p.entry.pid}\n\n${r.state}, started ${new Date(r.startedAt).toISOString()}, ${r.requests.inFlight} requests in flight, ${r.requests.completed} completed, ${r.requests.failed} failed`,
       processKey: p.key,
       target: r.id,
       what: `the relay ${r.url}`,

@@ -68,7 +68,11 @@ export class BridgeFeature extends Disposable {
         this.scheduleRender();
       }),
     );
-    this._register(subscribe(this.model, 'attached', (p: AttachedProcess) => log.info(`Attached to pid ${p.entry.pid}${p.entry.threadId ? ` thread ${p.entry.threadId}` : ''}: ${p.entry.command}`)));
+    this._register(
+      subscribe(this.model, 'attached', (p: AttachedProcess) =>
+        log.info(`Attached to pid ${p.entry.pid}${p.entry.threadId ? ` thread ${p.entry.threadId}` : ''}: ${p.entry.command}`),
+      ),
+    );
     this._register(subscribe(this.model, 'detached', (p: AttachedProcess, why: string) => log.info(`Detached from pid ${p.entry.pid}: ${why}`)));
     this._register(subscribe(this.model, 'problem', (m: string) => log.warn(`Live bridge: ${m}`)));
 
@@ -147,7 +151,9 @@ export class BridgeFeature extends Disposable {
 
   private applyAutoAttach(): void {
     applyAutoAttach(this.context.environmentVariableCollection, this.settings, this.bootloader, this.model.dir);
-    this.log.info(`Auto-attach ${MODE_TITLE[this.settings.autoAttach]}${this.settings.autoAttach === 'off' ? '' : ` (new terminals preload ${this.bootloader}; bridge directory ${this.model.dir})`}`);
+    this.log.info(
+      `Auto-attach ${MODE_TITLE[this.settings.autoAttach]}${this.settings.autoAttach === 'off' ? '' : ` (new terminals preload ${this.bootloader}; bridge directory ${this.model.dir})`}`,
+    );
   }
 
   private scheduleRender(): void {
@@ -162,7 +168,10 @@ export class BridgeFeature extends Disposable {
     const ctx: RowContext = { now: Date.now(), workspaceRoot: this.workspaceRoot(), health: { backlogWarningBytes: this.backlogWarningBytes() } };
     this.callsSection.update(attachedCallRows(processes, ctx));
     this.sessionsSection.update(attachedSessionRows(processes, ctx));
-    this.problems.setProblems('attached', attachedProblems(processes, ctx.health, (p, key) => this.reveal(p, key)));
+    this.problems.setProblems(
+      'attached',
+      attachedProblems(processes, ctx.health, (p, key) => this.reveal(p, key)),
+    );
     this.renderStatus(processes.length);
     this.ticker.setActive(this.visible.size > 0 && processes.length > 0);
     if (this.published) {
@@ -218,11 +227,20 @@ export class BridgeFeature extends Disposable {
       items.push({ label: 'Attached processes', kind: vscode.QuickPickItemKind.Separator });
       for (const p of processes) items.push({ label: `$(terminal) ${this.describe(p)}`, detail: p.entry.command, proc: p });
     }
-    const picked = await vscode.window.showQuickPick(items, { title: 'Flake Doctor auto-attach', placeHolder: 'Applies to terminals opened from now on', matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Flake Doctor auto-attach',
+      placeHolder: 'Applies to terminals opened from now on',
+      matchOnDetail: true,
+    });
     if (picked?.mode) {
       const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
       const inspected = config.inspect('autoAttach');
-      const target = inspected?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      const target =
+        inspected?.workspaceFolderValue !== undefined
+          ? vscode.ConfigurationTarget.WorkspaceFolder
+          : inspected?.workspaceValue !== undefined
+            ? vscode.ConfigurationTarget.Workspace
+            : vscode.ConfigurationTarget.Global;
       await config.update('autoAttach', picked.mode, target);
       this.host.info(`Flake Doctor: auto-attach is ${MODE_TITLE[picked.mode].toLowerCase()} for terminals opened from now on.`);
     } else if (picked?.proc) {

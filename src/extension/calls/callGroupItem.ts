@@ -8,7 +8,8 @@ const GROUP_LOOK: Record<CallGroupKind, { label: string; icon: string; tooltip: 
   process: {
     label: 'Other calls in this process',
     icon: 'globe',
-    tooltip: 'HTTP calls made by other code in the extension host (undici or fetch), seen through undici diagnostics channels. They have no deadline we know of; they are flagged stalled past the stall threshold.',
+    tooltip:
+      'HTTP calls made by other code in the extension host (undici or fetch), seen through undici diagnostics channels. They have no deadline we know of; they are flagged stalled past the stall threshold.',
   },
 };
 

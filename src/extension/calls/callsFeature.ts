@@ -83,7 +83,8 @@ export class CallsFeature extends Disposable {
       [SHOW_CALL_DETAILS_COMMAND]: async (arg) => {
         const id = subjectOf(arg);
         const call = id ? model.call(id) : undefined;
-        if (call) host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
+        if (call)
+          host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
       },
       [COPY_BROKER_URL_COMMAND]: () => copyBrokerUrlCommand(model, host),
     };
@@ -111,7 +112,8 @@ export class CallsFeature extends Disposable {
     // Turning autostart on or off may change no state the view renders, but it changes the welcome text.
     this.autostartKey.set(this.model.currentSettings.autostart);
     this.autostart();
-    if (this.model.state.settingsPending) this.log.info('Broker listener settings changed: they apply when the listener is next started (Stop Listener, then Start Listener)');
+    if (this.model.state.settingsPending)
+      this.log.info('Broker listener settings changed: they apply when the listener is next started (Stop Listener, then Start Listener)');
   }
 
   private logEvent(event: ListenerEvent): void {
@@ -132,7 +134,9 @@ export class CallsFeature extends Disposable {
         this.log.info(`Broker listener run ${event.attempt} failed; next run in ${Math.round(event.delayMs)} ms`);
         break;
       case 'call-stalled':
-        this.log.warn(`Call ${event.call.name} (${event.call.method} ${event.call.url}) stalled: no ${event.call.phase === 'awaiting-headers' ? 'answer' : 'complete body'} yet`);
+        this.log.warn(
+          `Call ${event.call.name} (${event.call.method} ${event.call.url}) stalled: no ${event.call.phase === 'awaiting-headers' ? 'answer' : 'complete body'} yet`,
+        );
         break;
       case 'call-ended':
         // External calls can be many; only the listener's failed calls are worth a log line.

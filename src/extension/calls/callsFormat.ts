@@ -85,7 +85,9 @@ export function callTooltipMarkdown(call: CallSnapshot, now: number): string {
   lines.push(`| started | ${new Date(call.startedAt).toISOString()} (${formatDuration(now - call.startedAt)} ago) |`);
   if (call.deadlineAt !== null) {
     const left = call.deadlineAt - (call.endedAt ?? now);
-    lines.push(`| deadline | ${formatBound(call.deadlineAt - call.startedAt)} (${left >= 0 ? `${formatDuration(left)} left` : `passed ${formatDuration(-left)} ago`}) |`);
+    lines.push(
+      `| deadline | ${formatBound(call.deadlineAt - call.startedAt)} (${left >= 0 ? `${formatDuration(left)} left` : `passed ${formatDuration(-left)} ago`}) |`,
+    );
   } else {
     lines.push(`| deadline | none known (a call made by other code in this process) |`);
   }
@@ -153,8 +155,12 @@ export function listenerTooltipMarkdown(l: ListenerSnapshot, now: number): strin
   lines.push(`| session | ${l.sessionId ? inlineCode(l.sessionId) : 'none'} |`);
   lines.push(`| last message id | ${l.lastMessageId} (${l.messagesReceived} received) |`);
   lines.push(`| jobs acquired | ${l.jobsAcquired}${l.recentJobIds.length ? ` (latest: ${l.recentJobIds.slice(-5).join(', ')})` : ''} |`);
-  lines.push(`| restarts | ${l.restarts} (${l.consecutiveFailures} failed in a row)${l.nextRestartAt !== null ? `, next in ${formatDuration(Math.max(0, l.nextRestartAt - now))}` : ''} |`);
-  lines.push(`| deadlines | control plane ${formatBound(l.controlPlaneTimeoutMs)}, long poll ${formatBound(l.longPollTimeoutMs)}, stalled after ${formatBound(l.stallThresholdMs)} |`);
+  lines.push(
+    `| restarts | ${l.restarts} (${l.consecutiveFailures} failed in a row)${l.nextRestartAt !== null ? `, next in ${formatDuration(Math.max(0, l.nextRestartAt - now))}` : ''} |`,
+  );
+  lines.push(
+    `| deadlines | control plane ${formatBound(l.controlPlaneTimeoutMs)}, long poll ${formatBound(l.longPollTimeoutMs)}, stalled after ${formatBound(l.stallThresholdMs)} |`,
+  );
   lines.push(`| calls | ${l.calls.inFlight.length} in flight, ${l.calls.recent.length} recent |`);
   if (l.lastError) {
     const where = l.lastError.callName ? ` in ${l.lastError.callName}` : '';

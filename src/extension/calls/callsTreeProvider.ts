@@ -163,7 +163,8 @@ export class CallsTreeProvider extends Disposable implements vscode.TreeDataProv
   }
 
   getChildren(element?: CallsNode): CallsNode[] {
-    if (!element) return [...(this.listenerItem ? [this.listenerItem] : []), ...(this.processGroup ? [this.processGroup] : []), ...(this.attached?.roots() ?? [])];
+    if (!element)
+      return [...(this.listenerItem ? [this.listenerItem] : []), ...(this.processGroup ? [this.processGroup] : []), ...(this.attached?.roots() ?? [])];
     if (element instanceof AttachedItem) return this.attached?.children(element) ?? [];
     if (element instanceof ListenerItem) return [...this.inFlight.items.values(), ...(this.recentGroup ? [this.recentGroup] : [])];
     if (element instanceof CallGroupItem) return [...(element.kind === 'recent' ? this.recent : this.process).items.values()];

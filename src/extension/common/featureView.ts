@@ -73,7 +73,11 @@ export class FeatureView<T> extends Disposable {
    * `wanted` reads may have changed.
    */
   tickWhileVisible(tick: () => Promise<void>, options: VisibleTickerOptions): void {
-    const poller = new AdaptivePoller(tick, { minIntervalMs: VISIBLE_TICK_MS, maxIntervalMs: options.maxIntervalMs, onError: (err) => options.onError(err as Error) });
+    const poller = new AdaptivePoller(tick, {
+      minIntervalMs: VISIBLE_TICK_MS,
+      maxIntervalMs: options.maxIntervalMs,
+      onError: (err) => options.onError(err as Error),
+    });
     this._register({ dispose: () => poller.dispose() });
     this.ticker = { poller, wanted: options.wanted };
     this.followVisibility(() => this.updateTicker());

@@ -44,5 +44,6 @@ export const vscodeHost: Host = {
   copy: async (text) => {
     await vscode.env.clipboard.writeText(text);
   },
-  withProgress: (title, task) => Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, () => task())),
+  withProgress: (title, task) =>
+    Promise.resolve(vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: false }, () => task())),
 };

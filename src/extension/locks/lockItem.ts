@@ -72,7 +72,8 @@ export class LockItem extends vscode.TreeItem implements HeldRow {
     this.waiters = waiters;
     // A tidy lock whose mutex/reclaim was orphaned gets the warning icon: the state alone would look fine.
     const problem = lockProblems(snapshot).length > 0;
-    const look = problem && (snapshot.state === 'free' || snapshot.state === 'held') ? SEVERITY_ICON[PROBLEM_SEVERITY['orphaned-mutex']] : STATE_LOOK[snapshot.state];
+    const look =
+      problem && (snapshot.state === 'free' || snapshot.state === 'held') ? SEVERITY_ICON[PROBLEM_SEVERITY['orphaned-mutex']] : STATE_LOOK[snapshot.state];
     const description = lockDescription(snapshot, now) + waitersSuffix(waiters, now);
     const contextValue = lockContextValue(snapshot);
     const signature = `${look.icon}|${contextValue}|${description}`;

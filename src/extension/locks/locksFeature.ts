@@ -47,9 +47,14 @@ export class LocksFeature extends Disposable {
     this.model = new LocksModel(settings, this.discovery.find);
     this._register({ dispose: () => this.model.dispose() });
     this.discovery.watch(settings.patterns);
-    this.tree = this._register(new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])));
+    this.tree = this._register(
+      new LocksTreeProvider(this.model, folderRefs, (lockPath) => (bridge ? lockWaiters(bridge.processes(), lockPath, (p) => bridge.describe(p)) : [])),
+    );
     this.view = this._register(
-      new FeatureView({ viewId: LOCKS_VIEW_ID, tree: this.tree, source: 'locks', problemNoun: 'restart lock problem', showCollapseAll: true, expandOnReveal: true }, problems),
+      new FeatureView(
+        { viewId: LOCKS_VIEW_ID, tree: this.tree, source: 'locks', problemNoun: 'restart lock problem', showCollapseAll: true, expandOnReveal: true },
+        problems,
+      ),
     );
 
     this.model.on('change', (state) => this.render(state));
@@ -63,7 +68,11 @@ export class LocksFeature extends Disposable {
         await this.model.refresh();
         this.tree.render(Date.now());
       },
-      { wanted: () => this.model.state.locks.length > 0, maxIntervalMs: 10 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Restart Locks refresh failed: ${err.message}`) },
+      {
+        wanted: () => this.model.state.locks.length > 0,
+        maxIntervalMs: 10 * VISIBLE_TICK_MS,
+        onError: (err) => log.warn(`Restart Locks refresh failed: ${err.message}`),
+      },
     );
 
     this._register(onSettingsChange(SETTINGS_SECTION, () => this.settingsChanged()));
@@ -114,7 +123,13 @@ export class LocksFeature extends Disposable {
   }
 
   private render(state: LocksState): void {
-    this.view.showProblems(locksProblems(state, (path) => this.tree.labelFor(path), (path) => this.view.reveal(path)));
+    this.view.showProblems(
+      locksProblems(
+        state,
+        (path) => this.tree.labelFor(path),
+        (path) => this.view.reveal(path),
+      ),
+    );
     const n = state.locks.length;
     this.view.describe(n ? `${n} lock${n === 1 ? '' : 's'}` : undefined);
     const notes: string[] = [];

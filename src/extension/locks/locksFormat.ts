@@ -26,7 +26,6 @@ export interface WorkspaceFolderRef {
   path: string;
 }
 
-
 /** Relative to its workspace folder (prefixed by the folder's name when there are several), else the absolute path with `~`. */
 export function lockLabel(lockPath: string, folders: readonly WorkspaceFolderRef[]): string {
   for (const folder of folders) {
@@ -52,7 +51,9 @@ export function holderAge(h: HolderSnapshot, now: number): number | null {
 /** Whether the holder runs, in words, from the core's liveness verdict. */
 export function holderStatus(h: HolderSnapshot): string {
   const status = livenessWords(h);
-  return h.assumedLocal ? `${status} (origin-format lock: no host recorded, taken to be this machine's process because the lock is on a local file system)` : status;
+  return h.assumedLocal
+    ? `${status} (origin-format lock: no host recorded, taken to be this machine's process because the lock is on a local file system)`
+    : status;
 }
 
 function livenessWords(h: HolderSnapshot): string {
@@ -164,7 +165,9 @@ export function probeReportParts(label: string, s: RestartLockSnapshot): { line:
   const details: string[] = [s.summary];
   if (h && s.state !== 'free') details.push(`holder ${holderStatus(h)}`, `token ${h.token}`);
   if (h?.commandLine) details.push(`command line ${h.commandLine}`);
-  const line = `Probe ${label}: ${STATE_LABEL[s.state]}${h && s.state !== 'free' ? `, pid ${h.pid}` : ''}${orphanedFiles(s).map((k) => `, orphaned .${k}`).join('')}`;
+  const line = `Probe ${label}: ${STATE_LABEL[s.state]}${h && s.state !== 'free' ? `, pid ${h.pid}` : ''}${orphanedFiles(s)
+    .map((k) => `, orphaned .${k}`)
+    .join('')}`;
   return { line, details: `${line}\n\n${details.join('\n')}` };
 }
 
@@ -186,7 +189,8 @@ export function breakDetail(s: RestartLockSnapshot, now: number): string {
     const aux = kind === 'mutex' ? s.mutex : s.reclaim;
     lines.push(`Orphaned .${kind}${aux?.holderPid != null ? ` of pid ${aux.holderPid}` : ''}, ${formatAge(aux?.ageMs ?? 0)} old.`);
   }
-  if (s.state === 'held') lines.push('', 'The holder is running and its lock is fresh: a safe break will be refused, and you will be asked again before forcing it.');
+  if (s.state === 'held')
+    lines.push('', 'The holder is running and its lock is fresh: a safe break will be refused, and you will be asked again before forcing it.');
   lines.push(
     '',
     'The lock is taken over and removed within one hold of its registry mutex, as a waiting process would; if another process has taken the lock since it was shown, nothing is removed.',

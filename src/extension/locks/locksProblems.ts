@@ -16,7 +16,10 @@ export function locksProblems(state: LocksState, label: (lockPath: string) => st
     // The subject of an orphaned companion is its file; the row (and the fixes) are its lock's.
     const lockPath = dp.state === 'orphaned-mutex' || dp.state === 'orphaned-reclaim' ? dp.subject.replace(/\.mutex(\.reclaim)?$/, '') : dp.subject;
     const s = byPath.get(lockPath);
-    const detail = s && (dp.state === 'stale' || dp.state === 'dead-holder' || dp.state === 'corrupt') ? `${s.summary}${s.holder ? ` (pid ${s.holder.pid}: ${holderStatus(s.holder)})` : ''}` : dp.message.replace(`${dp.subject}: `, '');
+    const detail =
+      s && (dp.state === 'stale' || dp.state === 'dead-holder' || dp.state === 'corrupt')
+        ? `${s.summary}${s.holder ? ` (pid ${s.holder.pid}: ${holderStatus(s.holder)})` : ''}`
+        : dp.message.replace(`${dp.subject}: `, '');
     if (dp.state === 'lock-unreadable') return viewProblem(dp, { subject: label(lockPath), detail, fixes: [] });
     return viewProblem(dp, {
       subject: label(lockPath),

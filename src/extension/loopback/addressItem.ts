@@ -36,7 +36,9 @@ export class AddressItem extends vscode.TreeItem {
     this.contextValue = `address.${entry.state}`;
     // A click shows the address's facts (its ports expand with the arrow).
     this.command = { command: SHOW_ADDRESS_DETAILS_COMMAND, title: 'Show Details', arguments: [entry.address] };
-    this.accessibilityInformation = { label: `${entry.address}, ${this.description.replace(/ · /g, ', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}` };
+    this.accessibilityInformation = {
+      label: `${entry.address}, ${this.description.replace(/ · /g, ', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}`,
+    };
   }
 
   /** Built lazily (resolveTreeItem), since most tooltips are never shown. */
@@ -45,9 +47,14 @@ export class AddressItem extends vscode.TreeItem {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${entry.address}** — ${STATE_LOOK[entry.state].label}\n\n`);
     if (entry.poolIndex !== null) md.appendMarkdown(`Pool slot ${entry.poolIndex}${entry.poolFile ? ` in ${inlineCode(entry.poolFile)}` : ''}\n\n`);
-    if (entry.foreignPool) md.appendMarkdown(`Held through a **foreign pool file** (another pool, read only): Flake Doctor's pool never leases this address while this lease lives.\n\n`);
+    if (entry.foreignPool)
+      md.appendMarkdown(
+        `Held through a **foreign pool file** (another pool, read only): Flake Doctor's pool never leases this address while this lease lives.\n\n`,
+      );
     if (entry.poolFormat === 'origin' && entry.originStart !== null) {
-      md.appendMarkdown(`Origin-format file: it records no range, so its index 0 is taken as \`127.0.0.${entry.originStart}\` (setting \`flakeDoctor.loopback.originStart\`; older origin versions start at \`127.0.0.1\`).\n\n`);
+      md.appendMarkdown(
+        `Origin-format file: it records no range, so its index 0 is taken as \`127.0.0.${entry.originStart}\` (setting \`flakeDoctor.loopback.originStart\`; older origin versions start at \`127.0.0.1\`).\n\n`,
+      );
     }
     if (entry.holder) {
       const h = entry.holder;
@@ -57,7 +64,9 @@ export class AddressItem extends vscode.TreeItem {
     }
     if (entry.parked) md.appendMarkdown(`Parked ${formatDuration(now - entry.parked.parkedAt)} ago: ${entry.parked.reason}\n\n`);
     for (const p of entry.ports) {
-      md.appendMarkdown(`- port ${p.port}${p.wildcard ? ' (wildcard)' : ''}${p.probePort ? ' — probe port' : ''}: ${p.pid === null ? 'holder not visible' : `pid ${p.pid} ${p.command ? inlineCode(p.command) : ''}`}\n`);
+      md.appendMarkdown(
+        `- port ${p.port}${p.wildcard ? ' (wildcard)' : ''}${p.probePort ? ' — probe port' : ''}: ${p.pid === null ? 'holder not visible' : `pid ${p.pid} ${p.command ? inlineCode(p.command) : ''}`}\n`,
+      );
     }
     if (entry.problems.length) md.appendMarkdown(`\n$(warning) ${entry.problems.join('\n\n$(warning) ')}`);
     return md;

@@ -62,7 +62,10 @@ export class LoopbackFeature extends Disposable {
     );
     if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
     this.view = this._register(
-      new FeatureView({ viewId: LOOPBACK_VIEW_ID, tree: this.tree, source: 'loopback', problemNoun: 'loopback problem', showCollapseAll: true, expandOnReveal: true }, problems),
+      new FeatureView(
+        { viewId: LOOPBACK_VIEW_ID, tree: this.tree, source: 'loopback', problemNoun: 'loopback problem', showCollapseAll: true, expandOnReveal: true },
+        problems,
+      ),
     );
 
     this.model.on('change', (snapshot) => this.render(snapshot));
@@ -77,7 +80,10 @@ export class LoopbackFeature extends Disposable {
 
   private commands(): Record<string, CommandHandler> {
     const { model, tree, host, log } = this;
-    const selected = (fn: (arg: unknown) => Promise<void>): CommandHandler => (arg) => fn(orSelection(this.view, arg));
+    const selected =
+      (fn: (arg: unknown) => Promise<void>): CommandHandler =>
+      (arg) =>
+        fn(orSelection(this.view, arg));
     return {
       [REFRESH_LOOPBACK_COMMAND]: async () => void (await model.refresh()),
       [SHOW_ONLY_PROBLEMS_COMMAND]: async () => this.setOnlyProblems(true),
@@ -114,7 +120,12 @@ export class LoopbackFeature extends Disposable {
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);
-    if (this.tree.showingOnlyProblems) notes.push(this.tree.hiddenCount === snapshot.addresses.length ? 'No address has a problem (showing only problems).' : `Showing only problems: ${this.tree.hiddenCount} addresses hidden.`);
+    if (this.tree.showingOnlyProblems)
+      notes.push(
+        this.tree.hiddenCount === snapshot.addresses.length
+          ? 'No address has a problem (showing only problems).'
+          : `Showing only problems: ${this.tree.hiddenCount} addresses hidden.`,
+      );
     this.view.showNotes(notes);
     this.view.describe(`${snapshot.range.first}–${snapshot.range.last}`);
   }

@@ -30,7 +30,10 @@ export interface AddressRows {
 /** What the view lists: everything (free ones folded), or only the addresses with a problem. */
 export function addressRows(entries: readonly AddressEntry[], onlyProblems: boolean): AddressRows {
   const rank = (e: AddressEntry) => (isProblem(e) ? 0 : 1) * 10 + ORDER.indexOf(e.state);
-  const sorted = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i).map((x) => x.e);
+  const sorted = entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i)
+    .map((x) => x.e);
   if (onlyProblems) return { shown: sorted.filter(isProblem), free: [] };
   return { shown: sorted.filter((e) => e.state !== 'free' || isProblem(e)), free: sorted.filter((e) => e.state === 'free' && !isProblem(e)) };
 }
@@ -48,7 +51,7 @@ export function addressDescription(entry: AddressEntry, holderName: string | nul
 export function addressRanges(entries: readonly AddressEntry[]): string {
   const octets = entries.map((e) => Number(e.address.split('.')[3])).sort((a, b) => a - b);
   const out: string[] = [];
-  for (let i = 0; i < octets.length; ) {
+  for (let i = 0; i < octets.length;) {
     let j = i;
     while (j + 1 < octets.length && octets[j + 1] === octets[j] + 1) j++;
     out.push(i === j ? `127.0.0.${octets[i]}` : `127.0.0.${octets[i]}–127.0.0.${octets[j]}`);

@@ -21,8 +21,13 @@ export class PortItem extends vscode.TreeItem {
     this.contextValue = conflicting ? 'port.conflict' : 'port.ok';
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${port.wildcard ? 'all addresses' : address.address}:${port.port}**${port.probePort ? ' — probe port' : ''}\n\n`);
-    md.appendMarkdown(port.pid === null ? 'The holding process is not visible (another user or namespace).' : `pid ${port.pid}${port.command ? `: ${inlineCode(port.command)}` : ''}`);
-    if (conflicting) md.appendMarkdown(`\n\n$(warning) Held by a process that is not the lease holder: a test instance on ${address.address} will collide with it.`);
+    md.appendMarkdown(
+      port.pid === null
+        ? 'The holding process is not visible (another user or namespace).'
+        : `pid ${port.pid}${port.command ? `: ${inlineCode(port.command)}` : ''}`,
+    );
+    if (conflicting)
+      md.appendMarkdown(`\n\n$(warning) Held by a process that is not the lease holder: a test instance on ${address.address} will collide with it.`);
     md.supportThemeIcons = true;
     this.tooltip = md;
   }

@@ -85,7 +85,9 @@ export class ProblemCenter extends Disposable {
 
   /** Every counted problem grouped by the view it belongs to, in the views' order. */
   private bySource(): Array<[ProblemSource, Problem[]]> {
-    return (Object.keys(SOURCE_TITLE) as ProblemSource[]).map((s): [ProblemSource, Problem[]] => [s, this.counted.filter((p) => p.source === s)]).filter(([, l]) => l.length > 0);
+    return (Object.keys(SOURCE_TITLE) as ProblemSource[])
+      .map((s): [ProblemSource, Problem[]] => [s, this.counted.filter((p) => p.source === s)])
+      .filter(([, l]) => l.length > 0);
   }
 
   private render(force: boolean): void {
@@ -129,7 +131,11 @@ export class ProblemCenter extends Disposable {
       items.push({ label: SOURCE_TITLE[source], kind: vscode.QuickPickItemKind.Separator });
       for (const problem of list) items.push({ label: `$(${SEVERITY_ICON[problem.severity].icon}) ${problem.label}`, detail: problem.detail, problem });
     }
-    const picked = await vscode.window.showQuickPick(items, { title: 'Flake Doctor problems', placeHolder: 'Pick a problem to reveal or fix it', matchOnDetail: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title: 'Flake Doctor problems',
+      placeHolder: 'Pick a problem to reveal or fix it',
+      matchOnDetail: true,
+    });
     const problem = picked?.problem;
     if (!problem) return;
     const actions: (vscode.QuickPickItem & { run: () => unknown })[] = [];

@@ -47,7 +47,9 @@ export class SessionsFeature extends Disposable {
     this.model = new SessionsModel(settings);
     this._register({ dispose: () => void this.model.dispose() });
     this.tree = this._register(new SessionsTreeProvider(this.model, bridge?.sessionsSection));
-    this.view = this._register(new FeatureView({ viewId: SESSIONS_VIEW_ID, tree: this.tree, source: 'sessions', problemNoun: 'WebSocket session problem' }, problems));
+    this.view = this._register(
+      new FeatureView({ viewId: SESSIONS_VIEW_ID, tree: this.tree, source: 'sessions', problemNoun: 'WebSocket session problem' }, problems),
+    );
 
     this.model.on('change', (state) => this.render(state));
     this.model.on('sessionOpened', (s) => log.info(`Session ${s.id} opened: ${s.role} from ${remoteOf(s)}`));
@@ -61,7 +63,11 @@ export class SessionsFeature extends Disposable {
         this.model.refresh();
         this.tree.render(Date.now());
       },
-      { wanted: () => this.model.state.relay !== null, maxIntervalMs: 5 * VISIBLE_TICK_MS, onError: (err) => log.warn(`Sessions refresh failed: ${err.message}`) },
+      {
+        wanted: () => this.model.state.relay !== null,
+        maxIntervalMs: 5 * VISIBLE_TICK_MS,
+        onError: (err) => log.warn(`Sessions refresh failed: ${err.message}`),
+      },
     );
     if (bridge) this._register(bridge.attachView('sessions', this.view.treeView, SESSIONS_VIEW_ID));
     this.render(this.model.state);
@@ -99,7 +105,8 @@ export class SessionsFeature extends Disposable {
     this.autostartKey.set(settings.autostart);
     this.model.updateSettings(settings);
     if (settings.autostart && !before.autostart && !this.model.isRunning) void startRelayCommand(this.model, this.host, this.log, true);
-    if (this.model.state.settingsPending) this.log.info('WebSocket relay settings changed: they apply when the relay is next started (Stop Relay, then Start Relay)');
+    if (this.model.state.settingsPending)
+      this.log.info('WebSocket relay settings changed: they apply when the relay is next started (Stop Relay, then Start Relay)');
   }
 
   private render(state: SessionsState): void {

@@ -11,7 +11,6 @@ import type { SessionsState } from './sessionsModel';
  * decide whether anything on screen changed.
  */
 
-
 export function formatRtt(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : formatDuration(ms);
 }
@@ -66,7 +65,9 @@ export function sessionTooltipMarkdown(c: ClassifiedSession, now: number): strin
   lines.push('| | |\n|---|---|');
   lines.push(`| last PONG round trip | ${s.lastPong ? `${formatRtt(s.lastPong.rttMs)}, ${formatAge(now - s.lastPong.at)} ago` : 'none yet'} |`);
   lines.push(`| missed heartbeat PONGs | ${s.missedPongs} |`);
-  lines.push(`| queue | ${s.queue.frames}/${s.queue.limitFrames} frames, ${formatBytes(s.queue.bytes)} of ${formatBytes(s.queue.limitBytes)}; ${s.queue.controlFrames} control |`);
+  lines.push(
+    `| queue | ${s.queue.frames}/${s.queue.limitFrames} frames, ${formatBytes(s.queue.bytes)} of ${formatBytes(s.queue.limitBytes)}; ${s.queue.controlFrames} control |`,
+  );
   lines.push(`| socket buffered | ${formatBytes(s.bufferedAmount)} |`);
   lines.push(`| last inbound frame | ${s.lastInbound ? `${s.lastInbound.kind}, ${formatAge(now - s.lastInbound.at)} ago` : 'none yet'} |`);
   const w = s.writeDeadline;
@@ -76,7 +77,9 @@ export function sessionTooltipMarkdown(c: ClassifiedSession, now: number): strin
   lines.push(`| requests in flight | ${s.inFlightRequests} |`);
   lines.push(`| rejected | ${s.rejected.backpressure} backpressure, ${s.rejected.badMessages} bad messages |`);
   if (s.closing.state !== 'open') {
-    lines.push(`| closing | ${s.closing.state} by ${s.closing.initiatedBy ?? '?'}${s.closing.code !== null ? `, code ${s.closing.code}` : ''}${s.closing.reason ? ` "${s.closing.reason}"` : ''} |`);
+    lines.push(
+      `| closing | ${s.closing.state} by ${s.closing.initiatedBy ?? '?'}${s.closing.code !== null ? `, code ${s.closing.code}` : ''}${s.closing.reason ? ` "${s.closing.reason}"` : ''} |`,
+    );
   }
   if (c.issues.length) lines.push(`\n${c.issues.map((i) => `$(warning) ${i.message}`).join('\n\n')}`);
   return lines.join('\n');
@@ -126,7 +129,9 @@ export function relayTooltipMarkdown(state: SessionsState, now: number): string 
     `Providers connect to \`${r.url}${p.providerPath}\`, clients to \`${r.url}${p.clientPath}\`${r.tokenRequired ? ' with `Authorization: Bearer <token>` or `?token=<token>`' : ''}; ` +
       `requests and replies are matched on \`${p.routingKey}\` (profile \`${p.profile}\`).\n`,
   );
-  lines.push(`Started ${formatDuration(now - r.startedAt)} ago, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}. Requests: ${r.requests.inFlight} in flight, ${r.requests.completed} completed, ${r.requests.failed} failed.`);
+  lines.push(
+    `Started ${formatDuration(now - r.startedAt)} ago, ${r.restarts} restart${r.restarts === 1 ? '' : 's'}. Requests: ${r.requests.inFlight} in flight, ${r.requests.completed} completed, ${r.requests.failed} failed.`,
+  );
   const h = r.handshakes;
   lines.push(`\nHandshakes: ${h.pending} in progress, ${h.timedOut} cut for taking longer than ${formatDuration(h.timeoutMs)}.`);
   if (state.settingsPending) lines.push('\n$(info) Settings changed since the relay started: stop and start it to apply them.');

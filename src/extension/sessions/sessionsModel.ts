@@ -29,7 +29,8 @@ export type RelayStarter = (options: RelayOptions) => Promise<Relay>;
 
 function describeStartError(err: NodeJS.ErrnoException, options: RelayOptions): string {
   const where = `${options.host}:${options.port}`;
-  if (err.code === 'EADDRINUSE') return `port ${options.port} on ${options.host} is already in use (set flakeDoctor.sessions.port to another port, or 0 for any free one)`;
+  if (err.code === 'EADDRINUSE')
+    return `port ${options.port} on ${options.host} is already in use (set flakeDoctor.sessions.port to another port, or 0 for any free one)`;
   if (err.code === 'EADDRNOTAVAIL') return `${options.host} is not an address of this machine`;
   if (err.code === 'EACCES') return `not allowed to bind ${where}`;
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `host ${options.host} cannot be resolved`;

@@ -44,7 +44,12 @@ async function waitForHttp(url: string, child: ChildProcess, logs: () => string,
  * holding `settings` in `.vscode/settings.json`. Runs in its own process group so its helper
  * processes (extension host, file watcher) stop with it.
  */
-export async function startCodeServer(options: { settings: Record<string, unknown>; files?: Record<string, string>; env?: NodeJS.ProcessEnv; userSettings?: Record<string, unknown> }): Promise<CodeServer> {
+export async function startCodeServer(options: {
+  settings: Record<string, unknown>;
+  files?: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  userSettings?: Record<string, unknown>;
+}): Promise<CodeServer> {
   const base = mkdtempSync(join(tmpdir(), 'fd-e2e-'));
   const userData = join(base, 'user-data');
   const extensions = join(base, 'extensions');

@@ -42,7 +42,10 @@ export class Workbench {
   }
 
   treeItem(view: Locator, label: string): Locator {
-    return view.locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) }).first();
+    return view
+      .locator('.monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: label }) })
+      .first();
   }
 
   statusBar(): Locator {

@@ -64,4 +64,3 @@ export async function runContender(args: Args, onReady: () => void = () => {}): 
   }
   return { pid: process.pid, acquired, overlaps, lostLock, releaseNoop, how, ms: Date.now() - t0 };
 }
-

@@ -15,7 +15,10 @@ export class RawPeer extends EventEmitter {
   bytesReceived = 0;
   private readonly parser = new FrameParser();
 
-  constructor(readonly socket: Socket, rest: Buffer) {
+  constructor(
+    readonly socket: Socket,
+    rest: Buffer,
+  ) {
     super();
     socket.on('data', (chunk: Buffer) => this.feed(chunk));
     socket.on('close', () => {
@@ -92,7 +95,9 @@ export class RawPeer extends EventEmitter {
 export function connectRaw(url: string, headers: Record<string, string> = {}): Promise<RawPeer> {
   const target = new URL(url);
   const key = randomBytes(16).toString('base64');
-  const expected = createHash('sha1').update(key + GUID).digest('base64');
+  const expected = createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.hostname, port: Number(target.port) });
     socket.setNoDelay(true);
@@ -107,7 +112,7 @@ export function connectRaw(url: string, headers: Record<string, string> = {}): P
       const accept = /^sec-websocket-accept:\s*(\S+)/im.exec(response)?.[1];
       if (!response.startsWith('HTTP/1.1 101') || accept !== expected) {
         socket.destroy();
-        reject(new Error(`handshake refused: ${response.split("\r\n")[0]}`));
+        reject(new Error(`handshake refused: ${response.split('\r\n')[0]}`));
         return;
       }
       resolve(new RawPeer(socket, head.subarray(end + 4)));
@@ -115,7 +120,9 @@ export function connectRaw(url: string, headers: Record<string, string> = {}): P
     socket.on('data', onData);
     socket.once('error', reject);
     socket.once('connect', () => {
-      const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      const extra = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.write(
         `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\n` +
           `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,

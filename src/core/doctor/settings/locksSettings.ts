@@ -51,7 +51,10 @@ export function readLocksSettings(get: SettingGetter, folders: readonly string[]
       // Patterns are searched inside the workspace folders; an absolute one would silently
       // find nothing, so point the user to the setting that takes absolute paths.
       const outside = trimmed.filter((p) => isAbsolute(p) || p.startsWith('~') || p.startsWith('${'));
-      if (outside.length) errors.push(`${key('patterns')}: ${outside.map((p) => JSON.stringify(p)).join(', ')} is not relative to a workspace folder; put absolute lock files in ${key('paths')}. Ignored`);
+      if (outside.length)
+        errors.push(
+          `${key('patterns')}: ${outside.map((p) => JSON.stringify(p)).join(', ')} is not relative to a workspace folder; put absolute lock files in ${key('paths')}. Ignored`,
+        );
       patterns = [...new Set(trimmed.filter((p) => !outside.includes(p)))];
     }
   }

@@ -33,7 +33,11 @@ export function expandPath(raw: string, folders: readonly string[]): string {
   return isAbsolute(path) ? path : resolve(folders[0] ?? process.cwd(), path);
 }
 
-export function readLoopbackSettings(get: SettingGetter, folders: readonly string[], env: NodeJS.ProcessEnv = process.env): { settings: LoopbackSettings; errors: string[] } {
+export function readLoopbackSettings(
+  get: SettingGetter,
+  folders: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { settings: LoopbackSettings; errors: string[] } {
   const reader = new SettingsReader('flakeDoctor.loopback', get);
   const { errors } = reader;
   const int = (key: string, fallback: number, min: number, max: number) => reader.int(key, fallback, min, max);
@@ -50,7 +54,10 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
   const rawPorts = get('probePorts');
   if (rawPorts !== undefined && rawPorts !== null) {
     if (Array.isArray(rawPorts) && rawPorts.length > 0 && rawPorts.every(isValidPort)) probePorts = [...new Set(rawPorts as number[])];
-    else errors.push(`flakeDoctor.loopback.probePorts must be a non-empty list of ports 1–65535 (got ${JSON.stringify(rawPorts)}); using ${DEFAULT_PROBE_PORTS.join(', ')}`);
+    else
+      errors.push(
+        `flakeDoctor.loopback.probePorts must be a non-empty list of ports 1–65535 (got ${JSON.stringify(rawPorts)}); using ${DEFAULT_PROBE_PORTS.join(', ')}`,
+      );
   }
 
   // Empty (the default) means the library's own default pool file, so a fresh install shows
@@ -68,8 +75,12 @@ export function readLoopbackSettings(get: SettingGetter, folders: readonly strin
   let foreignPoolFiles: string[] = [];
   const rawForeign = get('foreignPoolFiles');
   if (rawForeign !== undefined && rawForeign !== null) {
-    if (Array.isArray(rawForeign) && rawForeign.every((f) => typeof f === 'string' && f.trim() !== '')) foreignPoolFiles = (rawForeign as string[]).map((f) => expandPath(f.trim(), folders));
-    else errors.push(`flakeDoctor.loopback.foreignPoolFiles must be a list of file paths (got ${JSON.stringify(rawForeign)}); using none besides the origin helper's default file`);
+    if (Array.isArray(rawForeign) && rawForeign.every((f) => typeof f === 'string' && f.trim() !== ''))
+      foreignPoolFiles = (rawForeign as string[]).map((f) => expandPath(f.trim(), folders));
+    else
+      errors.push(
+        `flakeDoctor.loopback.foreignPoolFiles must be a list of file paths (got ${JSON.stringify(rawForeign)}); using none besides the origin helper's default file`,
+      );
   }
   foreignPoolFiles = [...new Set([...foreignPoolFiles, originDefaultPoolFile(env)])].filter((f) => !poolFiles.includes(f));
 

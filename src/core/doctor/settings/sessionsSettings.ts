@@ -9,7 +9,12 @@ import { RELAY_DEFAULTS, type RelayOptions } from '../../relay/types';
  */
 export interface SessionsSettings {
   /** What `startRelay` gets: only validated values, the token omitted when empty. */
-  relay: Required<Pick<RelayOptions, 'host' | 'port' | 'writeTimeoutMs' | 'heartbeatIntervalMs' | 'readTimeoutMs' | 'queueLimit' | 'closeDrainMs' | 'handshakeTimeoutMs' | 'profile'>> & {
+  relay: Required<
+    Pick<
+      RelayOptions,
+      'host' | 'port' | 'writeTimeoutMs' | 'heartbeatIntervalMs' | 'readTimeoutMs' | 'queueLimit' | 'closeDrainMs' | 'handshakeTimeoutMs' | 'profile'
+    >
+  > & {
     token?: string;
   };
   autostart: boolean;
@@ -36,7 +41,10 @@ export const SESSIONS_DEFAULTS = {
 
 /** `127.0.0.0/8`, `::1`, IPv4-mapped loopback and `localhost`: reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (isIP(h) === 4) return h.startsWith('127.');
   if (isIP(h) !== 6) return false;
@@ -88,7 +96,9 @@ export function readSessionsSettings(get: SettingGetter): { settings: SessionsSe
   // than the heartbeat period would terminate it as half-open.
   if (heartbeatIntervalMs > 0 && readTimeoutMs <= heartbeatIntervalMs) {
     const fallback = Math.max(SESSIONS_DEFAULTS.readTimeoutMs, heartbeatIntervalMs * 3);
-    errors.push(`${key('readTimeoutMs')} (${readTimeoutMs}) must be longer than ${key('heartbeatIntervalMs')} (${heartbeatIntervalMs}), or idle peers are cut off; using ${fallback}`);
+    errors.push(
+      `${key('readTimeoutMs')} (${readTimeoutMs}) must be longer than ${key('heartbeatIntervalMs')} (${heartbeatIntervalMs}), or idle peers are cut off; using ${fallback}`,
+    );
     readTimeoutMs = fallback;
   }
 
@@ -103,7 +113,12 @@ export function readSessionsSettings(get: SettingGetter): { settings: SessionsSe
   const rawProfile = get('profile');
   if (rawProfile !== undefined && rawProfile !== null) {
     if (typeof rawProfile === 'string' && Object.hasOwn(RELAY_PROFILES, rawProfile)) profile = rawProfile as RelayProfile;
-    else errors.push(`${key('profile')} must be one of ${Object.keys(RELAY_PROFILES).map((p) => JSON.stringify(p)).join(', ')} (got ${JSON.stringify(rawProfile)}); using "${SESSIONS_DEFAULTS.profile}"`);
+    else
+      errors.push(
+        `${key('profile')} must be one of ${Object.keys(RELAY_PROFILES)
+          .map((p) => JSON.stringify(p))
+          .join(', ')} (got ${JSON.stringify(rawProfile)}); using "${SESSIONS_DEFAULTS.profile}"`,
+      );
   }
 
   return {

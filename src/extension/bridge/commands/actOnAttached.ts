@@ -95,7 +95,11 @@ export async function actOnAttached(spec: AttachedActionSpec, model: BridgeModel
     return;
   }
   if (spec.destructive) {
-    const ok = await host.confirm(spec.question?.(t.what, proc.entry.pid) ?? `${spec.title}?`, `Process ${processForConfirmation(proc.entry)}\n\n${spec.consequence ?? ''}`, spec.button ?? spec.title);
+    const ok = await host.confirm(
+      spec.question?.(t.what, proc.entry.pid) ?? `${spec.title}?`,
+      `Process ${processForConfirmation(proc.entry)}\n\n${spec.consequence ?? ''}`,
+      spec.button ?? spec.title,
+    );
     if (!ok) {
       log.info(`${spec.title} of ${t.target} in pid ${proc.entry.pid}: cancelled`);
       return;

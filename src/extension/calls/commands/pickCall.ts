@@ -24,7 +24,9 @@ export async function resolveInFlightCall(model: CallsModel, host: Host, arg: un
     return found;
   }
   const state = model.refresh();
-  const candidates = [...(state.listener?.calls.inFlight ?? []), ...state.processCalls].sort((a, b) => Number(b.stalled) - Number(a.stalled) || a.startedAt - b.startedAt);
+  const candidates = [...(state.listener?.calls.inFlight ?? []), ...state.processCalls].sort(
+    (a, b) => Number(b.stalled) - Number(a.stalled) || a.startedAt - b.startedAt,
+  );
   if (candidates.length === 0) {
     host.info('Flake Doctor: no broker call is in flight.');
     return undefined;

@@ -32,7 +32,9 @@ export async function breakLockCommand(ctx: LockCommandContext, arg: unknown): P
     await model.refresh();
     return;
   }
-  const title = shown.holder ? `Break the restart lock ${label} held by pid ${shown.holder.pid}?` : `Break the ${STATE_LABEL[shown.state]} restart lock ${label}?`;
+  const title = shown.holder
+    ? `Break the restart lock ${label} held by pid ${shown.holder.pid}?`
+    : `Break the ${STATE_LABEL[shown.state]} restart lock ${label}?`;
   if (!(await host.confirm(title, breakDetail(shown, Date.now()), 'Break Lock'))) {
     log.info(`Break ${label}: cancelled by the user`);
     return;
@@ -50,7 +52,8 @@ export async function breakLockCommand(ctx: LockCommandContext, arg: unknown): P
   const expectedToken = shown.holder?.token;
   let report = await breakRestartLock(shown.lockPath, { expectedToken, staleMs, mutexStaleMs });
   log.info(describe(label, report));
-  const liveHolderRefused = report.outcome === 'refused' && report.judgedState === 'held' && expectedToken !== undefined && report.previous?.token === expectedToken;
+  const liveHolderRefused =
+    report.outcome === 'refused' && report.judgedState === 'held' && expectedToken !== undefined && report.previous?.token === expectedToken;
   if (liveHolderRefused && shown.holder) {
     const h = shown.holder;
     // The safe answer is the modal's first, focused button: Enter twice never forces a break.

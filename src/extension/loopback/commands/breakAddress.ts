@@ -70,7 +70,11 @@ export async function breakAddressCommand(model: LoopbackModel, host: Host, log:
     '',
     `Each gets SIGTERM, then SIGKILL if still running after ${grace / 1000} s.`,
   ].join('\n');
-  const ok = await host.confirm(`Stop ${stoppable.length} process${stoppable.length === 1 ? '' : 'es'} holding ports on ${entry.address}?`, detail, 'Stop Processes');
+  const ok = await host.confirm(
+    `Stop ${stoppable.length} process${stoppable.length === 1 ? '' : 'es'} holding ports on ${entry.address}?`,
+    detail,
+    'Stop Processes',
+  );
   if (!ok) {
     log.info(`Break ${entry.address}: cancelled by the user`);
     return;

@@ -24,10 +24,12 @@ export async function probeAddressCommand(model: LoopbackModel, host: Host, log:
   });
   // The toast says what matters first — which ports are held, and by which pid — without the
   // command lines that would push it out of sight; "Show Details" and the log have them.
-  const held = results.filter((r) => r.inUse || r.accepting).map((r) => {
-    const pid = fresh?.ports.find((p) => p.port === r.port)?.pid;
-    return `${r.port} held${pid ? ` by pid ${pid}` : ''}`;
-  });
+  const held = results
+    .filter((r) => r.inUse || r.accepting)
+    .map((r) => {
+      const pid = fresh?.ports.find((p) => p.port === r.port)?.pid;
+      return `${r.port} held${pid ? ` by pid ${pid}` : ''}`;
+    });
   const line = `Probe ${entry.address}: ${held.length ? held.join(', ') : `all ${results.length} probe ports free`}`;
   log.info(`${line} — ${lines.join('; ')}`);
   if (held.length) host.warn(line, lines.join('\n'));

@@ -8,7 +8,11 @@ import { resolveAddress } from './pickAddress';
 export { RELEASE_LEASE_COMMAND };
 
 /** The pool's verdicts, in words for the log. */
-const RESULT_WORDS: Record<string, string> = { released: 'released', 'holder-alive': 'not released: its holder is running (the lease was taken again)', 'not-leased': 'nothing to release: it is no longer leased' };
+const RESULT_WORDS: Record<string, string> = {
+  released: 'released',
+  'holder-alive': 'not released: its holder is running (the lease was taken again)',
+  'not-leased': 'nothing to release: it is no longer leased',
+};
 
 /**
  * Frees the pool slot of a dead holder (or a parked address). The pool re-checks under its
@@ -24,11 +28,17 @@ export async function releaseLeaseCommand(model: LoopbackModel, host: Host, log:
   }
   if (entry.foreignPool) {
     // Another pool's file: Flake Doctor only reads it (its owner may rewrite it in place).
-    host.info(`Flake Doctor: ${entry.address} is held in the foreign pool file ${entry.poolFile}; Flake Doctor never writes other pools' files (their owners may rewrite them in place); the pool that wrote it has to release it.`);
+    host.info(
+      `Flake Doctor: ${entry.address} is held in the foreign pool file ${entry.poolFile}; Flake Doctor never writes other pools' files (their owners may rewrite them in place); the pool that wrote it has to release it.`,
+    );
     return;
   }
   const what = entry.parked ? `the parked address ${entry.address}` : `the lease of dead pid ${entry.holder?.pid} on ${entry.address}`;
-  const ok = await host.confirm(`Release ${what}?`, `Pool file: ${entry.poolFile}\nThe slot is freed only if its holder is still not running when the pool lock is held.`, 'Release');
+  const ok = await host.confirm(
+    `Release ${what}?`,
+    `Pool file: ${entry.poolFile}\nThe slot is freed only if its holder is still not running when the pool lock is held.`,
+    'Release',
+  );
   if (!ok) return;
   const { config } = model.currentSettings;
   try {
