@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { RESTART_LOCK_MUTEX_STALE_MS, RESTART_LOCK_STALE_MS } from '../../lock/options';
-import { expandPath } from './loopbackSettings';
+import { expandPath } from './expandPath';
 
 /**
  * `flakeDoctor.locks.*` settings, validated. No `vscode` import: the caller passes a getter,

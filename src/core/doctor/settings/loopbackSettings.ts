@@ -1,8 +1,8 @@
-import { homedir, tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_POOL_COUNT, DEFAULT_POOL_START, DEFAULT_PROBE_PORTS, isValidPort, rangeError, type PoolConfig } from '../../allocator/config';
 import { DEFAULT_ORIGIN_START, originDefaultPoolFile } from '../../allocator/foreignPools';
 import { defaultPoolFile } from '../../allocator/pool';
+import { expandPath } from './expandPath';
+import { SettingsReader, type SettingGetter } from './settingsReader';
 
 /**
  * `flakeDoctor.loopback.*` settings, validated. No `vscode` import: the caller passes a
@@ -21,17 +21,7 @@ export interface LoopbackSettings {
   connectProbe: boolean;
 }
 
-import { SettingsReader, type SettingGetter } from './settingsReader';
-
 export type { SettingGetter };
-
-/** Expands `${tmpdir}`, `${workspaceFolder}`, `~`, and resolves relative paths against the first folder. */
-export function expandPath(raw: string, folders: readonly string[]): string {
-  let path = raw.replace(/\$\{tmpdir\}/g, tmpdir()).replace(/\$\{userHome\}/g, homedir());
-  if (path.includes('${workspaceFolder}')) path = path.replace(/\$\{workspaceFolder\}/g, folders[0] ?? process.cwd());
-  if (path === '~' || path.startsWith('~/')) path = join(homedir(), path.slice(1));
-  return isAbsolute(path) ? path : resolve(folders[0] ?? process.cwd(), path);
-}
 
 export function readLoopbackSettings(
   get: SettingGetter,
