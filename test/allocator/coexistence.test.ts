@@ -16,6 +16,24 @@ async function range(count = 3) {
   return { start, count, probePorts: [await freePortOn(addresses)] };
 }
 
+/** Our pool (ours.json in `dir`) beside one origin-format file, quiet, the origin's default file not consulted. */
+function beside(
+  r: Awaited<ReturnType<typeof range>>,
+  dir: string,
+  originFile: string,
+  extra: { originStart: number; sleep?: () => Promise<void> },
+): LoopbackPool {
+  return new LoopbackPool({
+    ...r,
+    poolFile: join(dir, 'ours.json'),
+    foreignPoolFiles: [originFile],
+    honourOriginDefaultFile: false,
+    warn: () => undefined,
+    sleep: noWait,
+    ...extra,
+  });
+}
+
 let origin: OriginWrite | undefined;
 afterEach(() => stopOrigin(origin));
 
@@ -27,15 +45,7 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     // The origin (a live process) leases its index 0, which originStart maps onto our first address.
     origin = await startOriginWrite(originFile, ['self', null, null]);
     let rereads = 0;
-    const pool = new LoopbackPool({
-      ...r,
-      poolFile: join(dir, 'ours.json'),
-      foreignPoolFiles: [originFile],
-      originStart: r.start,
-      honourOriginDefaultFile: false,
-      warn: () => undefined,
-      sleep: async () => void (rereads++ === 0 && (await origin!.finish())),
-    });
+    const pool = beside(r, dir, originFile, { originStart: r.start, sleep: async () => void (rereads++ === 0 && (await origin!.finish())) });
     const lease = await pool.acquire();
     expect(lease.address).toBe(`127.0.0.${r.start + 1}`);
     expect(rereads).toBeGreaterThan(0);
@@ -74,15 +84,7 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     origin = await startOriginWrite(originFile, ['self', null, null]);
     await origin.finish();
     await stopOrigin(origin); // the holder is gone; its lease stays in the file
-    const pool = new LoopbackPool({
-      ...r,
-      poolFile: join(dir, 'ours.json'),
-      foreignPoolFiles: [originFile],
-      originStart: r.start,
-      honourOriginDefaultFile: false,
-      warn: () => undefined,
-      sleep: noWait,
-    });
+    const pool = beside(r, dir, originFile, { originStart: r.start });
     expect((await pool.acquire()).address).toBe(`127.0.0.${r.start}`);
   });
 
@@ -107,15 +109,7 @@ describe('LoopbackPool honours the leases of foreign pool files', () => {
     origin = await startOriginWrite(originFile, [null, 'self', null]);
     await origin.finish();
     // With index 0 at start - 1, the origin's index 1 is our first address.
-    const pool = new LoopbackPool({
-      ...r,
-      poolFile: join(dir, 'ours.json'),
-      foreignPoolFiles: [originFile],
-      originStart: r.start - 1,
-      honourOriginDefaultFile: false,
-      warn: () => undefined,
-      sleep: noWait,
-    });
+    const pool = beside(r, dir, originFile, { originStart: r.start - 1 });
     expect((await pool.acquire()).address).toBe(`127.0.0.${r.start + 1}`);
     expect(() => new LoopbackPool({ ...r, originStart: 0 })).toThrow(/originStart: must be an integer from 1 to 254/);
     expect(() => new LoopbackPool({ ...r, poolFile: originFile, foreignPoolFiles: [originFile] })).toThrow(/cannot also be one of its foreignPoolFiles/);

@@ -3,18 +3,21 @@ import { effectiveStallThresholdMs, parseBrokerUrl, readCallsSettings, sameListe
 
 const read = (values: Record<string, unknown>) => readCallsSettings((k) => values[k]);
 
+/** What an empty section reads as, and what every invalid value falls back to. */
+const DEFAULTS = {
+  brokerUrl: null,
+  controlPlaneTimeoutMs: 30_000,
+  longPollTimeoutMs: 60_000,
+  stallThresholdMs: null,
+  autostart: false,
+  trackProcessCalls: false,
+};
+
 describe('flakeDoctor.calls settings', () => {
   it('defaults: no broker, the library deadlines, automatic stall threshold, no autostart, own calls only', () => {
     const { settings, errors } = read({});
     expect(errors).toEqual([]);
-    expect(settings).toEqual({
-      brokerUrl: null,
-      controlPlaneTimeoutMs: 30_000,
-      longPollTimeoutMs: 60_000,
-      stallThresholdMs: null,
-      autostart: false,
-      trackProcessCalls: false,
-    });
+    expect(settings).toEqual(DEFAULTS);
     expect(effectiveStallThresholdMs(settings)).toBe(10_000);
     expect(effectiveStallThresholdMs({ ...settings, controlPlaneTimeoutMs: 4000 })).toBe(2000);
   });
@@ -66,14 +69,7 @@ describe('flakeDoctor.calls settings', () => {
 
   it('reports invalid numbers and booleans and never uses them', () => {
     const { settings, errors } = read({ controlPlaneTimeoutMs: 50, longPollTimeoutMs: 1.5, stallThresholdMs: -1, autostart: 'yes', trackProcessCalls: 1 });
-    expect(settings).toEqual({
-      brokerUrl: null,
-      controlPlaneTimeoutMs: 30_000,
-      longPollTimeoutMs: 60_000,
-      stallThresholdMs: null,
-      autostart: false,
-      trackProcessCalls: false,
-    });
+    expect(settings).toEqual(DEFAULTS);
     expect(errors).toHaveLength(5);
     const all = errors.join('\n');
     expect(all).toMatch(/controlPlaneTimeoutMs must be an integer from 100 to 600000 \(got 50\); using 30000/);

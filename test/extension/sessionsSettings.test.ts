@@ -3,21 +3,24 @@ import { isLoopbackHost, readSessionsSettings, sameRelayOptions } from '../../sr
 
 const read = (values: Record<string, unknown>) => readSessionsSettings((k) => values[k]);
 
+/** The relay options an empty section reads as, and what every invalid value falls back to. */
+const DEFAULT_RELAY = {
+  host: '127.0.0.1',
+  port: 0,
+  writeTimeoutMs: 10_000,
+  heartbeatIntervalMs: 30_000,
+  readTimeoutMs: 90_000,
+  queueLimit: 1024,
+  closeDrainMs: 100,
+  handshakeTimeoutMs: 5000,
+  profile: 'flake-doctor',
+};
+
 describe('flakeDoctor.sessions settings', () => {
   it('defaults: loopback, any free port, the relay library defaults, no token, no autostart', () => {
     const { settings, errors } = read({});
     expect(errors).toEqual([]);
-    expect(settings.relay).toEqual({
-      host: '127.0.0.1',
-      port: 0,
-      writeTimeoutMs: 10_000,
-      heartbeatIntervalMs: 30_000,
-      readTimeoutMs: 90_000,
-      queueLimit: 1024,
-      closeDrainMs: 100,
-      handshakeTimeoutMs: 5000,
-      profile: 'flake-doctor',
-    });
+    expect(settings.relay).toEqual(DEFAULT_RELAY);
     expect(settings.autostart).toBe(false);
     expect(settings.backlogWarningBytes).toBe(1024 * 1024);
   });
@@ -67,17 +70,7 @@ describe('flakeDoctor.sessions settings', () => {
       handshakeTimeoutMs: 0,
       profile: 'nginx',
     });
-    expect(settings.relay).toEqual({
-      host: '127.0.0.1',
-      port: 0,
-      writeTimeoutMs: 10_000,
-      heartbeatIntervalMs: 30_000,
-      readTimeoutMs: 90_000,
-      queueLimit: 1024,
-      closeDrainMs: 100,
-      handshakeTimeoutMs: 5000,
-      profile: 'flake-doctor',
-    });
+    expect(settings.relay).toEqual(DEFAULT_RELAY);
     expect(settings.autostart).toBe(false);
     expect(errors).toHaveLength(10);
     expect(errors.join('\n')).toMatch(/handshakeTimeoutMs must be an integer from 100 to 600000 \(got 0\); using 5000/);
