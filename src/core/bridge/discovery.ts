@@ -2,7 +2,10 @@
 // processes that have exited (or were killed) removed on the way. An entry is removed only
 // when it provably belongs to a process that is gone: its pid is dead, or the pid now belongs
 // to a different incarnation (start time differs), or — for a worker thread's socket, which
-// its still-running process may have left behind — nobody accepts on it.
+// its still-running process may have left behind — nobody accepts on it and it is not new.
+// "Not new": `listen()` on a path is two system calls, bind (the file appears) then listen,
+// and a connection in between is refused; a pass that looks at that moment — discovery polls
+// while processes start — must not unlink the socket of a thread about to serve on it.
 
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -23,6 +26,8 @@ export interface ListBridgeOptions {
 }
 
 const META_LIMIT_BYTES = 64 * 1024;
+/** A refused worker-thread socket younger than this may be one between bind and listen. */
+const NEW_SOCKET_MS = 10_000;
 
 async function removeQuietly(path: string): Promise<void> {
   try {
@@ -50,6 +55,15 @@ export function socketAccepts(socketPath: string, timeoutMs = 500): Promise<bool
       resolve(err.code !== 'ECONNREFUSED' && err.code !== 'ENOENT');
     });
   });
+}
+
+/** Whether the file at `path` was made in the last NEW_SOCKET_MS (or is gone already: nothing to remove). */
+async function isNew(path: string, now = Date.now()): Promise<boolean> {
+  try {
+    return now - (await lstat(path)).mtimeMs < NEW_SOCKET_MS;
+  } catch {
+    return true;
+  }
 }
 
 interface Meta {
@@ -95,7 +109,10 @@ export async function listBridgeProcesses(options: ListBridgeOptions = {}): Prom
       const name = parseSocketFileName(file);
       if (!name) return null;
       const socketPath = join(dir, file);
-      const gone = !facts.isAlive(name.pid) || sameIncarnation(name.pid, name.start) === false || (name.threadId !== 0 && !(await socketAccepts(socketPath)));
+      const gone =
+        !facts.isAlive(name.pid) ||
+        sameIncarnation(name.pid, name.start) === false ||
+        (name.threadId !== 0 && !(await socketAccepts(socketPath)) && !(await isNew(socketPath)));
       if (gone) {
         if (cleanUp) await Promise.all([removeQuietly(socketPath), removeQuietly(metaPathFor(socketPath))]);
         return null;
