@@ -242,7 +242,10 @@ export class Relay extends EventEmitter<RelayEvents> {
         attempts += 1;
         const onError = (error: NodeJS.ErrnoException): void => {
           this.server.off('listening', onListening);
-          // Rebinding right after unbinding can race a lingering socket on some kernels.
+          // Rebinding right after unbinding can race a lingering socket on some kernels; and a
+          // first start retries too, on purpose: after a window reload the previous extension
+          // host may hold a fixed port for a moment longer. (A port someone else keeps is
+          // reported after the retries, REBIND_ATTEMPTS × REBIND_BACKOFF_MS = 2 s.)
           if (error.code === 'EADDRINUSE' && port !== 0 && attempts < REBIND_ATTEMPTS) {
             setTimeout(tryListen, REBIND_BACKOFF_MS);
           } else {
