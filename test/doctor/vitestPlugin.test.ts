@@ -22,6 +22,8 @@ let address: string;
 let httpPort: number;
 let holderPid: number;
 let failing: RunResult;
+/** The report as the failing run left it, read at once: the passing run's test removes the file. */
+let failingReport: string | null;
 
 /** The failure block of one test in vitest's summary: from its FAIL header to the next one. */
 function failureBlock(output: string, file: string): string {
@@ -56,6 +58,8 @@ beforeAll(async () => {
     }),
     timeoutMs: 90_000,
   });
+  const reportPath = join(fixture.root, 'flake-doctor-report.json');
+  failingReport = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : null;
 }, 120_000);
 
 afterAll(async () => {
@@ -95,9 +99,8 @@ describe('a run with infrastructure failures', () => {
   });
 
   it('writes flake-doctor-report.json, valid against the shipped schema, with each failure and its culprits', () => {
-    const path = join(fixture.root, 'flake-doctor-report.json');
-    expect(existsSync(path)).toBe(true);
-    const report = JSON.parse(readFileSync(path, 'utf8'));
+    expect(failingReport, 'no flake-doctor-report.json after the failing run').not.toBeNull();
+    const report = JSON.parse(failingReport!);
     const validate = compileReportSchema(fixture.pkg.schema);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     const byFile = new Map<string, { culprits: { kind: string; culprit: { pid: number } | null }[] }>(
