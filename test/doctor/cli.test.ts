@@ -65,6 +65,9 @@ beforeAll(async () => {
     async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === attached!.child.pid) ? true : undefined),
     'the attached process listed',
   );
+  // Every test that looks for the stalled fetch passes --calls.stallThresholdMs 300: make the
+  // fetch older than that here, not in whichever of those tests happens to run first.
+  await new Promise((r) => setTimeout(r, 350));
 }, 60_000);
 
 afterAll(async () => {
@@ -78,7 +81,6 @@ afterAll(async () => {
 
 describe('flake-doctor doctor', () => {
   it('--json: every staged fault, with its culprit, valid against the shipped schema; exit 1', async () => {
-    await new Promise((r) => setTimeout(r, 350)); // the fetch is older than the stall threshold below
     const r = await doctor([
       'doctor',
       '--json',
