@@ -65,15 +65,16 @@ async function stopChild(child: Child): Promise<void> {
 }
 
 /**
- * CPU seconds a process has used (Linux /proc; NaN elsewhere). Wall-clock rates swing with
- * whatever else shares the machine; CPU time per request is the steadier figure.
+ * CPU seconds a process has used, in user space and in the kernel (Linux /proc; NaN
+ * elsewhere). Wall-clock rates swing with whatever else shares the machine; CPU time per
+ * request is the steadier figure, and its kernel share says how much of it is socket work.
  */
-function cpuSeconds(pid: number | undefined): number {
+function cpuSeconds(pid: number | undefined): { user: number; kernel: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+    return { user: Number(fields[11]) / 100, kernel: Number(fields[12]) / 100 }; // utime, stime in USER_HZ (100)
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, kernel: Number.NaN };
   }
 }
 
@@ -89,7 +90,12 @@ function open(url: string): Promise<WebSocket> {
  * Closed-loop load: keep WINDOW requests in flight; after a warm-up, count completed requests
  * for `seconds` and the CPU the given processes used meanwhile (µs per request).
  */
-async function requestRate(url: string, size: number, seconds: number, pids: (number | undefined)[]): Promise<{ rate: number; cpuUs: number[] }> {
+async function requestRate(
+  url: string,
+  size: number,
+  seconds: number,
+  pids: (number | undefined)[],
+): Promise<{ rate: number; cpuUs: number[]; kernelShare: number[] }> {
   const ws = await open(url);
   const params = 'p'.repeat(Math.max(0, size - 20));
   let next = 0;
@@ -111,7 +117,15 @@ async function requestRate(url: string, size: number, seconds: number, pids: (nu
   counting = false;
   const cpuAfter = pids.map(cpuSeconds);
   ws.terminate();
-  return { rate: done / seconds, cpuUs: cpuAfter.map((after, i) => ((after - (cpuBefore[i] as number)) * 1e6) / Math.max(1, done)) };
+  const used = cpuAfter.map((after, i) => {
+    const before = cpuBefore[i] as { user: number; kernel: number };
+    return { user: after.user - before.user, kernel: after.kernel - before.kernel };
+  });
+  return {
+    rate: done / seconds,
+    cpuUs: used.map((u) => ((u.user + u.kernel) * 1e6) / Math.max(1, done)),
+    kernelShare: used.map((u) => u.kernel / (u.user + u.kernel)),
+  };
 }
 
 function pingOnce(ws: WebSocket, seq: number): Promise<number> {
@@ -257,18 +271,21 @@ async function main(): Promise<void> {
     for (const size of [64, 16 * 1024]) {
       const direct: number[] = [];
       const echoCpu: number[] = [];
-      const via = relays.map(() => ({ rate: [] as number[], relayCpu: [] as number[], providerCpu: [] as number[] }));
+      const echoKernel: number[] = [];
+      const via = relays.map(() => ({ rate: [] as number[], relayCpu: [] as number[], relayKernel: [] as number[], providerCpu: [] as number[] }));
       const paths: (() => Promise<void>)[] = [
         async () => {
           const result = await requestRate(echo.info.url as string, size, RATE_SECONDS, [echo.process.pid]);
           direct.push(result.rate);
           echoCpu.push(result.cpuUs[0] as number);
+          echoKernel.push(result.kernelShare[0] as number);
         },
         ...relays.map((r, i) => async () => {
           const result = await requestRate(`${r.relay.info.url as string}/client`, size, RATE_SECONDS, [r.relay.process.pid, r.provider?.process.pid]);
           const v = via[i] as (typeof via)[number];
           v.rate.push(result.rate);
           v.relayCpu.push(result.cpuUs[0] as number);
+          v.relayKernel.push(result.kernelShare[0] as number);
           v.providerCpu.push(result.cpuUs[1] as number);
         }),
       ];
@@ -276,7 +293,7 @@ async function main(): Promise<void> {
       const label = size === 64 ? '64 B   ' : '16 KiB ';
       const pad = ' '.repeat(label.length);
       console.log(
-        `${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   rounds ${direct.map((r) => fmt(r)).join(' / ')}; echo server CPU ${fmt(median(echoCpu), 1)} µs/request`,
+        `${label} direct ws echo ${fmt(median(direct)).padStart(8)} req/s   rounds ${direct.map((r) => fmt(r)).join(' / ')}; echo server CPU ${fmt(median(echoCpu), 1)} µs/request (${fmt(median(echoKernel) * 100, 0)} % in the kernel)`,
       );
       relays.forEach((r, i) => {
         const v = via[i] as (typeof via)[number];
@@ -284,7 +301,7 @@ async function main(): Promise<void> {
           `${pad} via ${r.name.padEnd(14)} ${fmt(median(v.rate)).padStart(8)} req/s   ratio ${fmt(median(v.rate) / median(direct), 2)} (goal ≥ 0.70)   rounds ${v.rate.map((x) => fmt(x)).join(' / ')}`,
         );
         console.log(
-          `${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops), echo provider ${fmt(median(v.providerCpu), 1)} µs`,
+          `${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops; ${fmt(median(v.relayKernel) * 100, 0)} % in the kernel), echo provider ${fmt(median(v.providerCpu), 1)} µs`,
         );
       });
     }
