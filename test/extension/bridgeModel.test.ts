@@ -1,7 +1,9 @@
 // The extension's view of attached processes, against real publishing processes: appear on a
 // directory event, vanish when killed (connection closed), act routed to the right process.
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, renameSync, unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { listBridgeProcesses } from '../../src/core/bridge';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
 import { eventually, useBridgeTestbed } from '../bridge/helpers';
 
@@ -34,6 +36,35 @@ describe('BridgeModel', () => {
     expect(detached).toEqual([attached.key]);
     // What the killed process left behind is cleaned by the rescan that followed.
     await eventually(() => (readdirSync(dir).length === 0 ? true : undefined), 'its socket removed');
+  });
+
+  it('retries an attach that was refused (a socket listed between its bind and its listen) without waiting for a directory event', async () => {
+    const dir = bed.dir();
+    const proc = bed.spawn(dir, ['fetch', bed.silent.url]);
+    const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === proc.child.pid), 'the process listed');
+    // Stand-in for the moment between bind and listen: the process's socket moved aside, and a
+    // real socket that is bound but never listened on in its place, so the connection is refused.
+    const aside = `${entry.socketPath}.aside`;
+    renameSync(entry.socketPath, aside);
+    const bind = spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', entry.socketPath], { encoding: 'utf8' });
+    expect(bind.status, bind.stderr).toBe(0);
+    // No start(): no directory watch, so only the model's own retry can attach it again.
+    const m = new BridgeModel({ dir, ownPid: process.pid, attachRetryMs: 20 });
+    bed.onCleanup(() => m.dispose());
+    const problems: string[] = [];
+    m.on('problem', (message) => {
+      problems.push(message);
+      // The process listens now: its own socket back in place before any retry can run.
+      if (problems.length === 1) {
+        unlinkSync(entry.socketPath);
+        renameSync(aside, entry.socketPath);
+      }
+    });
+    await m.rescan();
+    await eventually(() => (problems.length > 0 ? true : undefined), 'the refused attach reported');
+    expect(problems).toEqual([expect.stringContaining(`could not attach to pid ${proc.child.pid}`)]);
+    const attached = await eventually(() => m.process(String(proc.child.pid))?.snapshot ?? undefined, 'the process attached on a retry');
+    expect(attached.httpCalls).toHaveLength(1);
   });
 
   it('routes an action to the process that owns the target, and refuses one for a process that is gone', async () => {

@@ -39,7 +39,17 @@ export interface BridgeModelOptions {
   ownPid?: number;
   /** Coalesce directory events (many processes starting at once) into one scan. */
   rescanDelayMs?: number;
+  /** Wait before the first retry of a failed attach; each further retry waits twice as long. */
+  attachRetryMs?: number;
 }
+
+/**
+ * A failed attach is retried by another discovery pass this many times. A socket is listed from
+ * the moment it is bound, but its process listens on it a moment later, and a connection in
+ * between is refused — with no directory event left to bring the process back. A socket that
+ * keeps failing is given up after the retries (the log says why).
+ */
+const ATTACH_RETRIES = 3;
 
 export function processKey(entry: Pick<BridgeProcessEntry, 'pid' | 'threadId'>): string {
   return entry.threadId ? `${entry.pid}-t${entry.threadId}` : String(entry.pid);
@@ -59,6 +69,9 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
   private rescanAgain = false;
   private disposed = false;
   private lastProblem = '';
+  /** Failed attaches so far, by socket path (forgotten once attached or no longer listed). */
+  private readonly attachFailures = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: BridgeModelOptions) {
     super();
@@ -132,6 +145,8 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
       return;
     }
     const seen = new Set<string>();
+    const listed = new Set(entries.map((e) => e.socketPath));
+    for (const path of [...this.attachFailures.keys()]) if (!listed.has(path)) this.attachFailures.delete(path);
     for (const entry of entries) {
       if (entry.pid === this.options.ownPid) continue;
       const key = processKey(entry);
@@ -155,6 +170,7 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
           return;
         }
         connection.client = client;
+        this.attachFailures.delete(entry.socketPath);
         client.onDidClose((error) => {
           this.drop(key, error ? error.message : 'it exited', connection);
           // Discovery removes what a killed process left behind.
@@ -170,8 +186,23 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
       (err: Error) => {
         this.report(`could not attach to pid ${entry.pid}: ${err.message}`);
         this.drop(key, err.message, connection);
+        this.retryAttach(entry.socketPath);
       },
     );
+  }
+
+  private retryAttach(socketPath: string): void {
+    const failures = (this.attachFailures.get(socketPath) ?? 0) + 1;
+    this.attachFailures.set(socketPath, failures);
+    if (failures > ATTACH_RETRIES || this.disposed) return;
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        void this.rescan();
+      },
+      (this.options.attachRetryMs ?? 100) * 2 ** (failures - 1),
+    );
+    this.retryTimers.add(timer);
   }
 
   private drop(key: string, why: string, only?: Connection): void {
@@ -193,6 +224,8 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
   async dispose(): Promise<void> {
     this.disposed = true;
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
     for (const c of this.connections.values()) {
       c.closed = true;
       c.client?.close();
