@@ -45,7 +45,8 @@ async function describeFailure(ctx: TestContext): Promise<void> {
   const result = ctx.task.result;
   if (!result) return;
   const errors = result.errors ?? [];
-  const snapshot = new SnapshotSource((currentBridge() ?? bridge).tracker, ownProcessInfo('api', threadId)).build();
+  const running = currentBridge() ?? bridge;
+  const snapshot = new SnapshotSource(running.tracker, ownProcessInfo('api', threadId), running.observers ?? []).build();
   const waiting = snapshot.locks.filter((l) => l.state === 'waiting').map((l) => l.lockPath);
   const locks = new Map<string, RestartLockSnapshot>();
   await Promise.all(waiting.map(async (p) => locks.set(p, await inspectRestartLock(p))));

@@ -6,6 +6,7 @@
 import type { CallTracker } from '../listener/tracker';
 import type { ProbeResult } from '../listener/types';
 import { liveRegistry } from '../live/registry';
+import type { Observer } from '../observe/observer';
 import { BridgeError } from './errors';
 import type { BridgeAction, BridgeActRequest, BridgeActResult } from './types';
 
@@ -32,8 +33,13 @@ async function failing<T>(what: string, run: () => Promise<T> | T): Promise<T> {
   }
 }
 
-export async function performAction(request: BridgeActRequest, tracker: CallTracker): Promise<BridgeActResult> {
+export async function performAction(request: BridgeActRequest, tracker: CallTracker, observers: readonly Observer[] = []): Promise<BridgeActResult> {
   const { target, action } = request;
+  // An observer's own targets first (a WebSocket, an orphaned child): each says whether it is its own.
+  for (const observer of observers) {
+    const result = observer.act?.(request);
+    if (result) return failing(`${action} on ${target}`, () => result);
+  }
   const done = (message: string, details?: BridgeActResult['details']): BridgeActResult => ({ target, action, message, ...(details ? { details } : {}) });
   const registry = liveRegistry();
 

@@ -10,6 +10,7 @@ import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { CallTracker } from '../listener/tracker';
+import { startObservers, type Observer } from '../observe';
 import { isBridgeAction, performAction } from './actions';
 import { bridgeDebug } from './debug';
 import { bridgeDirectory, ensureDirectory, metaPathFor, socketFileName } from './directory';
@@ -41,6 +42,8 @@ export interface BridgeServer {
   readonly failure: string | null;
   /** The process-wide HTTP call tracker the bridge publishes. */
   readonly tracker: CallTracker;
+  /** What the bridge observes of the user's own code (node:http, WebSockets, listens, children). */
+  readonly observers: readonly Observer[];
   /** Stops publishing and removes the socket files. */
   stop(): Promise<void>;
 }
@@ -85,6 +88,7 @@ class PublishingServer implements BridgeServer {
   failure: string | null = null;
   readonly ready: Promise<boolean>;
   readonly tracker: CallTracker;
+  readonly observers: readonly Observer[];
   private readonly source: SnapshotSource;
   private readonly via: BridgeProcessInfo['via'];
   private info: BridgeProcessInfo | null = null;
@@ -113,8 +117,10 @@ class PublishingServer implements BridgeServer {
       skipAllTagged: true,
       recentLimit: 0,
     });
+    // Also at once, for the same reason: their channel subscriptions cost nothing to load.
+    this.observers = startObservers({ tracker: this.tracker, now: Date.now, debug: bridgeDebug });
     this.via = options.via ?? 'api';
-    this.source = new SnapshotSource(this.tracker);
+    this.source = new SnapshotSource(this.tracker, null, this.observers);
     // Everything else on the next turn: `net`, and through `listen()` `cluster`,
     // `child_process` and `dgram`, cost tens of milliseconds to load, and a process that is
     // done before then (a `node -e`, a CLI) should not pay for them. An unref'd zero timeout,
@@ -195,6 +201,7 @@ class PublishingServer implements BridgeServer {
     for (const s of this.subscribers) s.destroy();
     this.subscribers.clear();
     this.tracker.dispose();
+    for (const observer of this.observers) observer.dispose();
     process.off('exit', this.onExit);
     const server = this.server;
     this.server = null;
@@ -276,7 +283,7 @@ class PublishingServer implements BridgeServer {
           reply({ id, error: { code: 'bad_message', message: 'act needs params { target: string, action: "probe" | "break" | "restart" }' } });
           return true;
         }
-        performAction({ target: params.target, action: params.action }, this.tracker).then(
+        performAction({ target: params.target, action: params.action }, this.tracker, this.observers).then(
           (result) => reply({ id, result }),
           (err: Error) => reply({ id, error: { code: err instanceof BridgeError ? err.code : 'action_failed', message: err.message } }),
         );

@@ -4,6 +4,7 @@
 import type { CallTracker } from '../listener/tracker';
 import type { CallSnapshot, ListenerSnapshot } from '../listener/types';
 import { liveRegistry, type LiveRegistry } from '../live/registry';
+import type { Observer, ObservedParts } from '../observe/observer';
 import type { RelaySnapshot } from '../relay/types';
 import {
   BRIDGE_SCHEMA_VERSION,
@@ -25,14 +26,17 @@ export class SnapshotSource {
     private readonly tracker: CallTracker,
     /** Set once the bridge publishes (it needs modules loaded only then). */
     public info: BridgeProcessInfo | null = null,
+    /** The process's observers (node:http, WebSockets, listens, children): each adds its part. */
+    private readonly observers: readonly Observer[] = [],
   ) {}
 
   build(): BridgeSnapshot {
     if (!this.info) throw new Error('the bridge has not started publishing yet');
-    return {
+    const takenAt = Date.now();
+    const snapshot: BridgeSnapshot = {
       schemaVersion: BRIDGE_SCHEMA_VERSION,
       seq: ++this.seq,
-      takenAt: Date.now(),
+      takenAt,
       process: this.info,
       stallThresholdMs: this.tracker.stallThresholdMs,
       httpCalls: this.tracker.calls().map(httpCall),
@@ -41,6 +45,9 @@ export class SnapshotSource {
       leases: this.registry.entries('lease').map(([id, lease]) => ({ id, ...lease })),
       locks: this.registry.entries('lock').map(([id, lock]) => ({ id, ...lock })),
     };
+    const parts: ObservedParts = snapshot;
+    for (const observer of this.observers) observer.contribute(parts, takenAt);
+    return snapshot;
   }
 
   /**
@@ -91,9 +98,11 @@ export class SnapshotSource {
     });
     // The coalesced signal: the published snapshot re-reads calls(), so no per-call snapshot.
     const trackerSub = this.tracker.onDidChangeCalls(this.fire);
+    const offObservers = this.observers.map((o) => o.onDidChange(this.fire));
     return () => {
       offRegistry();
       trackerSub.dispose();
+      for (const off of offObservers) off();
       for (const off of inner.values()) off();
       inner.clear();
     };
@@ -110,6 +119,8 @@ function httpCall(call: CallSnapshot): BridgeHttpCall {
     stalled: call.stalled,
     phase: call.phase,
     status: call.status,
+    source: call.source ?? 'undici',
+    test: call.test ?? null,
   };
 }
 

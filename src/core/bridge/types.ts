@@ -4,6 +4,13 @@
 
 import type { CallSnapshot, ListenerSnapshot } from '../listener/types';
 import type { RelaySnapshot, SessionSnapshot } from '../relay/types';
+import type { ObservedChild } from '../observe/children';
+import type { ObservedServerRequest } from '../observe/httpClient';
+import type { ObservedListenFailure, ObservedServer } from '../observe/listens';
+import type { TestRef } from '../observe/testContext';
+import type { ObservedWebSocket } from '../observe/webSockets';
+
+export type { ObservedChild, ObservedListenFailure, ObservedServer, ObservedServerRequest, ObservedWebSocket, TestRef };
 
 /** Bumped when a field changes meaning or disappears; new optional fields do not bump it. */
 export const BRIDGE_SCHEMA_VERSION = 1;
@@ -26,7 +33,7 @@ export interface BridgeProcessInfo {
   via: 'register' | 'env' | 'api';
 }
 
-/** An HTTP call in flight made through undici or the global fetch, seen on its diagnostics channels. */
+/** An HTTP call in flight made through undici, the global fetch or node:http, seen on diagnostics channels. */
 export interface BridgeHttpCall {
   /** Target id for act(): `http:<n>`. */
   id: string;
@@ -40,6 +47,10 @@ export interface BridgeHttpCall {
   stalled: boolean;
   phase: CallSnapshot['phase'];
   status: number | null;
+  /** Which client made it: undici (and fetch) or node:http (axios, got, supertest, …). Absent from older publishers: undici. */
+  source?: 'undici' | 'node:http';
+  /** The test running when the call started, where a runner integration says (null: none). */
+  test?: TestRef | null;
 }
 
 /** A session of a relay in this process; `id` is the act() target (`relay-<n>:<session>`). */
@@ -85,6 +96,17 @@ export interface BridgeSnapshot {
   listeners: BridgeListener[];
   leases: BridgeLease[];
   locks: BridgeLock[];
+  // What the process's observers see of the user's own code (absent from older publishers).
+  /** Requests in flight on node:http servers of this process (an app under supertest). */
+  serverRequests?: ObservedServerRequest[];
+  /** WebSockets of this process, client and server ends (ws, socket.io, undici). */
+  webSockets?: ObservedWebSocket[];
+  /** Listens that failed (EADDRINUSE), with who holds the address. */
+  listenFailures?: ObservedListenFailure[];
+  /** Servers listening in this process. */
+  servers?: ObservedServer[];
+  /** Child processes this process started that still run. */
+  children?: ObservedChild[];
 }
 
 export type BridgeAction = 'probe' | 'break' | 'restart';

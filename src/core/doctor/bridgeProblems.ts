@@ -3,6 +3,8 @@
 
 import type { BridgeSnapshot } from '../bridge/types';
 import { problem, type DoctorProblem, type ProcessRef } from './problem';
+import { listenProblems } from './observed/listenProblems';
+import { webSocketProblems } from './observed/webSocketProblems';
 import { classifySession, type HealthThresholds } from './sessionHealth';
 
 /** A listener that failed this many runs in a row cannot reach (or use) its broker. */
@@ -101,5 +103,8 @@ export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: BridgeJudge
       }
     }
   }
+  // What the process's observers saw of the user's own code.
+  out.push(...webSocketProblems(snapshot, proc, key));
+  out.push(...listenProblems(snapshot, proc, key));
   return out;
 }

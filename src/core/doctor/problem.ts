@@ -15,6 +15,8 @@ export type ProblemState =
   | 'dead-holder'
   | 'parked'
   | 'pool-unreadable'
+  | 'listen-in-use'
+  | 'orphaned-server'
   // locks
   | 'stale'
   | 'corrupt'
@@ -26,6 +28,7 @@ export type ProblemState =
   | 'missed-pongs'
   | 'backlog'
   | 'relay-failed'
+  | 'silent'
   // calls
   | 'stalled'
   | 'listener-failing';
@@ -37,6 +40,8 @@ export const PROBLEM_SEVERITY: Record<ProblemState, ProblemSeverity> = {
   'dead-holder': 'warning',
   parked: 'warning',
   'pool-unreadable': 'error',
+  'listen-in-use': 'error',
+  'orphaned-server': 'warning',
   stale: 'warning',
   corrupt: 'error',
   'orphaned-mutex': 'warning',
@@ -46,6 +51,7 @@ export const PROBLEM_SEVERITY: Record<ProblemState, ProblemSeverity> = {
   'missed-pongs': 'warning',
   backlog: 'warning',
   'relay-failed': 'error',
+  silent: 'warning',
   stalled: 'error',
   'listener-failing': 'error',
 };
@@ -60,6 +66,8 @@ export const STATE_WORDS: Record<ProblemState, string> = {
   'dead-holder': 'dead holder',
   parked: 'parked',
   'pool-unreadable': 'pool file unreadable',
+  'listen-in-use': 'address in use',
+  'orphaned-server': 'orphaned server',
   stale: 'stale',
   corrupt: 'corrupt',
   'orphaned-mutex': 'orphaned .mutex',
@@ -69,6 +77,7 @@ export const STATE_WORDS: Record<ProblemState, string> = {
   'missed-pongs': 'missed PONGs',
   backlog: 'backlogged',
   'relay-failed': 'relay not running',
+  silent: 'silent past heartbeat',
   stalled: 'stalled',
   'listener-failing': 'listener failing',
 };

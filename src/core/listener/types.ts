@@ -1,6 +1,7 @@
 // Shared, JSON-serialisable types. Everything a view renders is defined here so a front end
 // (tree view, CLI, cross-process bridge) depends on data shapes, never on classes.
 
+import type { TestRef } from '../observe/testContext';
 import type { ErrorInfo } from './errors';
 
 /** The protocol's calls, in the order a healthy listener makes them. */
@@ -46,6 +47,10 @@ export interface CallSnapshot {
   endedAt: number | null;
   outcome: CallOutcome | null;
   error: string | null;
+  /** Which client made an external call: undici (and fetch), or node:http. Absent: undici. */
+  source?: 'undici' | 'node:http';
+  /** The test running when the call started (see observe/testContext.ts), where known. */
+  test?: TestRef | null;
 }
 
 export type ListenerState = 'stopped' | 'starting' | 'polling' | 'acquiring' | 'backoff' | 'stopping' | 'failed';
