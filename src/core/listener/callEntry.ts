@@ -4,6 +4,7 @@
 // made only when shown), links for the tracker's in-flight list (no map entry per call), and
 // everything a view shows (id, URL, name, the snapshot) derived only when someone looks.
 
+import { currentTest, type TestRef } from '../observe/testContext';
 import type { CallEndInfo, TrackedCall } from './trackedCall';
 import type { CallKind, CallOutcome, CallPhase, CallSnapshot } from './types';
 import { displayUrl, stripQuery, type UndiciRequestLike } from './undiciRequest';
@@ -29,6 +30,10 @@ export class CallEntry implements TrackedCall {
   outcome: CallOutcome | null = null;
   error: string | null = null;
   stalledAtEnd = false;
+  /** The test running when the call started (one global read per call), for attribution. */
+  readonly test: TestRef | null = currentTest();
+  /** Which client made an external call; the node:http observer sets 'node:http'. */
+  source: 'undici' | 'node:http' = 'undici';
   private idText: string | null = null;
   private shownUrl: string | null = null;
   /** An external call's origin and path, taken from its request when it is let go. */
@@ -111,6 +116,8 @@ export class CallEntry implements TrackedCall {
       endedAt: this.endedAt,
       outcome: this.outcome,
       error: this.error,
+      source: this.source,
+      test: this.test,
     };
   }
 }
