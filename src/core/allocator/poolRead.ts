@@ -11,7 +11,7 @@
  * A file that never gets quiet within {@link POOL_MAX_WAIT_MS} is reported as being rewritten
  * (`unsettled`), which is not a problem, rather than unreadable.
  */
-import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, statSync, type BigIntStats } from 'node:fs';
 import { fileKind, NotARegularFileError } from '../files/regularFile';
 import { parsePoolFile } from './poolFile';
 
@@ -100,6 +100,18 @@ const MAX_POOL_FILE_BYTES = 1 << 20;
  * through libuv's thread pool. Throws {@link NotARegularFileError} for a FIFO, directory, ….
  */
 export function observePoolFileSync(path: string): PoolFileObservation | null {
+  // A stat by path first: an absent file (the origin's default file, usually) costs one syscall
+  // and no exception, where a failed open builds an Error with a stack, twice per lease. A
+  // file replaced between this stat and the open gets a different stamp after the read: it
+  // counts as changed during the read, never as a quiet state.
+  let before: BigIntStats | undefined;
+  try {
+    before = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (error) {
+    return missingOrThrow(path, error);
+  }
+  if (before === undefined) return null;
+  if (!before.isFile()) throw new NotARegularFileError(path, fileKind(before), 'pool file');
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -107,25 +119,36 @@ export function observePoolFileSync(path: string): PoolFileObservation | null {
     return missingOrThrow(path, error);
   }
   try {
-    const before = fstatSync(fd, { bigint: true });
-    if (!before.isFile()) throw new NotARegularFileError(path, fileKind(before), 'pool file');
-    // One read sized by fstat (plus one byte, to see a file that grew) usually reaches EOF; a
-    // short read of a regular file is EOF.
-    let buffer = Buffer.allocUnsafe(Math.min(MAX_POOL_FILE_BYTES, Number(before.size) + 256));
-    let total = 0;
-    for (;;) {
-      if (total === buffer.length) {
-        if (buffer.length >= MAX_POOL_FILE_BYTES) throw new Error(`pool file ${path} is larger than ${MAX_POOL_FILE_BYTES} bytes`);
-        buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
-      }
-      const n = readSync(fd, buffer, total, buffer.length - total, null);
-      total += n;
-      if (n === 0 || total < buffer.length) break;
+    let text = '';
+    let readError: unknown = null;
+    try {
+      text = readToEnd(fd, Number(before.size), path);
+    } catch (error) {
+      readError = error;
     }
-    const text = buffer.toString('utf8', 0, total);
-    return observation(text, before, fstatSync(fd, { bigint: true }));
+    // Something other than a file swapped in after the stat (a FIFO reads as empty here:
+    // opened non-blocking) is named as such, whatever the read made of it.
+    const after = fstatSync(fd, { bigint: true });
+    if (!after.isFile()) throw new NotARegularFileError(path, fileKind(after), 'pool file');
+    if (readError) throw readError;
+    return observation(text, before, after);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** One read sized by the stat (plus room for a file that grew) usually reaches EOF; a short read of a regular file is EOF. */
+function readToEnd(fd: number, size: number, path: string): string {
+  let buffer = Buffer.allocUnsafe(Math.min(MAX_POOL_FILE_BYTES, size + 256));
+  let total = 0;
+  for (;;) {
+    if (total === buffer.length) {
+      if (buffer.length >= MAX_POOL_FILE_BYTES) throw new Error(`pool file ${path} is larger than ${MAX_POOL_FILE_BYTES} bytes`);
+      buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+    }
+    const n = readSync(fd, buffer, total, buffer.length - total, null);
+    total += n;
+    if (n === 0 || total < buffer.length) return buffer.toString('utf8', 0, total);
   }
 }
 
