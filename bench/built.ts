@@ -19,3 +19,10 @@ export function builtEntry(entry: string, root = ROOT): string {
 export async function importBuilt<T>(entry: string, root = ROOT): Promise<T> {
   return (await import(pathToFileURL(builtEntry(entry, root)).href)) as T;
 }
+
+/** dist/cli.cjs: the `flake-doctor` command as package.json's "bin" ships it. */
+export function builtCli(root = ROOT): string {
+  const file = join(root, 'dist', 'cli.cjs');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
+  return file;
+}
