@@ -1,6 +1,6 @@
 /**
- * Allocator benchmark, through the BUILT bundle (dist/lib/allocator.mjs: what users run; rebuilt
- * first when stale). Prints medians and ratios measured in this run:
+ * Allocator benchmark, through the BUILT bundle (dist/lib/allocator.mjs: what users run; `npm run
+ * bench` builds it first, see bench/built.ts). Prints medians and ratios measured in this run:
  *  - a LoopbackPool lease + release cycle (pool lock, pool file rewrite, the two-port canary,
  *    the foreign pool files read before and after the canary) with the pool file in /dev/shm and
  *    in the temp directory, without foreign pool files, as configured by default (the origin
@@ -20,15 +20,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
 import { median } from '../stats';
-import { BASELINE, loadBuiltAllocator, ROOT, type AllocatorBundle } from './builtBundle';
+import { resolve } from 'node:path';
+import { importBuilt } from '../built';
+import type { AllocatorBundle } from './rewrites';
 import { corruptReported, poolReads, startWriter, viewReads, type RewriteCounts } from './rewrites';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 600);
 const REWRITE_READS = Number(process.env.BENCH_REWRITE_READS ?? 10_000);
 const ROUNDS = 6;
 
-const lib = await loadBuiltAllocator(ROOT);
-const base = BASELINE ? await loadBuiltAllocator(BASELINE) : null;
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : '';
+const lib = await importBuilt<AllocatorBundle>('allocator');
+const base = BASELINE ? await importBuilt<AllocatorBundle>('allocator', BASELINE) : null;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
 async function timeEach(n: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {

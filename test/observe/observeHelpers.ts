@@ -1,0 +1,70 @@
+// Shared by the listen/child/orphan tests: the Node binaries every observer must work on, and
+// a user's script started with the register module and nothing else from Flake Doctor.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/processes';
+import { workerScript } from '../helpers/workers';
+import type { Spawned } from '../bridge/helpers';
+
+function versionOf(node: string): string | null {
+  try {
+    return existsSync(node) ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Node 20, 22 and 24. Not simply process.execPath for 20: under `npx`, node_modules/.bin comes
+ * first in PATH and its `node` is the node22 package's, so this run itself may be on 22.
+ */
+export const NODES: Array<[string, string]> = (
+  [
+    ['Node 20', [process.execPath, '/usr/bin/node', '/usr/local/bin/node'].find((n) => versionOf(n)?.startsWith('v20.'))],
+    ['Node 22', join(REPO_ROOT, 'node_modules/node22/bin/node')],
+    ['Node 24', join(REPO_ROOT, 'node_modules/node24/bin/node')],
+  ] as Array<[string, string | undefined]>
+).filter((e): e is [string, string] => e[1] !== undefined && versionOf(e[1]) !== null);
+
+export function fixture(name: string): string {
+  return join(REPO_ROOT, 'test/observe/fixtures', name);
+}
+
+/** This run's environment without vitest's variables or any Flake Doctor setting, plus `extra`. */
+export function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && !k.startsWith('FLAKE_DOCTOR_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** `<node> --require <register> <script> ...args`, output captured (the same shape as the bridge tests' spawnScenario). */
+export function spawnAttached(node: string, dir: string, script: string, args: string[]): Spawned {
+  const child = spawn(node, ['--require', workerScript('src/core/bridge/register.ts'), script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: cleanEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitFor(marker, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = (): void => {
+          if (out.includes(marker)) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before "${marker}": ${out}`));
+          if (Date.now() - started > timeoutMs) return reject(new Error(`no "${marker}" within ${timeoutMs} ms: ${out}`));
+          setTimeout(check, 10);
+        };
+        check();
+      });
+    },
+  };
+}
