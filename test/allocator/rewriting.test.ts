@@ -114,6 +114,38 @@ describe('a pool file caught mid-write in several write cycles', () => {
   });
 });
 
+describe('a foreign pool file its owner rewrites at every read', () => {
+  it('the pool leases without waiting on it for ever, and warns once that its leases are unknown this time', async () => {
+    const count = 3;
+    const start = randomRangeStart(count);
+    const probePorts = [await freePortOn(Array.from({ length: count }, (_, i) => `127.0.0.${start + i}`))];
+    const f = rewrittenFile(JSON.stringify([process.pid, null, null]));
+    f.write('');
+    let pauses = 0;
+    const warnings: string[] = [];
+    const pool = new LoopbackPool({
+      start,
+      count,
+      probePorts,
+      poolFile: tempFile('ours.json'),
+      foreignPoolFiles: [f.file],
+      honourOriginDefaultFile: false,
+      originStart: start,
+      warn: (m) => warnings.push(m),
+      now: f.now,
+      sleep: async (ms) => {
+        f.advance(ms);
+        f.cycleEndingIn(++pauses % 2 ? 'half' : '');
+      },
+    });
+    const first = await pool.acquire();
+    const second = await pool.acquire();
+    expect(warnings).toEqual([`cannot honour the leases of foreign pool file ${f.file} this time: its owner was rewriting it in place at every read`]);
+    await first.release();
+    await second.release();
+  });
+});
+
 describe('a truly corrupt pool file is still reported', () => {
   it('just written and then left alone: once it has stayed unchanged for the quiet interval, within a second', async () => {
     const f = rewrittenFile(ORIGIN);
