@@ -274,3 +274,20 @@ describe('a passing test that leaves a call running', () => {
     expect(off.stdout + off.stderr).not.toContain('Flake Doctor');
   });
 });
+
+describe('test.concurrent: calls started while tests overlap', () => {
+  it("are named as started outside any test, never as one test's own or as a leftover of the other", async () => {
+    const origin = new URL(hanging!.url).origin;
+    const concurrent = await run(process.execPath, [VITEST_BIN, 'run', 'leftovers/concurrent'], {
+      cwd: fixture.root,
+      env: childEnv({ FIXTURE_HANG_ORIGIN: origin, FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      timeoutMs: 60_000,
+    });
+    const out = concurrent.stdout + concurrent.stderr;
+    expect(concurrent.code, out).toBe(1);
+    const naming = out.split('\n').filter((l) => l.includes(`${origin}/concurrent-`));
+    // Each call named in both failure sections and once at the file's end.
+    expect(naming.length, out).toBeGreaterThanOrEqual(4);
+    for (const line of naming) expect(line).toMatch(/started outside any test/);
+  });
+});
