@@ -33,11 +33,11 @@ const api: WorkerApi = {
   },
 };
 (globalThis as { [WORKER_API_KEY]?: WorkerApi })[WORKER_API_KEY] = api;
-afterAll(async () => {
+async function releaseLease(): Promise<void> {
   const held = lease;
   lease = null;
   if (held) await (await held.catch(() => null))?.release();
-});
+}
 
 async function listenersOrNull(): Promise<LoopbackListener[] | null> {
   try {
@@ -103,18 +103,14 @@ const REPORTED_KEY = Symbol.for('flake-doctor.vitest-reported-leftovers.v1');
 const reported: Set<string> = ((globalThis as { [REPORTED_KEY]?: Set<string> })[REPORTED_KEY] ??= new Set());
 const leftoverMode = provided.leftovers ?? 'warn';
 
-// Registered after the lease release above, so it runs before it (afterAll hooks run in stack
-// order) and after every afterAll of the test file: what they did not close was left running.
-afterAll((file) => {
-  if (leftoverMode === 'off') return;
-  let found: ReturnType<typeof fileLeftovers>;
-  try {
-    found = fileLeftovers(workerSnapshot(), Date.now(), reported);
-  } catch {
-    return; // observing never fails a run by itself
-  }
-  for (const key of found.keys) reported.add(key);
-  if (found.leftovers.length === 0) return;
+// The setup file's one afterAll. afterAll hooks run in stack order (vitest's default
+// sequence.hooks), so this runs after every afterAll of the test file: what they did not close
+// was left running. The lease is released before a 'fail' error is thrown (an error from an
+// afterAll skips the hooks after it).
+afterAll(async (file) => {
+  const found = leftoverMode === 'off' ? null : leftoversNow();
+  await releaseLease();
+  if (leftoverMode === 'off' || !found || found.leftovers.length === 0) return;
   const meta: FileEndMeta = { pid: process.pid, mode: leftoverMode, leftovers: found.leftovers };
   (file.meta as { flakeDoctor?: FileEndMeta }).flakeDoctor = meta;
   if (leftoverMode === 'fail') {
@@ -124,3 +120,14 @@ afterAll((file) => {
     );
   }
 });
+
+/** What is running now and was not reported yet (then marked reported); null if the snapshot failed. */
+function leftoversNow(): ReturnType<typeof fileLeftovers> | null {
+  try {
+    const found = fileLeftovers(workerSnapshot(), Date.now(), reported);
+    for (const key of found.keys) reported.add(key);
+    return found;
+  } catch {
+    return null; // observing never fails a run by itself
+  }
+}
