@@ -1,31 +1,14 @@
 // Shared by the listen/child/orphan tests: the Node binaries every observer must work on, and
 // a user's script started with the register module and nothing else from Flake Doctor.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/processes';
+import { supportedNodes } from '../helpers/nodeVersions';
 import { workerScript } from '../helpers/workers';
 import type { Spawned } from '../bridge/helpers';
 
-function versionOf(node: string): string | null {
-  try {
-    return existsSync(node) ? execFileSync(node, ['--version'], { encoding: 'utf8' }).trim() : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Node 20, 22 and 24. Not simply process.execPath for 20: under `npx`, node_modules/.bin comes
- * first in PATH and its `node` is the node22 package's, so this run itself may be on 22.
- */
-export const NODES: Array<[string, string]> = (
-  [
-    ['Node 20', [process.execPath, '/usr/bin/node', '/usr/local/bin/node'].find((n) => versionOf(n)?.startsWith('v20.'))],
-    ['Node 22', join(REPO_ROOT, 'node_modules/node22/bin/node')],
-    ['Node 24', join(REPO_ROOT, 'node_modules/node24/bin/node')],
-  ] as Array<[string, string | undefined]>
-).filter((e): e is [string, string] => e[1] !== undefined && versionOf(e[1]) !== null);
+/** Node 20, 22 and 24 (a missing one fails loudly: test/helpers/nodeVersions.ts). */
+export const NODES: Array<[string, string]> = supportedNodes().map((n) => [`Node ${n.major}`, n.path]);
 
 export function fixture(name: string): string {
   return join(REPO_ROOT, 'test/observe/fixtures', name);

@@ -3,13 +3,10 @@ import { resolve } from 'node:path';
 import { connectBridge } from '../../src/core/bridge';
 import type { BridgeSnapshot, ObservedWebSocket } from '../../src/core/bridge/types';
 import { eventually, type Spawned } from '../bridge/helpers';
+import { supportedNodes } from '../helpers/nodeVersions';
 
 export const PEER = resolve(__dirname, 'fixtures/webSocketPeer.cjs');
-export const NODES: Record<string, string> = {
-  'Node 20': process.execPath,
-  'Node 22': resolve(__dirname, '../../node_modules/node22/bin/node'),
-  'Node 24': resolve(__dirname, '../../node_modules/node24/bin/node'),
-};
+export const NODES: Record<string, string> = Object.fromEntries(supportedNodes().map((n) => [`Node ${n.major}`, n.path]));
 
 export type Peer = Spawned & { send(line: string): void };
 
