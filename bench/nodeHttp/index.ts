@@ -13,7 +13,7 @@
 // 2. Memory: one process makes BENCH_MEMORY_CALLS completed calls through node:http and as
 //    many through undici, to a node:http server of its own; heap after a full GC before and
 //    after, and what its bridge still publishes (goal: nothing retained per call).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -27,9 +27,25 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const MEMORY_CALLS = Number(process.env.BENCH_MEMORY_CALLS ?? 100_000);
 const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(ROOT, 'dist', 'bridge-register.cjs');
+/**
+ * The Node the children run on: BENCH_NODE, else the machine's own (PATH without
+ * node_modules/.bin, where the node22 devDependency puts a `node` that npx would pick).
+ */
+const NODE =
+  process.env.BENCH_NODE ??
+  execFileSync('sh', ['-c', 'command -v node'], {
+    env: {
+      ...process.env,
+      PATH: (process.env.PATH ?? '')
+        .split(':')
+        .filter((d) => !d.endsWith('node_modules/.bin'))
+        .join(':'),
+    },
+    encoding: 'utf8',
+  }).trim();
 
 function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+  const child = spawn(NODE, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const done = new Promise<string>((resolve, reject) =>
@@ -56,6 +72,7 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;
   const env = { FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: 'always', NODE_PATH: join(ROOT, 'node_modules') };
+  console.log(`children run ${NODE} (${execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim()})`);
   try {
     for (const [client, loop] of [
       ['node:http', join(ROOT, 'bench/nodeHttp/loop.mjs')],

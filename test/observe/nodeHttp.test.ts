@@ -3,7 +3,7 @@
 // (axios, got, node-fetch 2, superagent, supertest, http.get): what the bridge publishes, what
 // Break does to each caller, what the doctor names as the culprit, and that every client's
 // answer is the same with and without the preload.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,22 @@ import { eventually, useBridgeTestbed } from '../bridge/helpers';
 
 const ROOT = join(__dirname, '..', '..');
 const CALLER = join(__dirname, 'fixtures', 'caller.cjs');
+/**
+ * The machine's own Node (20): not process.execPath, since `npx`/`npm run` put node_modules/.bin
+ * first on PATH, and the node22 package installs a `node` there, so vitest itself may run on 22.
+ */
+const NODE20 = execFileSync('sh', ['-c', 'command -v node'], {
+  env: {
+    ...process.env,
+    PATH: (process.env.PATH ?? '')
+      .split(':')
+      .filter((d) => !d.endsWith('node_modules/.bin'))
+      .join(':'),
+  },
+  encoding: 'utf8',
+}).trim();
 const RUNTIMES: Array<[string, string]> = [
-  ['Node 20', process.execPath],
+  ['Node 20', NODE20],
   ['Node 22', join(ROOT, 'node_modules/node22/bin/node')],
   ['Node 24', join(ROOT, 'node_modules/node24/bin/node')],
 ];
@@ -83,12 +97,14 @@ async function startHttpServer(handler: Parameters<typeof createHttpServer>[1]):
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
-describe.each(RUNTIMES)('node:http calls on %s', (_name, node) => {
+describe.each(RUNTIMES)('node:http calls on %s', (name, node) => {
   it('a call nobody answers, through every node:http client, is published stalled and names the server process; Break makes each caller see an abort error', async () => {
     const dir = bed.dir();
     const url = bed.silent.url; // …/jobs/acquire?token=secret, on a server of this (the test's) process
     const caller = startCaller(node, dir, [...NODE_HTTP_CLIENTS.flatMap((c) => [c, url]), 'upgrade', url]);
     const client = await attach(dir, caller.pid);
+    // The runtime is the one this block names.
+    expect((await client.snapshot()).process.nodeVersion).toMatch(new RegExp(`^v${name.slice('Node '.length)}\\.`));
     const snap = await snapshotWhere(client, 'five stalled node:http calls', (s) => s.httpCalls.filter((c) => c.stalled).length >= NODE_HTTP_CLIENTS.length);
     // The upgrade request is the WebSockets observer's: not a call here.
     expect(snap.httpCalls).toHaveLength(NODE_HTTP_CLIENTS.length);
