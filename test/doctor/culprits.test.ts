@@ -1,6 +1,13 @@
 // What the vitest plugin names when a test fails, from the facts a worker gathers.
 import { describe, expect, it } from 'vitest';
-import type { BridgeSnapshot } from '../../src/core/bridge/types';
+import type {
+  BridgeSnapshot,
+  ObservedChild,
+  ObservedListenFailure,
+  ObservedServer,
+  ObservedServerRequest,
+  ObservedWebSocket,
+} from '../../src/core/bridge/types';
 import { fileLeftovers, formatLeftovers } from '../../src/vitest/attribution';
 import { endpointsInErrors, failureCulprits, formatSection } from '../../src/vitest/culprits';
 import { RunningTests } from '../../src/vitest/runningTests';
@@ -99,9 +106,11 @@ describe('attribution: own, leftover and outside, for every kind of record', () 
     source: 'undici' as const,
     test,
   });
-  const rec = (id: string, subject: string, startedAt: number, test: typeof A | null) => ({ id, subject, startedAt, test });
+  // Attribution reads only the four fields every observed record has; the rest of each kind's
+  // shape does not matter here, so the records are built with those four and cast once.
+  const rec = <T>(id: string, subject: string, startedAt: number, test: typeof A | null): T => ({ id, subject, startedAt, test }) as unknown as T;
   // A child observer may publish the pid and command line beside the four common fields.
-  const childWithPid = { ...rec('c1', 'pid 77 python3 server.py', 300, A), pid: 77, command: 'python3 server.py' };
+  const childWithPid = { ...rec<object>('c1', 'pid 77 python3 server.py', 300, A), pid: 77, command: 'python3 server.py' } as ObservedChild;
   const everyKind = snapshot({
     httpCalls: [
       call('x1', '/a-fetch', 100, A), // A's, still in flight: a leftover
@@ -110,11 +119,17 @@ describe('attribution: own, leftover and outside, for every kind of record', () 
       call('x4', '/setup', 200, null), // outside any test, stalled
       { ...call('x5', '/a-axios', 1_950, A), source: 'node:http' as const }, // A's, young: still a leftover
     ],
-    serverRequests: [rec('r1', 'POST http://127.0.0.1:7/a-req', 300, A), rec('r2', 'POST http://127.0.0.1:7/b-req', 400, B)],
-    webSockets: [rec('w1', 'ws client ws://127.0.0.1:8/a', 300, A), rec('w2', 'ws client ws://127.0.0.1:8/b', 300, B)],
-    servers: [rec('s1', 'listening 127.0.0.1:3000', 300, A), rec('s0', 'listening 127.0.0.1:4000', 10, null)],
+    serverRequests: [
+      rec<ObservedServerRequest>('r1', 'POST http://127.0.0.1:7/a-req', 300, A),
+      rec<ObservedServerRequest>('r2', 'POST http://127.0.0.1:7/b-req', 400, B),
+    ],
+    webSockets: [rec<ObservedWebSocket>('w1', 'ws client ws://127.0.0.1:8/a', 300, A), rec<ObservedWebSocket>('w2', 'ws client ws://127.0.0.1:8/b', 300, B)],
+    servers: [rec<ObservedServer>('s1', 'listening 127.0.0.1:3000', 300, A), rec<ObservedServer>('s0', 'listening 127.0.0.1:4000', 10, null)],
     children: [childWithPid],
-    listenFailures: [rec('l1', 'listen 127.0.0.1:3000 EADDRINUSE', 1_990, B), rec('l2', 'listen 127.0.0.1:3001 EADDRINUSE', 300, A)],
+    listenFailures: [
+      rec<ObservedListenFailure>('l1', 'listen 127.0.0.1:3000 EADDRINUSE', 1_990, B),
+      rec<ObservedListenFailure>('l2', 'listen 127.0.0.1:3001 EADDRINUSE', 300, A),
+    ],
   });
   const facts = { test: B, now: 2_000, stallThresholdMs: 1_000, errorEndpoints: [], locks: new Map(), isOwn: () => false, listeners: [] };
 
