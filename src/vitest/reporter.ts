@@ -9,6 +9,7 @@ import { dirname, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { DoctorConfig } from '../core/doctor/config';
 import { runDoctor } from '../core/doctor/runDoctor';
+import { exportToOtlp } from '../core/export';
 import { SECTION_TITLE } from './culprits';
 import type { FailureCulprit, FailureMeta } from './shared';
 
@@ -74,5 +75,10 @@ export class FlakeDoctorReporter implements Reporter {
     const line = `${SECTION_TITLE}: ${culprits} culprit${culprits === 1 ? '' : 's'} named in ${this.failures.length} failed test${this.failures.length === 1 ? '' : 's'}, ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} now; report written to ${relative(this.root, this.reportPath) || this.reportPath}`;
     if (this.vitest) this.vitest.logger.log(line);
     else console.log(line);
+    // OTLP export when OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: bounded to 2 s, never fails the run.
+    await exportToOtlp(
+      { problems: report.problems, failures: this.failures },
+      { env: process.env, warn: (l) => (this.vitest ? this.vitest.logger.warn(l) : console.warn(l)) },
+    );
   }
 }
