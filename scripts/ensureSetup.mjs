@@ -21,9 +21,9 @@ function run(cmd, args, options = {}) {
   }
 }
 
-// 1. npm packages of this project. `npm install` rather than `npm ci`: the lock file records
-// only this platform's optional packages (rollup's, esbuild's), which `npm ci` on npm 11
-// rejects as "out of sync"; install honours the locked versions and fills those in.
+// 1. npm packages of this project, at the locked versions. The lock lists every platform's
+// optional packages (rollup's, esbuild's), and `npm test` checks it stays so
+// (scripts/checkLock.mjs); `npm install` rather than `npm ci` keeps node_modules between runs.
 const stamp = join(ROOT, 'node_modules', '.package-lock.json');
 const manifest = join(ROOT, 'package.json');
 if (!existsSync(stamp) || statSync(manifest).mtimeMs > statSync(stamp).mtimeMs) {
