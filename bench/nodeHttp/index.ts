@@ -27,22 +27,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const MEMORY_CALLS = Number(process.env.BENCH_MEMORY_CALLS ?? 100_000);
 const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(ROOT, 'dist', 'bridge-register.cjs');
-/**
- * The Node the children run on: BENCH_NODE, else the machine's own (PATH without
- * node_modules/.bin, where the node22 devDependency puts a `node` that npx would pick).
- */
-const NODE =
-  process.env.BENCH_NODE ??
-  execFileSync('sh', ['-c', 'command -v node'], {
-    env: {
-      ...process.env,
-      PATH: (process.env.PATH ?? '')
-        .split(':')
-        .filter((d) => !d.endsWith('node_modules/.bin'))
-        .join(':'),
-    },
-    encoding: 'utf8',
-  }).trim();
+/** The Node the children run on: BENCH_NODE, else this one (npm run bench runs on the Node invoked). */
+const NODE = process.env.BENCH_NODE ?? process.execPath;
 
 function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<string>; output: () => string } {
   const child = spawn(NODE, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });

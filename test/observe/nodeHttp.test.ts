@@ -3,7 +3,7 @@
 // (axios, got, node-fetch 2, superagent, supertest, http.get): what the bridge publishes, what
 // Break does to each caller, what the doctor names as the culprit, and that every client's
 // answer is the same with and without the preload.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,28 +12,11 @@ import { connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnaps
 import { bridgeProblems, DEFAULT_HEALTH } from '../../src/core/doctor/bridgeProblems';
 import { serverForUrl } from '../../src/core/doctor/callServer';
 import { eventually, useBridgeTestbed } from '../bridge/helpers';
+import { supportedNodes } from '../helpers/nodeVersions';
 
 const ROOT = join(__dirname, '..', '..');
 const CALLER = join(__dirname, 'fixtures', 'caller.cjs');
-/**
- * The machine's own Node (20): not process.execPath, since `npx`/`npm run` put node_modules/.bin
- * first on PATH, and the node22 package installs a `node` there, so vitest itself may run on 22.
- */
-const NODE20 = execFileSync('sh', ['-c', 'command -v node'], {
-  env: {
-    ...process.env,
-    PATH: (process.env.PATH ?? '')
-      .split(':')
-      .filter((d) => !d.endsWith('node_modules/.bin'))
-      .join(':'),
-  },
-  encoding: 'utf8',
-}).trim();
-const RUNTIMES: Array<[string, string]> = [
-  ['Node 20', NODE20],
-  ['Node 22', join(ROOT, 'node_modules/node22/bin/node')],
-  ['Node 24', join(ROOT, 'node_modules/node24/bin/node')],
-];
+const RUNTIMES: Array<[string, string]> = supportedNodes().map((n) => [`Node ${n.major}`, n.path]);
 const NODE_HTTP_CLIENTS = ['http-get', 'axios', 'got', 'node-fetch', 'superagent'];
 
 const bed = useBridgeTestbed({ silentServer: true });
