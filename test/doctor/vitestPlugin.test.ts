@@ -146,7 +146,7 @@ describe('a run where everything passes', () => {
  * merged. The integrator switches this to true after merging it; the tests it guards show as
  * skipped until then. Everything else below holds without it.
  */
-const NODE_HTTP_OBSERVER_MERGED = false;
+const NODE_HTTP_OBSERVER_MERGED = true;
 
 describe("the issue's case: fetch, axios and http.get tests against a server that never answers", () => {
   const FILE = 'leftovers/clients.test.mjs';
