@@ -84,7 +84,9 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
     // The timed-out test's fetch outlives it too: its file ended with it still in flight.
     expect(failing.stderr).toContain(`Flake Doctor — failing/fetch.test.js ended with 1 thing still running:\n  • GET ${faults.hanging.url} (call, `);
     expect(failing.stderr).toMatch(/left running by 'acquires a job from the broker' in failing\/fetch\.test\.js/);
-    expect(failing.stderr).toMatch(/Flake Doctor — failing\/leftover\.test\.js ended with 1 thing still running:\n {2}• GET http:\/\/127\.0\.0\.1:\d+\/warm \(call, .*left running by 'warms the cache without waiting'/);
+    expect(failing.stderr).toMatch(
+      /Flake Doctor — failing\/leftover\.test\.js ended with 1 thing still running:\n {2}• GET http:\/\/127\.0\.0\.1:\d+\/warm \(call, .*left running by 'warms the cache without waiting'/,
+    );
     expect(failing.stderr).toContain('report written to flake-doctor-report.json');
   });
 
@@ -97,15 +99,31 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
       parsed.failures.map((f: { file: string }) => [f.file, f]),
     );
     expect(byFile.get('failing/loopback.test.js')?.test).toBe('http server › serves HTTP on its port');
-    expect(byFile.get('failing/loopback.test.js')?.culprits).toContainEqual(expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: faults.lingering.pid }) }));
-    expect(byFile.get('failing/fetch.test.js')?.culprits).toContainEqual(expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: faults.hanging.child.pid }) }));
-    expect(byFile.get('failing/lock.test.js')?.culprits).toContainEqual(expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: faults.holderPid }) }));
+    expect(byFile.get('failing/loopback.test.js')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: faults.lingering.pid }) }),
+    );
+    expect(byFile.get('failing/fetch.test.js')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: faults.hanging.child.pid }) }),
+    );
+    expect(byFile.get('failing/lock.test.js')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: faults.holderPid }) }),
+    );
     // The report's errors are the test's own, not the section shown with them.
     expect([...byFile.values()].every((f) => f.errors.length > 0 && f.errors.every((e) => !e.includes('Flake Doctor')))).toBe(true);
     const leftovers = [...parsed.leftovers].sort((a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file));
     expect(leftovers).toEqual([
-      expect.objectContaining({ file: 'failing/fetch.test.js', kind: 'call', severity: 'warning', test: { file: 'failing/fetch.test.js', name: 'acquires a job from the broker' } }),
-      expect.objectContaining({ file: 'failing/leftover.test.js', kind: 'call', severity: 'warning', test: { file: 'failing/leftover.test.js', name: 'warms the cache without waiting' } }),
+      expect.objectContaining({
+        file: 'failing/fetch.test.js',
+        kind: 'call',
+        severity: 'warning',
+        test: { file: 'failing/fetch.test.js', name: 'acquires a job from the broker' },
+      }),
+      expect.objectContaining({
+        file: 'failing/leftover.test.js',
+        kind: 'call',
+        severity: 'warning',
+        test: { file: 'failing/leftover.test.js', name: 'warms the cache without waiting' },
+      }),
     ]);
   });
 

@@ -95,7 +95,9 @@ describe.each(supportedNodes())('node --test on Node $major with flake-doctor/no
   });
 
   it("prints the calls tests left running, each with its test's name, after the run", () => {
-    expect(failing.stdout).toMatch(/Flake Doctor — failing\/leftover\.test\.mjs ended with 1 thing still running:\n {2}• GET http:\/\/127\.0\.0\.1:\d+\/warm \(call, .*left running by 'warms the cache without waiting'/);
+    expect(failing.stdout).toMatch(
+      /Flake Doctor — failing\/leftover\.test\.mjs ended with 1 thing still running:\n {2}• GET http:\/\/127\.0\.0\.1:\d+\/warm \(call, .*left running by 'warms the cache without waiting'/,
+    );
     expect(failing.stdout).toMatch(/left running by 'acquires a job from the broker' in failing\/fetch\.test\.mjs/);
     expect(failing.stdout).toContain('report written to flake-doctor-report.json');
   });
@@ -109,19 +111,39 @@ describe.each(supportedNodes())('node --test on Node $major with flake-doctor/no
       parsed.failures.map((f: { file: string }) => [f.file, f]),
     );
     expect(byFile.get('failing/loopback.test.mjs')?.test).toBe('http server > serves HTTP on its port');
-    expect(byFile.get('failing/loopback.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: faults.lingering.pid }) }));
-    expect(byFile.get('failing/fetch.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: faults.hanging.child.pid }) }));
-    expect(byFile.get('failing/lock.test.mjs')?.culprits).toContainEqual(expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: faults.holderPid }) }));
+    expect(byFile.get('failing/loopback.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: faults.lingering.pid }) }),
+    );
+    expect(byFile.get('failing/fetch.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: faults.hanging.child.pid }) }),
+    );
+    expect(byFile.get('failing/lock.test.mjs')?.culprits).toContainEqual(
+      expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: faults.holderPid }) }),
+    );
     expect([...byFile.values()].every((f) => f.errors.length > 0 && f.errors.every((e) => !e.includes('Flake Doctor')))).toBe(true);
     const leftovers = [...parsed.leftovers].sort((a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file));
     expect(leftovers).toEqual([
-      expect.objectContaining({ file: 'failing/fetch.test.mjs', kind: 'call', severity: 'warning', test: { file: 'failing/fetch.test.mjs', name: 'acquires a job from the broker' } }),
-      expect.objectContaining({ file: 'failing/leftover.test.mjs', kind: 'call', severity: 'warning', test: { file: 'failing/leftover.test.mjs', name: 'warms the cache without waiting' } }),
+      expect.objectContaining({
+        file: 'failing/fetch.test.mjs',
+        kind: 'call',
+        severity: 'warning',
+        test: { file: 'failing/fetch.test.mjs', name: 'acquires a job from the broker' },
+      }),
+      expect.objectContaining({
+        file: 'failing/leftover.test.mjs',
+        kind: 'call',
+        severity: 'warning',
+        test: { file: 'failing/leftover.test.mjs', name: 'warms the cache without waiting' },
+      }),
     ]);
   });
 
   it('shows no Flake Doctor section and removes the earlier report when everything passes', async () => {
-    const passing = await run(node, [...ARGS, ...filesIn(fixture.root, 'passing')], { cwd: fixture.root, env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }), timeoutMs: 60_000 });
+    const passing = await run(node, [...ARGS, ...filesIn(fixture.root, 'passing')], {
+      cwd: fixture.root,
+      env: childEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      timeoutMs: 60_000,
+    });
     expect(passing.code, passing.stdout + passing.stderr).toBe(0);
     expect(passing.stdout + passing.stderr).not.toContain('Flake Doctor');
     expect(existsSync(join(fixture.root, 'flake-doctor-report.json'))).toBe(false);

@@ -30,7 +30,14 @@ export async function installRunnerFixture(name: 'jest-project' | 'node-test-pro
   const dir = join(root, 'node_modules/flake-doctor');
   mkdirSync(join(dir, 'dist/lib'), { recursive: true });
   mkdirSync(join(dir, 'schema'), { recursive: true });
-  const common: BuildOptions = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', absWorkingDir: REPO_ROOT, external: ['bufferutil', 'utf-8-validate'] };
+  const common: BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    absWorkingDir: REPO_ROOT,
+    external: ['bufferutil', 'utf-8-validate'],
+  };
   await Promise.all(ENTRIES.map(([entry, out, format]) => build({ ...common, format, entryPoints: [entry], outfile: join(dir, 'dist/lib', out) })));
   copyFileSync(join(REPO_ROOT, 'schema/doctor-report.schema.json'), join(dir, 'schema/doctor-report.schema.json'));
   writeFileSync(

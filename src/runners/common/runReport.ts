@@ -59,7 +59,9 @@ function doctorConfigFor(options: RunReportOptions): DoctorConfig {
  * report written. Nothing failed and nothing left running: no doctor pass, no report, no text.
  */
 export async function finishRun(records: readonly RunRecord[], options: RunReportOptions): Promise<string[]> {
-  const failures = records.filter((r): r is FailureRecord => r.type === 'failure').map(({ file, test, pid, errors, culprits }) => ({ file, test, pid, errors, culprits }));
+  const failures = records
+    .filter((r): r is FailureRecord => r.type === 'failure')
+    .map(({ file, test, pid, errors, culprits }) => ({ file, test, pid, errors, culprits }));
   const leftovers: ReportedLeftover[] = [];
   const lines: string[] = [];
   for (const r of records) {
@@ -69,8 +71,14 @@ export async function finishRun(records: readonly RunRecord[], options: RunRepor
   }
   const path = reportPathOf(options);
   if (failures.length === 0 && leftovers.length === 0) return lines;
-  const parts = [`${plural(failures.reduce((n, f) => n + f.culprits.length, 0), 'culprit')} named in ${plural(failures.length, 'failed test')}`];
-  if (leftovers.length > 0) parts.push(`${plural(leftovers.length, 'thing')} left running by ${plural(new Set(leftovers.map((l) => l.file)).size, 'test file')}`);
+  const parts = [
+    `${plural(
+      failures.reduce((n, f) => n + f.culprits.length, 0),
+      'culprit',
+    )} named in ${plural(failures.length, 'failed test')}`,
+  ];
+  if (leftovers.length > 0)
+    parts.push(`${plural(leftovers.length, 'thing')} left running by ${plural(new Set(leftovers.map((l) => l.file)).size, 'test file')}`);
   if (!path) return [...lines, `Flake Doctor: ${parts.join(', ')}`];
   const report = { ...(await runDoctor(doctorConfigFor(options))), failures, leftovers };
   mkdirSync(dirname(path), { recursive: true });

@@ -50,7 +50,14 @@ export class TestSession {
         now,
       });
       if (this.channel)
-        writeRunRecord(this.channel, { type: 'failure', file: test.file, test: test.name, pid: facts.pid, errors: errors.map((e) => e.message), culprits: facts.culprits });
+        writeRunRecord(this.channel, {
+          type: 'failure',
+          file: test.file,
+          test: test.name,
+          pid: facts.pid,
+          errors: errors.map((e) => e.message),
+          culprits: facts.culprits,
+        });
       return facts.section;
     } catch (err) {
       bridgeDebug(`could not describe the failure of ${test.name}: ${(err as Error).message}`);
