@@ -53,10 +53,10 @@ export async function collectFailureFacts(input: FailureInput): Promise<FailureF
   const waiting = snapshot.locks.filter((l) => l.state === 'waiting').map((l) => l.lockPath);
   const locks = new Map<string, RestartLockSnapshot>();
   await Promise.all(waiting.map(async (p) => locks.set(p, await inspectRestartLock(p))));
-  // Reconciliation point with the vitest plugin's own/leftover split: the rules there take the
-  // failing test as `test` (input.test) once they attribute; today they name every stalled call.
+  // The failing test: what it started is named as its own, what earlier tests left running apart.
   const culprits = failureCulprits({
     snapshot,
+    test: input.test,
     now: input.now ?? Date.now(),
     stallThresholdMs: input.stallThresholdMs,
     listeners: await listenersOrNull(),
