@@ -11,9 +11,11 @@ import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { DoctorConfig } from '../core/doctor/config';
 import { runDoctor } from '../core/doctor/runDoctor';
 import { exportToOtlp } from '../core/export';
-import { formatLeftovers } from './attribution';
-import { SECTION_TITLE } from './culprits';
+import { SECTION_TITLE } from '../runners/common/culprits';
+import { formatLeftovers, type ReportedLeftover } from '../runners/common/leftovers';
 import type { FailureCulprit, FailureMeta, FileEndMeta, Leftover } from './shared';
+
+export type { ReportedLeftover } from '../runners/common/leftovers';
 
 export interface ReportedFailure {
   file: string;
@@ -21,14 +23,6 @@ export interface ReportedFailure {
   pid: number | null;
   errors: string[];
   culprits: FailureCulprit[];
-}
-
-/** What one test file left running, as the report lists it. */
-export interface ReportedLeftover extends Leftover {
-  file: string;
-  pid: number;
-  /** warning: reported only; error: the file was failed for it (`leftovers: 'fail'`). */
-  severity: 'warning' | 'error';
 }
 
 function plural(n: number, word: string): string {
@@ -114,7 +108,7 @@ export class FlakeDoctorReporter implements Reporter {
     this.log(`${SECTION_TITLE}: ${parts.join(', ')}; report written to ${relative(this.root, this.reportPath) || this.reportPath}`);
     // OTLP export when OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: bounded to 2 s, never fails the run.
     await exportToOtlp(
-      { problems: report.problems, failures: this.failures },
+      { problems: report.problems, failures: this.failures, leftovers: this.leftovers },
       { env: process.env, warn: (l) => (this.vitest ? this.vitest.logger.warn(l) : console.warn(l)) },
     );
   }

@@ -6,21 +6,14 @@
 // It also says which test is running (observers stamp it on every call, session, listen and
 // child at its start), and when the file ends, puts what the file left running on its meta.
 
-import { threadId } from 'node:worker_threads';
 import { afterAll, beforeEach, inject, type TestContext } from 'vitest';
 import { LoopbackPool, type LoopbackLease } from '../core/allocator/pool';
-import { scanLoopbackListeners, type LoopbackListener } from '../core/allocator/scan';
-import { ownProcessInfo } from '../core/bridge/processInfo';
 import { currentBridge, startBridge } from '../core/bridge/server';
-import { SnapshotSource } from '../core/bridge/snapshot';
-import type { BridgeSnapshot } from '../core/bridge/types';
-import { inspectRestartLock, type RestartLockSnapshot } from '../core/lock/inspect';
-import { isDescendantOf, osProcessFacts } from '../core/process';
 import { setCurrentTest, type TestRef } from '../core/observe/testContext';
+import { collectFailureFacts, ownSnapshot } from '../runners/common/failureFacts';
+import { takeLeftovers, type Leftover } from '../runners/common/leftovers';
+import { RunningTests } from '../runners/common/runningTests';
 import { annotateFailure, culpritAnnotations } from './annotations';
-import { fileLeftovers } from './attribution';
-import { endpointsInErrors, failureCulprits, formatSection } from './culprits';
-import { RunningTests } from './runningTests';
 import { PROVIDE_KEY, WORKER_API_KEY, type FailureMeta, type FileEndMeta, type WorkerApi } from './shared';
 
 const provided = inject(PROVIDE_KEY);
@@ -41,19 +34,6 @@ async function releaseLease(): Promise<void> {
   if (held) await (await held.catch(() => null))?.release();
 }
 
-async function listenersOrNull(): Promise<LoopbackListener[] | null> {
-  try {
-    return await scanLoopbackListeners();
-  } catch {
-    return null;
-  }
-}
-
-function workerSnapshot(): BridgeSnapshot {
-  const running = currentBridge() ?? bridge;
-  return new SnapshotSource(running.tracker, ownProcessInfo('api', threadId), running.observers ?? []).build();
-}
-
 type Task = TestContext['task'];
 
 /** A test as its records name it: the file relative to the project root (vitest's own file name) and the full name, as reporters show it. */
@@ -67,26 +47,18 @@ async function describeFailure(ctx: TestContext, test: TestRef): Promise<void> {
   const result = ctx.task.result;
   if (!result) return;
   const errors = result.errors ?? [];
-  const snapshot = workerSnapshot();
-  const waiting = snapshot.locks.filter((l) => l.state === 'waiting').map((l) => l.lockPath);
-  const locks = new Map<string, RestartLockSnapshot>();
-  await Promise.all(waiting.map(async (p) => locks.set(p, await inspectRestartLock(p))));
-  const culprits = failureCulprits({
-    snapshot,
+  // The same facts and rules as the jest and node:test integrations (src/runners/common).
+  const facts = await collectFailureFacts({
+    bridge: currentBridge() ?? bridge,
     test,
-    now: Date.now(),
+    errors: errors.map((e) => `${e.message ?? ''}\n${e.stack ?? ''}`),
     stallThresholdMs: provided.stallThresholdMs,
-    listeners: await listenersOrNull(),
-    errorEndpoints: endpointsInErrors(errors.map((e) => `${e.message ?? ''}\n${e.stack ?? ''}`)),
-    locks,
-    isOwn: (pid) => pid === process.pid || isDescendantOf(osProcessFacts, pid, process.pid),
   });
-  const meta: FailureMeta = { pid: process.pid, culprits };
+  const meta: FailureMeta = { pid: facts.pid, culprits: facts.culprits };
   (ctx.task.meta as { flakeDoctor?: FailureMeta }).flakeDoctor = meta;
-  const section = formatSection(culprits, process.pid);
-  if (section && errors[0]) errors[0].message = `${errors[0].message ?? ''}\n\n${section}`;
+  if (facts.section && errors[0]) errors[0].message = `${errors[0].message ?? ''}\n\n${facts.section}`;
   // And one test annotation per culprit where vitest has them (≥ 3.2), for JUnit, GitHub and the default reporter.
-  await annotateFailure(ctx, culpritAnnotations(culprits));
+  await annotateFailure(ctx, culpritAnnotations(facts.culprits));
 }
 
 // The test to stamp: set in the first beforeEach of every test (the setup file's hooks come
@@ -109,28 +81,25 @@ const leftoverMode = provided.leftovers ?? 'warn';
 
 // The setup file's one afterAll. afterAll hooks run in stack order (vitest's default
 // sequence.hooks), so this runs after every afterAll of the test file: what they did not close
-// was left running. The lease is released before a 'fail' error is thrown (an error from an
+// was left running, whoever started it — a test, or module scope and a beforeAll (listed as
+// started outside any test). The lease is released before a 'fail' error is thrown (an error from an
 // afterAll skips the hooks after it).
 afterAll(async (file) => {
   const found = leftoverMode === 'off' ? null : leftoversNow();
   await releaseLease();
-  if (leftoverMode === 'off' || !found || found.leftovers.length === 0) return;
-  const meta: FileEndMeta = { pid: process.pid, mode: leftoverMode, leftovers: found.leftovers };
+  if (leftoverMode === 'off' || !found || found.length === 0) return;
+  const meta: FileEndMeta = { pid: process.pid, mode: leftoverMode, leftovers: found };
   (file.meta as { flakeDoctor?: FileEndMeta }).flakeDoctor = meta;
   if (leftoverMode === 'fail') {
-    const lines = found.leftovers.map((l) => `  • ${l.message}`);
-    throw new Error(
-      `Flake Doctor — this file ended with ${found.leftovers.length} thing(s) still running (flakeDoctor({ leftovers: 'fail' })):\n${lines.join('\n')}`,
-    );
+    const lines = found.map((l) => `  • ${l.message}`);
+    throw new Error(`Flake Doctor — this file ended with ${found.length} thing(s) still running (flakeDoctor({ leftovers: 'fail' })):\n${lines.join('\n')}`);
   }
 });
 
 /** What is running now and was not reported yet (then marked reported); null if the snapshot failed. */
-function leftoversNow(): ReturnType<typeof fileLeftovers> | null {
+function leftoversNow(): Leftover[] | null {
   try {
-    const found = fileLeftovers(workerSnapshot(), Date.now(), reported);
-    for (const key of found.keys) reported.add(key);
-    return found;
+    return takeLeftovers(ownSnapshot(currentBridge() ?? bridge), Date.now(), reported);
   } catch {
     return null; // observing never fails a run by itself
   }

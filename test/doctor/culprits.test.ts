@@ -1,4 +1,4 @@
-// What the vitest plugin names when a test fails, from the facts a worker gathers.
+// What every runner integration (vitest, jest, node:test) names when a test fails, and lists when a file ends, from the facts a test process gathers.
 import { describe, expect, it } from 'vitest';
 import type {
   BridgeSnapshot,
@@ -8,9 +8,9 @@ import type {
   ObservedServerRequest,
   ObservedWebSocket,
 } from '../../src/core/bridge/types';
-import { fileLeftovers, formatLeftovers } from '../../src/vitest/attribution';
-import { endpointsInErrors, failureCulprits, formatSection } from '../../src/vitest/culprits';
-import { RunningTests } from '../../src/vitest/runningTests';
+import { fileLeftovers, formatLeftovers, takeLeftovers } from '../../src/runners/common/leftovers';
+import { endpointsInErrors, failureCulprits, formatSection } from '../../src/runners/common/culprits';
+import { RunningTests } from '../../src/runners/common/runningTests';
 
 const snapshot = (over: Partial<BridgeSnapshot>): BridgeSnapshot =>
   ({
@@ -198,6 +198,27 @@ describe('attribution: own, leftover and outside, for every kind of record', () 
     expect(formatLeftovers(FILE, first.leftovers.slice(0, 1))).toBe(
       "Flake Doctor — a.test.ts ended with 1 thing still running:\n  • GET http://127.0.0.1:5/a-fetch (call, started 1.9 s before the file ended), left running by 'first' in a.test.ts",
     );
+  });
+
+  it("names a leftover child's own process as its culprit, and nothing for records that do not say", () => {
+    const { leftovers } = fileLeftovers(everyKind, 2_000, new Set());
+    expect(leftovers.find((l) => l.kind === 'child')?.culprit).toEqual({ pid: 77, command: 'python3 server.py' });
+    expect(leftovers.filter((l) => l.culprit !== undefined).map((l) => l.kind)).toEqual(['child']);
+  });
+
+  it('leaves out what no test started when asked (a look that comes before the file’s own top-level after-hooks), and marks only what it listed', () => {
+    const reported = new Set<string>();
+    const stamped = takeLeftovers(everyKind, 2_000, reported, { outsideTests: false });
+    expect(stamped.map((l) => l.subject)).not.toContain('GET http://127.0.0.1:5/setup');
+    expect(stamped.map((l) => l.subject)).not.toContain('listening 127.0.0.1:4000');
+    expect(stamped.every((l) => l.test !== null)).toBe(true);
+    expect(stamped).toHaveLength(10);
+    // The two started outside any test were not marked: a later look that includes them still lists them, and nothing else.
+    expect(takeLeftovers(everyKind, 3_000, reported).map((l) => [l.subject, l.test])).toEqual([
+      ['GET http://127.0.0.1:5/setup', null],
+      ['listening 127.0.0.1:4000', null],
+    ]);
+    expect(takeLeftovers(everyKind, 4_000, reported)).toEqual([]);
   });
 });
 

@@ -1,19 +1,20 @@
 // OpenTelemetry export for fleets: when the standard OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set,
-// `flake-doctor doctor` and the vitest plugin send each problem, each failed test and each of
-// its culprits as OTLP log records to the collector the team runs. Export never fails the run
-// and never holds it up beyond EXPORT_BOUND_MS; whatever goes wrong is one warning line.
+// `flake-doctor doctor` and the vitest, jest and node:test integrations send each problem, each
+// failed test and each of its culprits, and each thing a test file left running, as OTLP log
+// records to the collector the team runs. Export never fails the run and never holds it up
+// beyond EXPORT_BOUND_MS; whatever goes wrong is one warning line.
 // No OpenTelemetry package is loaded: see README, "OpenTelemetry export", for why.
 
 import type { DoctorProblem } from '../doctor/problem';
 import type { LogsEnvelope } from './envelope';
-import { failureRecords, problemRecord, type FailedTest, type LogRecordData } from './logRecords';
+import { failureRecords, leftoverRecord, problemRecord, type FailedTest, type LeftoverThing, type LogRecordData } from './logRecords';
 import { otlpConfigFromEnv } from './otlpConfig';
 import { encodeJson } from './otlpJson';
 import { encodeProtobuf } from './otlpProtobuf';
 import { REAL_CLOCK, sendWithRetry, type SendClock } from './otlpSend';
 import { resourceAttributes, traceContextFromEnv } from './resource';
 
-export { EVENT, type FailedTest } from './logRecords';
+export { EVENT, type FailedTest, type LeftoverThing } from './logRecords';
 
 /** The most an export may add to a run, retries included. */
 export const EXPORT_BOUND_MS = 2000;
@@ -21,6 +22,7 @@ export const EXPORT_BOUND_MS = 2000;
 export interface OtlpExportInput {
   problems: readonly DoctorProblem[];
   failures?: readonly FailedTest[];
+  leftovers?: readonly LeftoverThing[];
 }
 
 export interface OtlpExportOptions {
@@ -58,7 +60,11 @@ export async function exportToOtlp(input: OtlpExportInput, options: OtlpExportOp
     }
     const { config } = configured;
     const now = BigInt(Date.now()) * 1_000_000n;
-    records = [...input.problems.map((p) => problemRecord(p, now)), ...(input.failures ?? []).flatMap((f) => failureRecords(f, now))];
+    records = [
+      ...input.problems.map((p) => problemRecord(p, now)),
+      ...(input.failures ?? []).flatMap((f) => failureRecords(f, now)),
+      ...(input.leftovers ?? []).map((l) => leftoverRecord(l, now)),
+    ];
     if (records.length === 0) return { status: 'nothing-to-send' };
     const envelope: LogsEnvelope = {
       resource: resourceAttributes(options.env),

@@ -1,14 +1,19 @@
 // What Flake Doctor tells a collector: one log record per problem (flake_doctor.problem), per
 // failed test (flake_doctor.test_failure) and per culprit of a failed test
 // (flake_doctor.test_culprit: one record each, so a backend can rank culprits across runs with
-// a plain GROUP BY). Standard attribute names where one exists (test.*, server.*); everything
+// a plain GROUP BY) and per thing a test file left running (flake_doctor.leftover). Standard attribute names where one exists (test.*, server.*); everything
 // of ours under flake_doctor.*, the culprit's pid and command under flake_doctor.culprit.*
 // (the emitter's process.* would describe the doctor, not the culprit).
 
 import type { DoctorProblem, ProcessRef } from '../doctor/problem';
 import type { Attributes } from './resource';
 
-export const EVENT = { problem: 'flake_doctor.problem', testFailure: 'flake_doctor.test_failure', testCulprit: 'flake_doctor.test_culprit' } as const;
+export const EVENT = {
+  problem: 'flake_doctor.problem',
+  testFailure: 'flake_doctor.test_failure',
+  testCulprit: 'flake_doctor.test_culprit',
+  leftover: 'flake_doctor.leftover',
+} as const;
 
 /** OTLP SeverityNumber values used here (logs data model). */
 export const SEVERITY = { WARN: 13, ERROR: 17 } as const;
@@ -29,6 +34,19 @@ export interface FailedTest {
   pid: number | null;
   errors: readonly string[];
   culprits: readonly { kind: string; subject: string; message: string; culprit: ProcessRef | null }[];
+}
+
+/** Something a test file left running, as the report of every runner integration lists it. */
+export interface LeftoverThing {
+  file: string;
+  pid: number;
+  severity: 'warning' | 'error';
+  kind: string;
+  subject: string;
+  /** The test that started it; null: outside any test. */
+  test: { file: string; name: string } | null;
+  message: string;
+  culprit?: ProcessRef | null;
 }
 
 /** server.address / server.port of a subject: `METHOD url`, a URL, `address:port` or a bare address. */
@@ -106,4 +124,26 @@ export function failureRecords(f: FailedTest, timeUnixNano: bigint): LogRecordDa
     },
   }));
   return [failure, ...culprits];
+}
+
+/** One record per leftover: named by the test that started it (test.case.name), under the file it ran in (test.suite.name). */
+export function leftoverRecord(l: LeftoverThing, timeUnixNano: bigint): LogRecordData {
+  const failed = l.severity === 'error';
+  return {
+    timeUnixNano,
+    eventName: EVENT.leftover,
+    severityNumber: failed ? SEVERITY.ERROR : SEVERITY.WARN,
+    severityText: failed ? 'ERROR' : 'WARN',
+    body: l.message,
+    attributes: {
+      ...(l.test ? { 'test.case.name': l.test.name } : {}),
+      'test.suite.name': l.test?.file ?? l.file,
+      'flake_doctor.worker.pid': l.pid,
+      'flake_doctor.leftover.kind': l.kind,
+      'flake_doctor.leftover.subject': l.subject,
+      'flake_doctor.leftover.started_outside_test': l.test === null,
+      ...processAttrs('flake_doctor.culprit', l.culprit),
+      ...serverOf(l.subject),
+    },
+  };
 }

@@ -1,8 +1,8 @@
 // "Collect the facts for a failure in this process": what a runner integration calls, in the
 // process where the test ran, at the moment a test failed. It takes this process's bridge
 // snapshot, reads the socket table and the restart locks the process waits for, and hands them
-// to the pure culprit rules. Runner-neutral: the jest setup file and the node:test hooks call
-// it; the vitest setup file can too. This file is the one place the runner integrations use
+// to the pure culprit rules. Runner-neutral: the vitest setup file, the jest setup file and the
+// node:test hooks call it. This file is the one place the runner integrations use
 // the culprit rules (failureCulprits / formatSection), so a change of their facts (the failing
 // test, for own/leftover attribution) is made here once.
 
@@ -15,8 +15,7 @@ import type { BridgeSnapshot } from '../../core/bridge/types';
 import { inspectRestartLock, type RestartLockSnapshot } from '../../core/lock/inspect';
 import type { TestRef } from '../../core/observe/testContext';
 import { isDescendantOf, osProcessFacts } from '../../core/process';
-import { endpointsInErrors, failureCulprits, formatSection } from '../../vitest/culprits';
-import type { FailureCulprit } from '../../vitest/shared';
+import { endpointsInErrors, failureCulprits, formatSection, type FailureCulprit } from './culprits';
 
 export interface FailureInput {
   bridge: BridgeServer;

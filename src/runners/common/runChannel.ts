@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FailureCulprit } from '../../vitest/shared';
-import type { FileLeftover } from './leftovers';
+import type { FailureCulprit } from './culprits';
+import type { Leftover } from './leftovers';
 
 export const RUN_DIR_ENV = 'FLAKE_DOCTOR_RUN_DIR';
 export const RUN_PID_ENV = 'FLAKE_DOCTOR_RUN_PID';
@@ -33,7 +33,7 @@ export interface FileEndRecord {
   type: 'file-end';
   file: string;
   pid: number;
-  leftovers: FileLeftover[];
+  leftovers: Leftover[];
 }
 
 export type RunRecord = FailureRecord | FileEndRecord;

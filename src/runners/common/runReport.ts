@@ -2,14 +2,16 @@
 // left by an earlier run is removed (an artifact never describes another run); after it, the
 // test processes' records are read, each file's leftovers printed, and — when a test failed or
 // a file left something running — flake-doctor-report.json is written: a full doctor pass plus
-// the failures and leftovers, in the vitest plugin's shape (schema/doctor-report.schema.json).
+// the failures and leftovers, in the vitest plugin's shape (schema/doctor-report.schema.json),
+// and, when OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set, the same sent as OTLP log records.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { readSettingsFile, resolveDoctorConfig } from '../../cli/config/loadConfig';
 import type { DoctorConfig } from '../../core/doctor/config';
 import { runDoctor } from '../../core/doctor/runDoctor';
-import { formatLeftovers, type FileLeftover } from './leftovers';
+import { exportToOtlp } from '../../core/export';
+import { formatLeftovers, type ReportedLeftover } from './leftovers';
 import type { FailureRecord, RunRecord } from './runChannel';
 
 export interface RunReportOptions {
@@ -19,12 +21,8 @@ export interface RunReportOptions {
   report?: string | false;
   /** The settings file (default <root>/.vscode/settings.json); false: defaults only. */
   settings?: string | false;
-}
-
-export interface ReportedLeftover extends FileLeftover {
-  file: string;
-  pid: number;
-  severity: 'warning';
+  /** Where OTEL_EXPORTER_OTLP_* are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 function plural(n: number, word: string): string {
@@ -84,5 +82,8 @@ export async function finishRun(records: readonly RunRecord[], options: RunRepor
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
   parts.push(`${plural(report.problems.length, 'problem')} now`);
-  return [...lines, `Flake Doctor: ${parts.join(', ')}; report written to ${relative(options.root, path) || path}`];
+  lines.push(`Flake Doctor: ${parts.join(', ')}; report written to ${relative(options.root, path) || path}`);
+  // OTLP export when OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: bounded to 2 s, never fails the run; a warning is one more line.
+  await exportToOtlp({ problems: report.problems, failures, leftovers }, { env: options.env ?? process.env, warn: (l) => lines.push(l) });
+  return lines;
 }

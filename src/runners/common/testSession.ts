@@ -8,7 +8,7 @@ import type { BridgeServer } from '../../core/bridge/server';
 import { bridgeDebug } from '../../core/bridge/debug';
 import { setCurrentTest, type TestRef } from '../../core/observe/testContext';
 import { collectFailureFacts, ownSnapshot, stallThresholdFor } from './failureFacts';
-import { fileLeftovers, type FileLeftover } from './leftovers';
+import { takeLeftovers, type Leftover } from './leftovers';
 import { writeRunRecord } from './runChannel';
 import { RunningTests } from './runningTests';
 
@@ -21,6 +21,8 @@ export interface TestError {
 export class TestSession {
   private readonly running = new RunningTests();
   private readonly startedAt = new Map<string, number>();
+  /** What this session reported at a file end: nothing is reported twice. */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly bridge: BridgeServer,
@@ -65,10 +67,16 @@ export class TestSession {
     }
   }
 
-  /** What the file's tests left running; recorded for the run's report. */
-  fileEnded(file: string): FileLeftover[] {
+  /**
+   * What the file's tests left running; recorded for the run's report. Called from the hook the
+   * runner runs first at the file's end (jest-circus runs a file's afterAll hooks in the order
+   * they were declared, node:test its root after hooks alike, and the setup's come first): the
+   * file's own top-level after-hooks have not run yet, so what no test started — what a
+   * top-level beforeAll started, and such a hook may still close — is not judged here.
+   */
+  fileEnded(file: string): Leftover[] {
     try {
-      const leftovers = fileLeftovers(ownSnapshot(this.bridge), Date.now());
+      const leftovers = takeLeftovers(ownSnapshot(this.bridge), Date.now(), this.reported, { outsideTests: false });
       if (this.channel) writeRunRecord(this.channel, { type: 'file-end', file, pid: process.pid, leftovers });
       return leftovers;
     } catch (err) {

@@ -1,10 +1,24 @@
-// Which test started what a worker has running: the records of a bridge snapshot (calls in
-// flight, server requests, WebSockets, listening servers, children) in one shape, each with the
-// test its observer stamped at its start, and what a test file left running when it ended.
-// Pure: the worker's setup file takes the snapshot and keeps the set of what it reported.
+// Which test started what a test process has running, for every runner integration (vitest,
+// jest, node:test): the records of a bridge snapshot (calls in flight, server requests,
+// WebSockets, listening servers, children, failed listens) in one shape, each with the test its
+// observer stamped at its start, and how that test relates to a failing one. Pure: the
+// integrations take the snapshot; failure sections (culprits.ts) and file-end leftovers
+// (leftovers.ts) are both read from this one list.
 
-import type { BridgeSnapshot, TestRef } from '../core/bridge/types';
-import type { Leftover, StartedBy, StartedKind } from './shared';
+import type { BridgeSnapshot, TestRef } from '../../core/bridge/types';
+
+/** What a test can start and leave running (or, for `listen`, fail at). */
+export type StartedKind = 'call' | 'server-request' | 'websocket' | 'server' | 'child' | 'listen';
+
+/**
+ * Who started a thing named next to a failure: the failing test itself (own), an earlier test
+ * whose thing is still running (leftover), or no test at all (outside: module scope, a
+ * beforeAll, or a moment when concurrent tests overlapped and no single test can be named).
+ */
+export interface StartedBy {
+  relation: 'own' | 'leftover' | 'outside';
+  test: TestRef | null;
+}
 
 /** One thing running (or, for `listen`, one failed listen) in a snapshot, whatever observed it. */
 export interface StartedThing {
@@ -91,38 +105,4 @@ export function describeTest(test: TestRef): string {
 
 export function ageText(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-}
-
-const RUNNING: ReadonlySet<StartedKind> = new Set(['call', 'server-request', 'websocket', 'server', 'child']);
-
-/**
- * What is still running at a test file's end and was not reported before (a worker that runs
- * several files reports each thing once, at the end of the file during which it was seen).
- * Everything running counts: a thing of an earlier file still running was reported then.
- */
-export function fileLeftovers(snapshot: BridgeSnapshot, now: number, reported: ReadonlySet<string>): { leftovers: Leftover[]; keys: string[] } {
-  const leftovers: Leftover[] = [];
-  const keys: string[] = [];
-  for (const t of startedThings(snapshot)) {
-    if (!RUNNING.has(t.kind) || reported.has(t.key)) continue;
-    keys.push(t.key);
-    const who = t.test
-      ? `left running by ${describeTest(t.test)}`
-      : 'left running, started outside any test (module scope, a beforeAll, or overlapping concurrent tests)';
-    leftovers.push({
-      kind: t.kind as Leftover['kind'],
-      subject: t.subject,
-      startedAt: t.startedAt,
-      test: t.test,
-      message: `${t.subject} (${t.kind}, started ${ageText(now - t.startedAt)} before the file ended), ${who}`,
-    });
-  }
-  return { leftovers, keys };
-}
-
-/** The lines the reporter prints for one file's leftovers. */
-export function formatLeftovers(file: string, leftovers: readonly Leftover[]): string {
-  const lines = [`Flake Doctor — ${file} ended with ${leftovers.length} thing${leftovers.length === 1 ? '' : 's'} still running:`];
-  for (const l of leftovers) lines.push(`  • ${l.message}`);
-  return lines.join('\n');
 }

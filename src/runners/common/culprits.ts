@@ -1,6 +1,7 @@
 // The "Flake Doctor" section of a failed test: which infrastructure, at the moment the test
-// failed, can explain it. Pure: the worker gathers the facts (its own bridge snapshot, the
-// socket table, the locks it waits for) and this decides what to name.
+// failed, can explain it, for every runner integration. Pure: failureFacts.ts gathers the facts
+// in the test process (its own bridge snapshot, the socket table, the locks it waits for) and
+// this decides what to name.
 //  - the failing test's own calls and server requests in flight for at least the stall
 //    threshold, with the local server that does not answer, and its own failed listens;
 //  - apart from them, what earlier tests left running (calls, sessions, servers, children),
@@ -9,14 +10,24 @@
 //    (EADDRINUSE, ECONNREFUSED…), listeners held by another process: the lingering worker;
 //  - each restart lock this worker is still waiting for, with its holder.
 
-import type { LoopbackListener } from '../core/allocator/scan';
-import type { BridgeSnapshot } from '../core/bridge/types';
-import { serverForUrl } from '../core/doctor/callServer';
-import type { RestartLockSnapshot } from '../core/lock/inspect';
-import type { ProcessRef } from '../core/doctor/problem';
-import type { TestRef } from '../core/observe/testContext';
-import { describeTest, startedBy, startedThings, type StartedThing } from './attribution';
-import type { FailureCulprit, StartedBy } from './shared';
+import type { LoopbackListener } from '../../core/allocator/scan';
+import type { BridgeSnapshot } from '../../core/bridge/types';
+import { serverForUrl } from '../../core/doctor/callServer';
+import type { RestartLockSnapshot } from '../../core/lock/inspect';
+import type { ProcessRef } from '../../core/doctor/problem';
+import type { TestRef } from '../../core/observe/testContext';
+import { describeTest, startedBy, startedThings, type StartedBy, type StartedKind, type StartedThing } from './attribution';
+
+/** One infrastructure culprit seen when a test failed. */
+export interface FailureCulprit {
+  kind: 'loopback' | 'lock' | StartedKind;
+  /** The call (method + URL), the address:port, or the lock path. */
+  subject: string;
+  message: string;
+  culprit: ProcessRef | null;
+  /** For what a test starts (calls, sessions, listens, children): which test started it. Absent for loopback and lock culprits. */
+  startedBy?: StartedBy;
+}
 
 export interface Endpoint {
   address: string;
