@@ -5,7 +5,11 @@
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { problem } from '../../src/core/doctor/problem';
-import { EVENT, exportToOtlp, type FailedTest } from '../../src/core/export';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT, exportToOtlp, type FailedTest, type LeftoverThing } from '../../src/core/export';
+import { finishRun } from '../../src/runners/common/runReport';
 import { otlpConfigFromEnv } from '../../src/core/export/otlpConfig';
 import type { SendClock } from '../../src/core/export/otlpSend';
 import { traceContextFromEnv } from '../../src/core/export/resource';
@@ -51,6 +55,28 @@ const failures: FailedTest[] = [
       },
       { kind: 'lock', subject: '/fleet/restart.lock', message: 'waiting 3.0 s for restart lock', culprit: null },
     ],
+  },
+];
+
+const leftovers: LeftoverThing[] = [
+  {
+    file: 'failing/leftover.test.mjs',
+    pid: 7272,
+    severity: 'warning',
+    kind: 'call',
+    subject: 'GET http://127.0.0.1:8123/warm',
+    test: { file: 'failing/leftover.test.mjs', name: 'warms the cache without waiting' },
+    message: "GET http://127.0.0.1:8123/warm (call, started 0.4 s before the file ended), left running by 'warms the cache without waiting'",
+  },
+  {
+    file: 'failing/leftover.test.mjs',
+    pid: 7272,
+    severity: 'error',
+    kind: 'child',
+    subject: 'pid 8383 python3 server.py',
+    test: null,
+    message: 'pid 8383 python3 server.py (child, started 2.0 s before the file ended), left running, started outside any test',
+    culprit: { pid: 8383, command: 'python3 server.py' },
   },
 ];
 
@@ -183,6 +209,84 @@ describe.each(['http/json', 'http/protobuf'] as const)('%s', (protocol) => {
       expect([r.traceId, r.spanId, r.flags]).toEqual([TRACE_ID, SPAN_ID, 1]);
       expect(BigInt(r.timeUnixNano)).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1_000_000n);
       expect(r.observedTimeUnixNano).not.toBe('0');
+    }
+  });
+});
+
+describe.each(['http/json', 'http/protobuf'] as const)('leftovers, %s', (protocol) => {
+  it('sends each thing a file left running as flake_doctor.leftover, named by the test that started it or as started outside any test', async () => {
+    const warnings: string[] = [];
+    const outcome = await exportToOtlp(
+      { problems: [], leftovers },
+      { env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol }, warn: (l) => warnings.push(l) },
+    );
+    expect(warnings).toEqual([]);
+    expect(outcome).toEqual({ status: 'sent', records: 2, attempts: 1 });
+    const [req] = receiver.requests;
+    expect(req.violations).toEqual([]);
+    const [byTest, outside] = req.decoded!.records;
+    expect(byTest).toMatchObject({
+      eventName: EVENT.leftover,
+      severityNumber: 13,
+      severityText: 'WARN',
+      body: leftovers[0].message,
+      attributes: {
+        'test.case.name': 'warms the cache without waiting',
+        'test.suite.name': 'failing/leftover.test.mjs',
+        'flake_doctor.worker.pid': 7272,
+        'flake_doctor.leftover.kind': 'call',
+        'flake_doctor.leftover.subject': 'GET http://127.0.0.1:8123/warm',
+        'flake_doctor.leftover.started_outside_test': false,
+        'server.address': '127.0.0.1',
+        'server.port': 8123,
+      },
+    });
+    expect(byTest.attributes).not.toHaveProperty('flake_doctor.culprit.pid');
+    // Failed for it (vitest's leftovers: 'fail'): an error; no test: no test.case.name, the file as the suite.
+    expect(outside).toMatchObject({ eventName: EVENT.leftover, severityNumber: 17, severityText: 'ERROR' });
+    expect(outside.attributes).toMatchObject({
+      'test.suite.name': 'failing/leftover.test.mjs',
+      'flake_doctor.leftover.kind': 'child',
+      'flake_doctor.leftover.started_outside_test': true,
+      'flake_doctor.culprit.pid': 8383,
+      'flake_doctor.culprit.command': 'python3 server.py',
+    });
+    expect(outside.attributes).not.toHaveProperty('test.case.name');
+  });
+});
+
+// The jest and node:test reporters end a run through finishRun (runReport.ts): what they write
+// to flake-doctor-report.json they send to the collector too, leftovers included.
+describe('from the jest and node:test reporters (finishRun)', () => {
+  it('sends the failures and the leftovers of the run it reports, and says nothing when the collector took them', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fd-otlp-run-'));
+    try {
+      const lines = await finishRun(
+        [
+          { type: 'failure', file: failures[0].file, test: failures[0].test, pid: 7171, errors: [...failures[0].errors], culprits: [] },
+          {
+            type: 'file-end',
+            file: 'failing/leftover.test.mjs',
+            pid: 7272,
+            leftovers: [{ kind: 'call', subject: leftovers[0].subject, startedAt: 1, test: leftovers[0].test, message: leftovers[0].message }],
+          },
+        ],
+        { root, settings: false, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' } },
+      );
+      expect(lines.filter((l) => l.includes('OpenTelemetry'))).toEqual([]);
+      expect(lines.at(-1)).toContain('report written to flake-doctor-report.json');
+      const report = JSON.parse(readFileSync(join(root, 'flake-doctor-report.json'), 'utf8'));
+      const [req] = receiver.requests;
+      expect(req.violations).toEqual([]);
+      const records = req.decoded!.records;
+      expect(records.filter((r) => r.eventName === EVENT.testFailure).map((r) => r.attributes['test.case.name'])).toEqual([failures[0].test]);
+      expect(
+        records.filter((r) => r.eventName === EVENT.leftover).map((r) => [r.attributes['test.case.name'], r.attributes['flake_doctor.leftover.subject']]),
+      ).toEqual([['warms the cache without waiting', 'GET http://127.0.0.1:8123/warm']]);
+      // Every problem of the report's doctor pass too, as the vitest plugin sends them.
+      expect(records.filter((r) => r.eventName === EVENT.problem)).toHaveLength(report.problems.length);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir } from '../bridge/helpers';
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 import { startReusePortListener, stopChild } from '../helpers/processes';
+import { EVENT } from '../../src/core/export';
+import { startReceiver } from './otlpReceiver';
 import { childEnv, installFixture, run, VITEST_BIN, type RunResult } from './package';
 import { deadPid, OTHER_HOST, plantOtherHostLock, startHangingServer } from './faults';
 import { compileReportSchema } from './schema';
@@ -240,15 +242,21 @@ describe("the issue's case: fetch, axios and http.get tests against a server tha
 
 describe('a passing test that leaves a call running', () => {
   const FILE = 'leftovers/unawaited.test.mjs';
-  const runWith = (mode: string | null) =>
+  const runWith = (mode: string | null, env: NodeJS.ProcessEnv = {}) =>
     run(process.execPath, [VITEST_BIN, 'run', 'leftovers/unawaited'], {
       cwd: fixture.root,
-      env: childEnv({ FIXTURE_HANG_ORIGIN: new URL(hanging!.url).origin, FLAKE_DOCTOR_BRIDGE_DIR: dir, ...(mode ? { FIXTURE_LEFTOVERS: mode } : {}) }),
+      env: childEnv({ FIXTURE_HANG_ORIGIN: new URL(hanging!.url).origin, FLAKE_DOCTOR_BRIDGE_DIR: dir, ...(mode ? { FIXTURE_LEFTOVERS: mode } : {}), ...env }),
       timeoutMs: 60_000,
     });
 
-  it('warns by default: the run passes, the call is named with its test once, and the report lists it', async () => {
-    const warned = await runWith(null);
+  it('warns by default: the run passes, the call is named with its test once, the report lists it, and so does the OTLP export', async () => {
+    const receiver = await startReceiver();
+    let warned: RunResult;
+    try {
+      warned = await runWith(null, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    } finally {
+      await receiver.close();
+    }
     const out = warned.stdout + warned.stderr;
     expect(warned.code, out).toBe(0);
     expect(out.split(`Flake Doctor — ${FILE} ended with 1 thing still running:`)).toHaveLength(2);
@@ -257,6 +265,15 @@ describe('a passing test that leaves a call running', () => {
     const report = JSON.parse(readFileSync(join(fixture.root, 'flake-doctor-report.json'), 'utf8'));
     expect(report.failures).toEqual([]);
     expect(report.leftovers).toEqual([expect.objectContaining({ file: FILE, kind: 'call', severity: 'warning' })]);
+    const records = receiver.requests.flatMap((r) => r.decoded?.records ?? []);
+    expect(records.filter((r) => r.eventName === EVENT.leftover).map((r) => r.attributes)).toEqual([
+      expect.objectContaining({
+        'test.case.name': 'starts a request it never awaits',
+        'test.suite.name': FILE,
+        'flake_doctor.leftover.kind': 'call',
+        'flake_doctor.leftover.subject': expect.stringContaining('/never-awaited'),
+      }),
+    ]);
   });
 
   it("fails the run with flakeDoctor({ leftovers: 'fail' }), naming the call and its test", async () => {

@@ -3,12 +3,16 @@
 // — run in a child process with real faults staged. Each failing test's Flake Doctor section
 // must be in jest's own output, in that test's failure; the file that left a call running must
 // be named with the test that started it; the report must validate against the shipped schema;
-// a passing run shows no section and leaves no report.
+// the reporter exports failures and leftovers to an OTLP receiver; a passing run — a server
+// of a top-level beforeAll, closed by the file's afterAll, included — shows no section and
+// leaves no report.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir } from '../bridge/helpers';
+import { EVENT } from '../../src/core/export';
 import { OTHER_HOST } from '../doctor/faults';
+import { startReceiver, type DecodedRecord } from '../doctor/otlpReceiver';
 import { childEnv, run, type RunResult } from '../doctor/package';
 import { compileReportSchema } from '../doctor/schema';
 import { REPO_ROOT } from '../helpers/processes';
@@ -35,18 +39,22 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
   let dir: string;
   let failing: RunResult;
   let report: string | null;
+  /** What the run's reporter exported to an OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT set for the failing run). */
+  let exported: DecodedRecord[];
 
   beforeAll(async () => {
     fixture = await installRunnerFixture('jest-project');
     faults = await stageFaults(fixture.root);
     dir = bridgeDir();
+    const receiver = await startReceiver();
     const version = await run(process.execPath, [bin, '--version'], { cwd: fixture.root, env: childEnv() });
     expect(version.stdout.trim().startsWith(major), version.stdout).toBe(true);
     failing = await run(process.execPath, [bin, 'failing'], {
       cwd: fixture.root,
-      env: childEnv({ ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      env: childEnv({ ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
       timeoutMs: 90_000,
-    });
+    }).finally(() => receiver.close());
+    exported = receiver.requests.flatMap((r) => r.decoded?.records ?? []);
     const path = join(fixture.root, 'flake-doctor-report.json');
     report = existsSync(path) ? readFileSync(path, 'utf8') : null;
   }, 120_000);
@@ -124,6 +132,18 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
         severity: 'warning',
         test: { file: 'failing/leftover.test.js', name: 'warms the cache without waiting' },
       }),
+    ]);
+  });
+
+  it('exports the failures and what the files left running as OTLP log records, each leftover named by its test', () => {
+    expect(exported.filter((r) => r.eventName === EVENT.testFailure)).toHaveLength(3);
+    const leftovers = exported
+      .filter((r) => r.eventName === EVENT.leftover)
+      .map((r) => [r.attributes['test.suite.name'], r.attributes['test.case.name'], r.attributes['flake_doctor.leftover.kind']])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(leftovers).toEqual([
+      ['failing/fetch.test.js', 'acquires a job from the broker', 'call'],
+      ['failing/leftover.test.js', 'warms the cache without waiting', 'call'],
     ]);
   });
 

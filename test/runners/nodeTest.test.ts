@@ -3,12 +3,16 @@
 // reporter and flake-doctor/node-test, both to stdout — with real faults staged. Each failing
 // test's Flake Doctor section must be in the spec reporter's output under that test's failure;
 // what a file left running must be named with its test; the report must validate against the
-// shipped schema; a passing run shows no section and leaves no report.
+// shipped schema; the reporter exports failures and leftovers to an OTLP receiver; a passing
+// run — a server of a top-level before, closed by the file's after, included — shows no
+// section and leaves no report.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir } from '../bridge/helpers';
+import { EVENT } from '../../src/core/export';
 import { OTHER_HOST } from '../doctor/faults';
+import { startReceiver, type DecodedRecord } from '../doctor/otlpReceiver';
 import { childEnv, run, type RunResult } from '../doctor/package';
 import { compileReportSchema } from '../doctor/schema';
 import { supportedNodes } from '../helpers/nodeVersions';
@@ -46,16 +50,20 @@ describe.each(supportedNodes())('node --test on Node $major with flake-doctor/no
   let dir: string;
   let failing: RunResult;
   let report: string | null;
+  /** What the run's reporter exported to an OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT set for the failing run). */
+  let exported: DecodedRecord[];
 
   beforeAll(async () => {
     fixture = await installRunnerFixture('node-test-project');
     faults = await stageFaults(fixture.root);
     dir = bridgeDir();
+    const receiver = await startReceiver();
     failing = await run(node, [...ARGS, ...filesIn(fixture.root, 'failing')], {
       cwd: fixture.root,
-      env: childEnv({ ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }),
+      env: childEnv({ ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
       timeoutMs: 90_000,
-    });
+    }).finally(() => receiver.close());
+    exported = receiver.requests.flatMap((r) => r.decoded?.records ?? []);
     const path = join(fixture.root, 'flake-doctor-report.json');
     report = existsSync(path) ? readFileSync(path, 'utf8') : null;
   }, 120_000);
@@ -135,6 +143,18 @@ describe.each(supportedNodes())('node --test on Node $major with flake-doctor/no
         severity: 'warning',
         test: { file: 'failing/leftover.test.mjs', name: 'warms the cache without waiting' },
       }),
+    ]);
+  });
+
+  it('exports the failures and what the files left running as OTLP log records, each leftover named by its test', () => {
+    expect(exported.filter((r) => r.eventName === EVENT.testFailure)).toHaveLength(3);
+    const leftovers = exported
+      .filter((r) => r.eventName === EVENT.leftover)
+      .map((r) => [r.attributes['test.suite.name'], r.attributes['test.case.name'], r.attributes['flake_doctor.leftover.kind']])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(leftovers).toEqual([
+      ['failing/fetch.test.mjs', 'acquires a job from the broker', 'call'],
+      ['failing/leftover.test.mjs', 'warms the cache without waiting', 'call'],
     ]);
   });
 
