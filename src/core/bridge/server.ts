@@ -3,8 +3,10 @@
 // snapshots to subscribers. It must never change the life of the process it lives in:
 // the server and every connection are unref'd (publishing never keeps a process alive), no
 // error reaches user code, nothing is written to the user's output unless FLAKE_DOCTOR_DEBUG
-// asks, and the socket files are removed at exit (a process killed with SIGKILL leaves them;
-// discovery removes those).
+// asks, and the socket files are removed at exit. A process ended by a signal it does not
+// handle — Ctrl-C's SIGINT, SIGTERM, SIGKILL — never runs 'exit' handlers and leaves them
+// (handling the signal to clean up would change how the process dies); the next discovery
+// pass removes them, the pid being gone.
 
 import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
