@@ -7,11 +7,12 @@
 // publish. Every vitest pool, jest in band and with workers, mocha, ava's worker threads and
 // `node --test`.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { connectBridge, listBridgeProcesses, type BridgeProcessEntry } from '../../src/core/bridge';
+import { installFixture } from '../doctor/package';
 import { REPO_ROOT } from '../helpers/processes';
 import { bridgeDir, buildScripts, eventually, removeDir, type BuiltScripts } from './helpers';
 
@@ -187,5 +188,49 @@ describe.concurrent('runners started through node_modules/.bin, smart mode', { t
     const r = await runAndFind(expect, 'npm', ['run', 'node-test']);
     expectLaunchersSilent(expect, r);
     expect(r.entry.command).toContain('self.node-test.mjs');
+  });
+});
+
+describe('flake-doctor doctor in an attached terminal', { timeout: 120_000 }, () => {
+  it('neither publishes itself nor lists itself, and lists the attached process beside it', async () => {
+    const fixture = await installFixture();
+    const dir = bridgeDir();
+    // The bin as npm links it; `always`, so the preload starts a bridge in the doctor too.
+    mkdirSync(join(fixture.root, 'node_modules/.bin'), { recursive: true });
+    symlinkSync('../flake-doctor/dist/cli.cjs', join(fixture.root, 'node_modules/.bin/flake-doctor'));
+    const env = terminalEnv({ NODE_OPTIONS: `--require ${scripts.register}`, FLAKE_DOCTOR_BRIDGE_MODE: 'always', FLAKE_DOCTOR_BRIDGE_DIR: dir });
+    const control = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { env, stdio: 'ignore' });
+    const doctor = spawn(join(fixture.root, 'node_modules/.bin/flake-doctor'), ['watch', '--json', '--interval', '200'], {
+      cwd: fixture.root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      doctor.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      doctor.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await eventually(async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === control.pid) ? true : undefined), 'the control process listed');
+      // Three passes 200 ms apart: long past the turn on which a preloaded bridge listens.
+      const reports = await eventually(
+        () => {
+          const lines = out.split('\n').filter((l) => l.startsWith('{'));
+          return lines.length >= 3 ? lines.map((l) => JSON.parse(l) as { processes: Array<{ pid: number }> }) : undefined;
+        },
+        'three doctor passes',
+        60_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}: ${out}`);
+      });
+      const last = reports[reports.length - 1];
+      expect(last.processes.map((p) => p.pid)).toContain(control.pid);
+      expect(last.processes.map((p) => p.pid)).not.toContain(doctor.pid);
+      expect((await listBridgeProcesses({ dir })).map((e) => e.pid)).not.toContain(doctor.pid);
+      expect(readdirSync(dir).filter((f) => f.startsWith(`${doctor.pid}-`))).toEqual([]);
+    } finally {
+      doctor.kill('SIGKILL');
+      control.kill('SIGKILL');
+      removeDir(dir);
+      fixture.remove();
+    }
   });
 });

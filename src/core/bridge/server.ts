@@ -20,6 +20,7 @@ import { BridgeError } from './errors';
 import { encodeLine, LineSplitter, LineTooLongError, parseObjectLine } from './lines';
 import { ownProcessInfo, ownStartIdentity } from './processInfo';
 import { SnapshotSource } from './snapshot';
+import { BRIDGE_STATE_KEY } from './stateKey';
 import { BRIDGE_PROTOCOL_VERSION, BRIDGE_SCHEMA_VERSION, type BridgeEvent, type BridgeProcessInfo, type BridgeResponse } from './types';
 
 export interface StartBridgeOptions {
@@ -54,7 +55,7 @@ const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 const DEFAULT_MIN_PUSH_MS = 100;
 /** Past this many unsent bytes to one subscriber, pushes to it wait for 'drain' (latest wins). */
 const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
-const STATE_KEY = Symbol.for('flake-doctor.bridge-server.v1');
+const STATE_KEY = BRIDGE_STATE_KEY;
 
 export function stallThresholdFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLAKE_DOCTOR_STALL_MS;
