@@ -34,6 +34,12 @@ export interface StartBridgeOptions {
   minPushIntervalMs?: number;
   /** Recorded in the snapshot: how publishing was turned on. */
   via?: BridgeProcessInfo['via'];
+  /**
+   * How long to wait before listening (default 0: the next turn). What is observed is observed
+   * from the start either way; a process that ends sooner is never listed, and pays nothing for
+   * a socket.
+   */
+  listenDelayMs?: number;
 }
 
 export interface BridgeServer {
@@ -56,6 +62,19 @@ const DEFAULT_MIN_PUSH_MS = 100;
 /** Past this many unsent bytes to one subscriber, pushes to it wait for 'drain' (latest wins). */
 const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
 const STATE_KEY = BRIDGE_STATE_KEY;
+
+/**
+ * A built-in module loaded when first needed. process.getBuiltinModule (Node 20.16+) is
+ * synchronous and needs no module loader; `import()` from a CommonJS preload would start the
+ * whole ESM loader (tens of milliseconds) in a process that may never use it.
+ */
+async function builtin<T extends 'node:net' | 'node:worker_threads'>(
+  id: T,
+): Promise<T extends 'node:net' ? typeof import('node:net') : typeof import('node:worker_threads')> {
+  type Loaded = T extends 'node:net' ? typeof import('node:net') : typeof import('node:worker_threads');
+  const sync = typeof process.getBuiltinModule === 'function' ? (process.getBuiltinModule(id) as Loaded | undefined) : undefined;
+  return sync ?? ((await import(id)) as Loaded);
+}
 
 export function stallThresholdFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLAKE_DOCTOR_STALL_MS;
@@ -124,10 +143,10 @@ class PublishingServer implements BridgeServer {
     this.observers = startObservers({ tracker: this.tracker, now: Date.now, debug: bridgeDebug });
     this.via = options.via ?? 'api';
     this.source = new SnapshotSource(this.tracker, null, this.observers);
-    // Everything else on the next turn: `net`, and through `listen()` `cluster`,
-    // `child_process` and `dgram`, cost tens of milliseconds to load, and a process that is
-    // done before then (a `node -e`, a CLI) should not pay for them. An unref'd zero timeout,
-    // not an unref'd immediate: the loop's poll wakes for a due timer but not for an unref'd
+    // Everything else later: `net`, and through `listen()` `cluster`, `child_process` and
+    // `dgram`, cost milliseconds to load, the socket and its sidecar more, and a process that
+    // is done before then (a `node -e`, a CLI) should not pay for them. An unref'd timeout, not
+    // an unref'd immediate: the loop's poll wakes for a due timer but not for an unref'd
     // immediate, so a process idle on a long timer would never get round to publishing.
     this.ready = new Promise<boolean>((resolve) => {
       this.settle = resolve;
@@ -138,14 +157,14 @@ class PublishingServer implements BridgeServer {
           bridgeDebug(`not publishing: ${err.message}`);
           resolve(false);
         });
-      }, 0);
+      }, options.listenDelayMs ?? 0);
       this.deferred.unref();
     });
   }
 
   private async listen(dirOption: string | undefined): Promise<boolean> {
     if (this.stopped) return false;
-    const [{ createServer }, { threadId }] = await Promise.all([import('node:net'), import('node:worker_threads')]);
+    const [{ createServer }, { threadId }] = await Promise.all([builtin('node:net'), builtin('node:worker_threads')]);
     const info = ownProcessInfo(this.via, threadId);
     this.info = info;
     this.source.info = info;
