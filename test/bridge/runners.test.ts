@@ -2,14 +2,16 @@
 // of test/bridge/fixtures/runners as a project whose node_modules is the repo's (so its .bin
 // holds the links npm makes), run through `npm test`, `npm run`, `npx`, `pnpm` and `yarn`
 // with the register module preloaded through NODE_OPTIONS in smart mode, as auto-attach does
-// it. Each inner test reports its pid/thread and waits until this test has found it through
-// discovery and read its snapshot; the launchers themselves (npm, npx, pnpm, yarn) must not
-// publish. Every vitest pool, jest in band and with workers, mocha, ava's worker threads and
-// `node --test`.
+// it (`--require` of the CommonJS bundle; the vmThreads, vmForks, mocha and ava cases
+// `--import` the ES module one). Each inner test reports its pid/thread and waits until this
+// test has found it through discovery and read its snapshot; the launchers themselves (npm,
+// npx, pnpm, yarn) must not publish. Every vitest pool, jest in band and with workers, mocha,
+// ava's worker threads and `node --test`; and `flake-doctor` itself, which must not publish.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { connectBridge, listBridgeProcesses, type BridgeProcessEntry } from '../../src/core/bridge';
 import { installFixture } from '../doctor/package';
@@ -18,8 +20,20 @@ import { bridgeDir, buildScripts, eventually, removeDir, type BuiltScripts } fro
 
 const FIXTURE = join(REPO_ROOT, 'test/bridge/fixtures/runners');
 let scripts: BuiltScripts;
+/** The register module as the package's ES module entry (dist/lib/bridge-register.mjs), for `--import`. */
+let registerModule: string;
 beforeAll(async () => {
   scripts = await buildScripts();
+  registerModule = join(scripts.dir, 'bridge-register.mjs');
+  await build({
+    entryPoints: [join(REPO_ROOT, 'src/core/bridge/register.ts')],
+    outfile: registerModule,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+  });
 });
 afterAll(() => removeDir(scripts.dir));
 
@@ -51,7 +65,7 @@ interface Found {
 }
 
 /** Runs `command args` in a fresh project as a terminal would, and finds the inner test's process through the bridge. */
-async function runAndFind(expect: ExpectStatic, command: string, args: string[]): Promise<Found> {
+async function runAndFind(expect: ExpectStatic, command: string, args: string[], preload: 'require' | 'import' = 'require'): Promise<Found> {
   const dir = bridgeDir();
   const cwd = project();
   const handshake = join(cwd, 'handshake');
@@ -61,7 +75,7 @@ async function runAndFind(expect: ExpectStatic, command: string, args: string[])
     const child = spawn(command === 'pnpm' || command === 'yarn' ? join(cwd, 'node_modules/.bin', command) : command, args, {
       cwd,
       env: terminalEnv({
-        NODE_OPTIONS: `--require ${scripts.register}`,
+        NODE_OPTIONS: preload === 'require' ? `--require ${scripts.register}` : `--import ${registerModule}`,
         FLAKE_DOCTOR_BRIDGE_MODE: 'smart',
         FLAKE_DOCTOR_BRIDGE_DIR: dir,
         FD_HANDSHAKE: handshake,
@@ -142,7 +156,7 @@ describe.concurrent('runners started through node_modules/.bin, smart mode', { t
   });
 
   it('pnpm test → the vmThreads pool: the worker thread publishes', async ({ expect }) => {
-    const r = await runAndFind(expect, 'pnpm', ['test', '--pool', 'vmThreads']);
+    const r = await runAndFind(expect, 'pnpm', ['test', '--pool', 'vmThreads'], 'import');
     expectLaunchersSilent(expect, r);
     expect(r.threadId).toBeGreaterThan(0);
     expect(r.entry.command).toContain('/tinypool/dist/entry/worker.js');
@@ -150,7 +164,7 @@ describe.concurrent('runners started through node_modules/.bin, smart mode', { t
   });
 
   it('yarn test → the vmForks pool: the worker process publishes', async ({ expect }) => {
-    const r = await runAndFind(expect, 'yarn', ['test', '--pool', 'vmForks']);
+    const r = await runAndFind(expect, 'yarn', ['test', '--pool', 'vmForks'], 'import');
     expectLaunchersSilent(expect, r);
     expect(r.threadId).toBe(0);
     expect(r.entry.command).toContain('/tinypool/');
@@ -171,13 +185,13 @@ describe.concurrent('runners started through node_modules/.bin, smart mode', { t
   });
 
   it('pnpm run mocha: the mocha process publishes', async ({ expect }) => {
-    const r = await runAndFind(expect, 'pnpm', ['run', 'mocha']);
+    const r = await runAndFind(expect, 'pnpm', ['run', 'mocha'], 'import');
     expectLaunchersSilent(expect, r);
     expect(r.entry.command).toContain(bin('mocha'));
   });
 
   it("yarn ava: ava's worker thread publishes", async ({ expect }) => {
-    const r = await runAndFind(expect, 'yarn', ['ava']);
+    const r = await runAndFind(expect, 'yarn', ['ava'], 'import');
     expectLaunchersSilent(expect, r);
     expect(r.threadId).toBeGreaterThan(0);
     expect(r.entry.command).toContain('/ava/lib/worker/base.js');
