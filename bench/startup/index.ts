@@ -4,8 +4,9 @@
 //
 //   npm run build && npm run bench startup      (BENCH_RUNS, BENCH_BASELINE tune it)
 //
-// Cases, each without the preload and with it (`--require dist/lib/bridge-register.cjs`, the
-// way the extension's bootloader loads it, and `--import dist/lib/bridge-register.mjs`):
+// Cases, each without the preload, with an empty one (the floor of any preload), and with the
+// register module (`--require dist/lib/bridge-register.cjs`, the way the extension's
+// bootloader loads it, and `--import dist/lib/bridge-register.mjs`):
 //  1. a script that lives a few milliseconds (goal: ≤ +10 ms median);
 //  2. a tool smart mode leaves alone, `tsc --version` through node_modules/.bin as a terminal
 //     runs it (goal: no measurable change);
@@ -59,6 +60,8 @@ writeFileSync(shortScript, 'setTimeout(() => {}, 3);\n');
 const longerScript = join(work, 'longer.mjs');
 writeFileSync(longerScript, 'setTimeout(() => {}, 200);\n');
 const tsc = join(ROOT, 'node_modules/.bin/tsc');
+const emptyPreload = join(work, 'empty.cjs');
+writeFileSync(emptyPreload, '');
 
 function runOnce(mode: Mode, args: string[]): Promise<Sample> {
   rmSync(report, { force: true });
@@ -134,6 +137,8 @@ async function measure(title: string, args: string[], modes: Mode[]): Promise<vo
 async function main(): Promise<void> {
   const modes: Mode[] = [
     { name: 'no preload', flags: [] },
+    // The floor: what preloading any file costs, whatever it holds.
+    { name: '--require empty.cjs', flags: ['--require', emptyPreload] },
     { name: '--require register.cjs', flags: ['--require', registerOf(ROOT, 'cjs')] },
     { name: '--import register.mjs', flags: ['--import', registerOf(ROOT, 'mjs')] },
   ];
