@@ -58,6 +58,7 @@ describe('Loopback Addresses in a real VS Code', () => {
     const portRow = wb.treeItem(view, String(httpPort));
     await expect.poll(() => portRow.textContent(), { timeout: 10_000 }).toContain(`pid ${lingering.pid}`);
     await expect.poll(() => wb.statusBar().textContent(), { timeout: 10_000 }).toContain('Flake Doctor: 1 problem');
+    await wb.readmePicture('fault-loopback-addresses');
   });
 
   it('Probe reports the held port and its holder', async () => {

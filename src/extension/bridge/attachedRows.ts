@@ -16,6 +16,7 @@ import type { AttachedProcess } from './bridgeModel';
 /** A stalled call looks like its state's one severity, everywhere. */
 const STALLED = SEVERITY_ICON[PROBLEM_SEVERITY.stalled];
 import { processName, processTooltipMarkdown } from './attachedFormat';
+import { observedWebSocketRows, unhealthyWebSockets } from './observedWebSocketRows';
 
 export interface RowSpec {
   id: string;
@@ -53,7 +54,9 @@ function callRow(p: AttachedProcess, parentId: string, call: CallSnapshot, targe
   const age = coarseAge(ctx.now - call.startedAt);
   const bound = call.deadlineAt !== null ? ` / ${formatDuration(call.deadlineAt - call.startedAt)}` : '';
   const state = call.stalled ? 'stalled' : 'inflight';
-  const description = [call.stalled ? 'STALLED' : null, `${age}${bound}`, PHASE[call.phase]].filter(Boolean).join(' · ');
+  // Which client made it: node:http (axios, got, supertest, …) is named; undici/fetch is the default.
+  const source = call.source === 'node:http' ? 'node:http' : null;
+  const description = [call.stalled ? 'STALLED' : null, `${age}${bound}`, PHASE[call.phase], source].filter(Boolean).join(' · ');
   return {
     id: `${parentId}/${target}`,
     parentId,
@@ -142,18 +145,28 @@ const HEALTH_ICON: Record<SessionHealth, { icon: string; color?: string }> = {
   closing: { icon: 'debug-disconnect', color: 'disabledForeground' },
 };
 
-/** WebSocket Sessions: the attached processes that run a relay, their relays and sessions. */
+/** WebSocket Sessions: the attached processes that run a relay or have WebSockets, their relays and sessions, then their own WebSockets. */
 export function attachedSessionRows(processes: readonly AttachedProcess[], ctx: RowContext): RowSpec[] {
   const rows: RowSpec[] = [];
   for (const p of processes) {
     const relays = p.snapshot?.relays ?? [];
-    if (relays.length === 0) continue;
+    const observed = p.snapshot?.webSockets ?? [];
+    if (relays.length === 0 && observed.length === 0) continue;
     const pid = `sessions:${p.key}`;
     const sessions = relays.reduce((n, r) => n + r.sessions.length, 0);
-    const unhealthy = relays.reduce((n, r) => n + r.sessions.filter((s) => classifySession(s, ctx.health).health === 'warning').length, 0);
-    const description = [plural(relays.length, 'relay'), plural(sessions, 'session'), unhealthy ? `${unhealthy} unhealthy` : null].filter(Boolean).join(' · ');
+    const unhealthy =
+      relays.reduce((n, r) => n + r.sessions.filter((s) => classifySession(s, ctx.health).health === 'warning').length, 0) + unhealthyWebSockets(p);
+    const description = [
+      relays.length ? plural(relays.length, 'relay') : null,
+      relays.length ? plural(sessions, 'session') : null,
+      observed.length ? plural(observed.filter((w) => w.state === 'open').length, 'WebSocket') : null,
+      unhealthy ? `${unhealthy} unhealthy` : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     rows.push(processRow(p, pid, description, unhealthy > 0, true, ctx));
     for (const r of relays) rows.push(...relayRows(p, pid, r, ctx));
+    rows.push(...observedWebSocketRows(p, pid, ctx));
   }
   return rows;
 }
