@@ -36,10 +36,14 @@ function register(): void {
     process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
     // Loaded only now: esbuild bundles a module reached through require() behind a function that
     // runs on the first call, so a process smart mode leaves alone (npm, tsc, eslint) parses the
-    // bundle but runs none of the bridge, observers or tracker in it.
+    // bundle but runs none of the bridge, observers, tracker or runner hooks in it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startBridge } = require('./server') as typeof import('./server');
-    startBridge({ via: 'register', listenDelayMs: LISTEN_DELAY_MS });
+    const bridge = startBridge({ via: 'register', listenDelayMs: LISTEN_DELAY_MS });
+    // A test file run by `node --test` with the flake-doctor/node-test reporter: per-test hooks.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { hookNodeTestChild } = require('../../runners/nodeTest/childHooks') as typeof import('../../runners/nodeTest/childHooks');
+    hookNodeTestChild(bridge);
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);
   }
