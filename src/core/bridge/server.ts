@@ -138,6 +138,7 @@ class PublishingServer implements BridgeServer {
       observeProcess: true,
       skipAllTagged: true,
       recentLimit: 0,
+      debug: bridgeDebug,
     });
     // Also at once, for the same reason: their channel subscriptions cost nothing to load.
     this.observers = startObservers({ tracker: this.tracker, now: Date.now, debug: bridgeDebug });
