@@ -81,6 +81,23 @@ export class Workbench {
     }
   }
 
+  /** An editor tab, by (the start of) its title. */
+  editorTab(title: string): Locator {
+    return this.page.locator(`.tabs-container .tab[aria-label^="${title}"]`).first();
+  }
+
+  /** The text the active editor shows (its rendered lines: the top of a long document). */
+  async activeEditorText(): Promise<string> {
+    const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    return ((await lines.textContent({ timeout: 1000 })) ?? '').replace(/\u00a0/g, ' ');
+  }
+
+  /** Whether the keyboard focus is inside `locator` (a view keeps it when a click previews a document). */
+  async hasFocusWithin(locator: Locator): Promise<boolean> {
+    // Runs in the page; the test's tsconfig has no DOM types, hence the structural ones.
+    return locator.evaluate((el: { ownerDocument: { activeElement: unknown }; contains(n: unknown): boolean }) => el.contains(el.ownerDocument.activeElement));
+  }
+
   dialog(): Locator {
     return this.page.locator('.monaco-dialog-box');
   }
