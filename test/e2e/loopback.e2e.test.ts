@@ -94,6 +94,16 @@ describe('Loopback Addresses in a real VS Code', () => {
     await expect
       .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
       .toEqual(expect.arrayContaining([expect.stringContaining(`${httpPort} held by pid ${lingering.pid}`)]));
+    // "Show Details" adds the per-port report to the address's document (no modal).
+    const toast = wb
+      .notifications()
+      .filter({ hasText: `${httpPort} held by pid ${lingering.pid}` })
+      .first();
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Show Details' }).click();
+    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain(`## Last report: Probe ${conflicted}`);
+    expect(await wb.activeEditorText()).toContain(`port ${httpPort}: in use by pid ${lingering.pid}`);
+    expect(await wb.dialog().count()).toBe(0);
   });
 
   it('Break names the process in a modal, stops it, and the address turns free', async () => {
@@ -129,7 +139,21 @@ describe('Loopback Addresses in a real VS Code', () => {
 
   it('the open details tab follows the address: free once its holder is stopped', async () => {
     await wb.editorTab(`${conflicted}.md`).click();
+    // (Probe's report stays below the facts, naming the pid it found then.)
     await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain(`# ${conflicted}: free`);
-    expect(await wb.activeEditorText()).not.toContain(`pid ${lingering.pid}`);
+  });
+
+  it('an address tab that can be seen keeps the scans going while the view is collapsed', async () => {
+    const header = wb.view('Loopback Addresses').locator('.pane-header').first();
+    await header.click();
+    await expect.poll(() => header.getAttribute('aria-expanded')).toBe('false');
+    await wb.editorTab(`${conflicted}.md`).click();
+    const again = await startReusePortListener(conflicted, [httpPort]);
+    try {
+      // Nothing else rescans here: no pool file changes, and the view cannot be seen.
+      await expect.poll(() => wb.activeEditorText(), { timeout: 30_000 }).toContain(`# ${conflicted}: conflict`);
+    } finally {
+      await stopChild(again);
+    }
   });
 });

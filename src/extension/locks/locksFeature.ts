@@ -18,6 +18,7 @@ import { PROBE_LOCK_COMMAND, probeLockCommand } from './commands/probeLock';
 import { REVEAL_LOCK_FILE_COMMAND, revealLockFileCommand } from './commands/revealLockFile';
 import { WorkspaceLockDiscovery } from './lockDiscovery';
 import type { WorkspaceFolderRef } from './locksFormat';
+import { STATE_LABEL } from './locksFormat';
 import { LocksModel, type LocksState } from './locksModel';
 import { locksProblems } from './locksProblems';
 import { readLocksSettings, sameLocksSettings, type LocksSettings } from './locksSettings';
@@ -68,7 +69,7 @@ export class LocksFeature extends Disposable {
           (lockPath, now) => {
             const item = this.tree.itemFor(lockPath);
             if (!item) return null;
-            const title = `${item.displayName}: ${item.snapshot.state}`;
+            const title = `${item.displayName}: ${STATE_LABEL[item.snapshot.state]}`;
             return { name: item.displayName, title, view: 'Restart Locks', markdown: item.buildTooltip(now).value, raw: item.snapshot };
           },
           [eventOf(this.model, 'change'), this.tree.onDidChangeTreeData],
