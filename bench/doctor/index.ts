@@ -6,19 +6,22 @@
 //
 // 1. In process: runDoctor() (pool files, the socket table with owners, every lock, the bridge
 //    directory) against spawning `ss -tlnp` and reading the locks. This is the doctor's own cost.
-// 2. As a command: `node dist/cli.cjs doctor --json` (esbuild bundle built here first) against
+// 2. As a command: `node dist/cli.cjs doctor --json` (the package's bin, built by npm run bench) against
 //    the same peer, so Node's own start-up (tens of ms) is in the figure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { build } from 'esbuild';
-import { DEFAULT_PROBE_PORTS } from '../../src/core/allocator/config';
-import { defaultPoolFile } from '../../src/core/allocator/pool';
-import { runDoctor } from '../../src/core/doctor/runDoctor';
-import { writeLockForTesting } from '../../src/core/lock/testing';
+import { builtCli, importBuilt } from '../built';
 import { median } from '../stats';
+
+// What users run: flake-doctor/allocator, /doctor and /lock from the built bundle (dist/lib).
+const built = Promise.all([
+  importBuilt<typeof import('../../src/core/allocator/index')>('allocator'),
+  importBuilt<typeof import('../../src/core/doctor/index')>('doctor'),
+  importBuilt<typeof import('../../src/core/lock/index')>('lock'),
+]);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const LOCKS = Number(process.env.BENCH_LOCKS ?? 3);
@@ -40,13 +43,14 @@ async function peer(locks: string[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const [{ DEFAULT_PROBE_PORTS, defaultPoolFile }, { runDoctor }, { writeLockForTesting }] = await built;
   const dir = mkdtempSync(join(tmpdir(), 'fd-bench-doctor-'));
   const bridge = mkdtempSync(join(tmpdir(), 'fdb-'));
   try {
     const locks = Array.from({ length: LOCKS }, (_, i) => join(dir, `l${i}.restart.lock`));
     for (const l of locks) writeLockForTesting(l);
-    const cli = join(dir, 'cli.cjs');
-    await build({ entryPoints: ['src/cli/cli.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: cli, logLevel: 'warning' });
+    // The command as the package ships it (package.json "bin"): dist/cli.cjs, built by npm run bench.
+    const cli = builtCli();
     const config = {
       loopback: { config: { start: 2, count: 32, probePorts: [...DEFAULT_PROBE_PORTS] }, poolFiles: [defaultPoolFile()] },
       locks: { paths: locks, staleMs: 30_000, mutexStaleMs: 5_000 },

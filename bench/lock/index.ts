@@ -34,9 +34,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { lock as properLock } from 'proper-lockfile';
-import { acquireLockFile } from '../../src/core/lock/index';
+import { importBuilt } from '../built';
 import type { WorkerArgs, WorkerResult } from './worker';
 import { median } from '../stats';
+
+// flake-doctor/lock as users get it: the built bundle (dist/lib/lock.mjs).
+const lockModule = importBuilt<typeof import('../../src/core/lock/index')>('lock');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 41);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 100);
@@ -50,7 +53,7 @@ const LIBRARIES: Library[] = ['flake-doctor', 'proper-lockfile'];
 
 async function cycle(library: Library, path: string): Promise<void> {
   if (library === 'flake-doctor') {
-    const handle = await acquireLockFile(path);
+    const handle = await (await lockModule).acquireLockFile(path);
     await handle.release();
   } else {
     const release = await properLock(path, { realpath: false, retries: 0, stale: 10_000 });

@@ -5,7 +5,10 @@
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { lock as properLock } from 'proper-lockfile';
-import { acquireLockFile } from '../../src/core/lock/index';
+import { importBuilt } from '../built';
+
+// flake-doctor/lock as users get it: the built bundle (dist/lib/lock.mjs).
+const lockModule = importBuilt<typeof import('../../src/core/lock/index')>('lock');
 
 export interface WorkerArgs {
   library: 'flake-doctor' | 'proper-lockfile';
@@ -26,7 +29,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 async function acquire(args: WorkerArgs): Promise<() => Promise<unknown>> {
   if (args.library === 'flake-doctor') {
     // Fixed-period polling: the lock's own model.
-    const handle = await acquireLockFile(args.lockPath, { pollIntervalMs: args.retryMs, mutexRetryMs: 1 });
+    const handle = await (await lockModule).acquireLockFile(args.lockPath, { pollIntervalMs: args.retryMs, mutexRetryMs: 1 });
     return () => handle.release();
   }
   // The same fixed period for proper-lockfile: retry forever, factor 1, min = max = retryMs,

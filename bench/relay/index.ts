@@ -3,6 +3,13 @@
 // messages, and PONG round trips with and without megabytes queued for the pinging peer.
 // Prints figures and ratios from the same run; asserts nothing about speed.
 //
+// The relay runs from the built bundle (dist/lib/relay.mjs, what users get; `npm run bench`
+// builds first). The goal is CPU per message per hop: a relay forwards every request and
+// every reply (two hops per request), an echo server answers each request once (one hop), so
+// the ratio is (relay CPU per request / 2) / (echo CPU per request), goal ≤ 1.25. The
+// throughput ratio is printed for information: two hops on two shared cores cannot reach an
+// echo's rate, and that goal was withdrawn.
+//
 // BENCH_BASELINE=<another checkout> adds that checkout's relay to the same run (its own process,
 // alternating with the others), so before/after figures come from one run on one machine state.
 // BENCH_HWM=16384,65536,... adds a sweep of the relay's socketHighWaterMark on the backlog case
@@ -40,6 +47,7 @@ const HWM_SWEEP = (process.env.BENCH_HWM ?? '').split(',').filter(Boolean).map(N
 
 function startChild(args: string[], baseline = false): Promise<Child> {
   const env = { ...process.env, BENCH_BASELINE: baseline ? BASELINE : '' };
+  // tsx only for the bench's own harness file; the relay inside comes from dist/ (see peerProcess.ts).
   const child = spawn(process.execPath, ['--import', 'tsx', `${__dirname}/peerProcess.ts`, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const buffered: string[] = [];
@@ -166,6 +174,8 @@ interface BacklogResult {
   buffered: [number, number, number];
   /** MiB per second the backlogged session delivered to its reader over the bursts. */
   throughput: number;
+  /** The relay's own PING-read → PONG-write times on the backlogged session (absent from older relays). */
+  pongReply: Array<{ count: number; p50Ms: number; p99Ms: number; maxMs: number }>;
 }
 
 async function backlogPongs(relayChild: Child): Promise<BacklogResult> {
@@ -188,8 +198,8 @@ async function backlogPongs(relayChild: Child): Promise<BacklogResult> {
     pinger.process.stdin?.write('report\n');
     const report = JSON.parse(await pinger.nextLine()) as { samples: PingerSample[]; kernelVisible: boolean };
     relayChild.process.stdin?.write('sample-report\n');
-    const { buffered } = JSON.parse(await relayChild.nextLine()) as { buffered: [number, number, number] };
-    return { ...report, buffered, throughput: (4 * perBurst * requestBytes) / (1024 * 1024) / (busyMs / 1000) };
+    const { buffered, pongReply } = JSON.parse(await relayChild.nextLine()) as { buffered: [number, number, number]; pongReply: BacklogResult['pongReply'] };
+    return { ...report, buffered, pongReply, throughput: (4 * perBurst * requestBytes) / (1024 * 1024) / (busyMs / 1000) };
   } finally {
     client.terminate();
     await stopChild(pinger);
@@ -241,9 +251,19 @@ function printBacklog(label: string, runs: BacklogResult[]): void {
         'MiB',
       )}`,
     );
-    console.log(`${' '.repeat(label.length)}   the rest: relay-controlled part + loopback ${p50p99(s.map((x) => x.relayMs))}  goal p99 < 1 ms`);
+    console.log(`${' '.repeat(label.length)}   the rest: relay-controlled part + loopback ${p50p99(s.map((x) => x.relayMs))}`);
   } else {
     console.log(`${' '.repeat(label.length)}   (kernel socket queues not visible here: /proc/net/tcp unreadable; no split reported)`);
+  }
+  const replies = runs.flatMap((r) => r.pongReply);
+  if (replies.length > 0) {
+    console.log(
+      `${' '.repeat(label.length)}   the relay's own PING read → PONG handed to the socket, per run (p50 / p99 / max): ${replies
+        .map((r) => `${fmt(r.p50Ms, 3)} / ${fmt(r.p99Ms, 3)} / ${fmt(r.maxMs, 3)} ms (n=${r.count})`)
+        .join(';  ')}  goal p99 < 1 ms`,
+    );
+  } else {
+    console.log(`${' '.repeat(label.length)}   (this relay does not measure its own PONG reply time)`);
   }
   const kib = (bytes: number): string => fmt(bytes / 1024);
   console.log(
@@ -266,7 +286,8 @@ async function main(): Promise<void> {
       `relay benchmark — Node ${process.version}, ${RATE_SECONDS} s per rate case × ${ROUNDS} rounds (paths alternate, each first in turn; medians), ${WINDOW} requests in flight on every path`,
     );
     console.log("each peer (load generator, relay, provider, echo server) runs in its own process; the provider runs the echo server's handler");
-    if (BASELINE) console.log(`baseline relay: ${BASELINE} (same run, same load generator)`);
+    console.log('the relay runs from the built bundle (dist/lib/relay.mjs)');
+    if (BASELINE) console.log(`baseline relay: ${BASELINE}/dist/lib/relay.mjs (same run, same load generator)`);
     console.log('');
     for (const size of [64, 16 * 1024]) {
       const direct: number[] = [];
@@ -298,10 +319,13 @@ async function main(): Promise<void> {
       relays.forEach((r, i) => {
         const v = via[i] as (typeof via)[number];
         console.log(
-          `${pad} via ${r.name.padEnd(14)} ${fmt(median(v.rate)).padStart(8)} req/s   ratio ${fmt(median(v.rate) / median(direct), 2)} (goal ≥ 0.70)   rounds ${v.rate.map((x) => fmt(x)).join(' / ')}`,
+          `${pad} via ${r.name.padEnd(14)} ${fmt(median(v.rate)).padStart(8)} req/s   ratio ${fmt(median(v.rate) / median(direct), 2)} (two hops against one; no goal)   rounds ${v.rate.map((x) => fmt(x)).join(' / ')}`,
         );
         console.log(
           `${pad}     CPU per request (median): relay process ${fmt(median(v.relayCpu), 1)} µs (two hops; ${fmt(median(v.relayKernel) * 100, 0)} % in the kernel), echo provider ${fmt(median(v.providerCpu), 1)} µs`,
+        );
+        console.log(
+          `${pad}     CPU per message per hop: relay ${fmt(median(v.relayCpu) / 2, 1)} µs, ws echo ${fmt(median(echoCpu), 1)} µs → ratio ${fmt(median(v.relayCpu) / 2 / median(echoCpu), 2)} (goal ≤ 1.25)`,
         );
       });
     }

@@ -5,7 +5,9 @@
 //                              relay is that checkout's (before/after figures in one run). stdin
 //                              lines "sample-start" / "sample-report": sample the providers'
 //                              user-space socket buffers (bufferedAmount) every 2 ms, then print
-//                              {"buffered": [p50, p99, max]} in bytes
+//                              {"buffered": [p50, p99, max]} in bytes and the providers' PONG
+//                              reply times as the relay itself measures them (PING read → PONG
+//                              handed to the socket): {"pongReply": [{count, p50Ms, p99Ms, maxMs}]}
 //   echo                       start a plain `ws` echo server (the direct peer a user would pick
 //                              instead), print {"url": ...}
 //   echo-provider <url>        connect a provider to a relay that answers with the same raw echo
@@ -16,11 +18,14 @@
 //                              during each burst; see pinger.ts
 // Each runs until its stdin closes.
 
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import * as current from '../../src/core/relay/index';
+import { importBuilt } from '../built';
 import { runPinger } from './pinger';
+
+// The relay as users get it: flake-doctor/relay from the built bundle (dist/lib/relay.mjs),
+// of this checkout or of BENCH_BASELINE's. Types only from the sources.
+type RelayModule = typeof import('../../src/core/relay/index');
 
 /** The one echo handler both paths use, so the rate comparison differs only by the relay hop. */
 function echo(ws: WebSocket): void {
@@ -32,7 +37,7 @@ function echo(ws: WebSocket): void {
  * runs: what a PONG can find ahead of it before the kernel (the kernel's own share is measured
  * by the pinger).
  */
-function sampleOnRequest(buffered: () => number[]): void {
+function sampleOnRequest(buffered: () => number[], pongReplies: () => unknown[]): void {
   let samples: number[] = [];
   let timer: NodeJS.Timeout | null = null;
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -44,7 +49,7 @@ function sampleOnRequest(buffered: () => number[]): void {
       timer = null;
       const sorted = samples.sort((a, b) => a - b);
       const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-      console.log(JSON.stringify({ buffered: [at(0.5), at(0.99), sorted[sorted.length - 1] ?? 0] }));
+      console.log(JSON.stringify({ buffered: [at(0.5), at(0.99), sorted[sorted.length - 1] ?? 0], pongReply: pongReplies() }));
     }
   });
 }
@@ -52,17 +57,24 @@ function sampleOnRequest(buffered: () => number[]): void {
 async function main(): Promise<void> {
   const [role, url, ...rest] = process.argv.slice(2);
   let stop: () => Promise<void>;
+  const baseline = process.env.BENCH_BASELINE;
+  const relayModule = await importBuilt<RelayModule>('relay', baseline || undefined);
   if (role === 'relay') {
-    const baseline = process.env.BENCH_BASELINE;
-    const { startRelay } = (baseline ? await import(join(baseline, 'src/core/relay/index.ts')) : current) as typeof current;
+    const { startRelay } = relayModule;
     const hwm = url ? { socketHighWaterMark: Number(url) } : {};
     const relay = await startRelay({ host: '127.0.0.1', port: 0, heartbeatIntervalMs: 0, queueByteLimit: 256 * 1024 * 1024, queueLimit: 100_000, ...hwm });
     console.log(JSON.stringify({ url: relay.url }));
-    sampleOnRequest(() =>
-      relay
-        .sessions()
-        .filter((session) => session.role === 'provider')
-        .map((session) => session.bufferedAmount),
+    sampleOnRequest(
+      () =>
+        relay
+          .sessions()
+          .filter((session) => session.role === 'provider')
+          .map((session) => session.bufferedAmount),
+      () =>
+        relay
+          .sessions()
+          .filter((session) => session.role === 'provider' && session.pongReply)
+          .map((session) => session.pongReply),
     );
     stop = () => relay.close();
   } else if (role === 'echo') {
@@ -82,7 +94,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ready: true }));
     stop = async () => ws.terminate();
   } else if (role === 'provider' && url) {
-    const provider = await current.startDemoProvider(url, { answer: true });
+    const provider = await relayModule.startDemoProvider(url, { answer: true });
     console.log(JSON.stringify({ ready: true }));
     stop = () => provider.close();
   } else if (role === 'pinger' && url) {

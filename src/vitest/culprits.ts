@@ -1,8 +1,10 @@
 // The "Flake Doctor" section of a failed test: which infrastructure, at the moment the test
 // failed, can explain it. Pure: the worker gathers the facts (its own bridge snapshot, the
 // socket table, the locks it waits for) and this decides what to name.
-//  - calls of this worker in flight for at least the stall threshold, with the local server
-//    that does not answer;
+//  - the failing test's own calls and server requests in flight for at least the stall
+//    threshold, with the local server that does not answer, and its own failed listens;
+//  - apart from them, what earlier tests left running (calls, sessions, servers, children),
+//    each named with its test — never presented as the failing test's own;
 //  - on the addresses this worker leased, and on the address:port its errors mention
 //    (EADDRINUSE, ECONNREFUSED…), listeners held by another process: the lingering worker;
 //  - each restart lock this worker is still waiting for, with its holder.
@@ -11,7 +13,10 @@ import type { LoopbackListener } from '../core/allocator/scan';
 import type { BridgeSnapshot } from '../core/bridge/types';
 import { serverForUrl } from '../core/doctor/callServer';
 import type { RestartLockSnapshot } from '../core/lock/inspect';
-import type { FailureCulprit } from './shared';
+import type { ProcessRef } from '../core/doctor/problem';
+import type { TestRef } from '../core/observe/testContext';
+import { describeTest, startedBy, startedThings, type StartedThing } from './attribution';
+import type { FailureCulprit, StartedBy } from './shared';
 
 export interface Endpoint {
   address: string;
@@ -20,6 +25,8 @@ export interface Endpoint {
 
 export interface CulpritFacts {
   snapshot: BridgeSnapshot;
+  /** The failing test: what it started is its own, what other tests started is left over. */
+  test: TestRef | null;
   now: number;
   stallThresholdMs: number;
   /** Visible listeners; null when the socket table could not be read. */
@@ -54,25 +61,44 @@ function who(pid: number, command: string | null): string {
   return `pid ${pid}${command ? ` (${command})` : ''}`;
 }
 
-function callCulprits(f: CulpritFacts): FailureCulprit[] {
-  const calls = [
-    ...f.snapshot.httpCalls.map((c) => ({ method: c.method, url: c.url, startedAt: c.startedAt, phase: c.phase, name: null as string | null })),
-    ...f.snapshot.listeners.flatMap((l) =>
-      l.calls.inFlight.filter((c) => c.outcome === null).map((c) => ({ method: c.method, url: c.url, startedAt: c.startedAt, phase: c.phase, name: c.name })),
-    ),
-  ];
-  return calls
-    .filter((c) => f.now - c.startedAt >= f.stallThresholdMs)
-    .map((c) => {
-      const server = f.listeners ? serverForUrl(c.url, f.listeners) : null;
-      const state = c.phase === 'awaiting-headers' ? 'no answer yet' : 'body still incomplete';
-      return {
-        kind: 'call' as const,
-        subject: `${c.method} ${c.url}`,
-        message: `${c.name ? `${c.name}: ` : ''}${c.method} ${c.url} in flight for ${seconds(f.now - c.startedAt)}, ${state}${server ? `; served by ${who(server.pid, server.command)}` : ''}`,
-        culprit: server,
-      };
-    });
+/** Whether a thing belongs in the failure section, by how it relates to the failing test. */
+function worthNaming(t: StartedThing, by: StartedBy, f: CulpritFacts): boolean {
+  const age = f.now - t.startedAt;
+  switch (by.relation) {
+    // An earlier test's thing still running is named whatever its age: it outlived its test.
+    case 'leftover':
+      return t.kind !== 'listen';
+    // The failing test's own: what hangs (past the threshold) or failed to listen.
+    case 'own':
+      return t.kind === 'listen' || ((t.kind === 'call' || t.kind === 'server-request') && age >= f.stallThresholdMs);
+    // No test started it (a beforeAll's server is the suite's, not a culprit): only what hangs.
+    case 'outside':
+      return (t.kind === 'call' || t.kind === 'server-request') && age >= f.stallThresholdMs;
+  }
+}
+
+function whatItIs(t: StartedThing, f: CulpritFacts, server: ProcessRef | null): string {
+  const age = seconds(f.now - t.startedAt);
+  if (t.call) {
+    const state = t.call.phase === 'awaiting-headers' ? 'no answer yet' : 'body still incomplete';
+    return `${t.call.name ? `${t.call.name}: ` : ''}${t.subject} in flight for ${age}, ${state}${server ? `; served by ${who(server.pid, server.command)}` : ''}`;
+  }
+  if (t.kind === 'listen') return `${t.subject} (listen failed ${age} ago)`;
+  return `${t.subject} (${t.kind}, running for ${age})`;
+}
+
+/** Calls, sessions, listens and children, each with the test that started it. */
+function startedCulprits(f: CulpritFacts): FailureCulprit[] {
+  const out: FailureCulprit[] = [];
+  for (const t of startedThings(f.snapshot)) {
+    const by = startedBy(t, f.test);
+    if (!worthNaming(t, by, f)) continue;
+    const server = t.call && f.listeners ? serverForUrl(t.call.url, f.listeners) : null;
+    const culprit = server ?? (t.pid !== undefined ? { pid: t.pid, command: t.command ?? null } : null);
+    const prefix = by.relation === 'leftover' ? `left over from ${describeTest(by.test!)}: ` : by.relation === 'outside' ? 'started outside any test: ' : '';
+    out.push({ kind: t.kind, subject: t.subject, message: prefix + whatItIs(t, f, server), culprit, startedBy: by });
+  }
+  return out;
 }
 
 function loopbackCulprits(f: CulpritFacts): FailureCulprit[] {
@@ -127,18 +153,32 @@ function lockCulprits(f: CulpritFacts): FailureCulprit[] {
 }
 
 export function failureCulprits(facts: CulpritFacts): FailureCulprit[] {
-  return [...callCulprits(facts), ...loopbackCulprits(facts), ...lockCulprits(facts)];
+  return [...startedCulprits(facts), ...loopbackCulprits(facts), ...lockCulprits(facts)];
 }
 
 export const SECTION_TITLE = 'Flake Doctor';
 
-/** The text appended to the failure, or '' when there is nothing to name. */
+function culpritLines(c: FailureCulprit): string[] {
+  const lines = [`  • ${c.kind}: ${c.message}`];
+  if (c.culprit) lines.push(`      culprit: pid ${c.culprit.pid}${c.culprit.command ? `  ${c.culprit.command}` : ''}`);
+  return lines;
+}
+
+/**
+ * The text appended to the failure, or '' when there is nothing to name. What earlier tests
+ * left running comes last under a heading of its own, so that it never reads as the failing
+ * test's own call; when nothing of the test's own is named, the section says so.
+ */
 export function formatSection(culprits: readonly FailureCulprit[], pid: number): string {
   if (culprits.length === 0) return '';
+  const leftovers = culprits.filter((c) => c.startedBy?.relation === 'leftover');
+  const rest = culprits.filter((c) => c.startedBy?.relation !== 'leftover');
   const lines = [`${SECTION_TITLE} — infrastructure seen when this test failed (worker pid ${pid}):`];
-  for (const c of culprits) {
-    lines.push(`  • ${c.kind}: ${c.message}`);
-    if (c.culprit) lines.push(`      culprit: pid ${c.culprit.pid}${c.culprit.command ? `  ${c.culprit.command}` : ''}`);
+  for (const c of rest) lines.push(...culpritLines(c));
+  if (leftovers.length > 0) {
+    if (!rest.some((c) => c.startedBy?.relation === 'own')) lines.push('  • nothing this test started is seen stalled or failing');
+    lines.push("  Left running by earlier tests (not this test's own):");
+    for (const c of leftovers) lines.push(...culpritLines(c));
   }
   return lines.join('\n');
 }

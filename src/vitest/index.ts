@@ -2,8 +2,8 @@
 import { WORKER_API_KEY, type WorkerApi } from './shared';
 
 export { flakeDoctor, type FlakeDoctorOptions } from './plugin';
-export { FlakeDoctorReporter, type ReportedFailure } from './reporter';
-export type { FailureCulprit, FailureMeta, FlakeDoctorProvided } from './shared';
+export { FlakeDoctorReporter, type ReportedFailure, type ReportedLeftover } from './reporter';
+export type { FailureCulprit, FailureMeta, FileEndMeta, FlakeDoctorProvided, Leftover, LeftoverMode, StartedBy } from './shared';
 
 /**
  * A loopback address leased to this worker from the configured pool (the conflict canary has

@@ -9,7 +9,7 @@ import type { Vite, VitestPluginContext } from 'vitest/node';
 import { readSettingsFile, resolveDoctorConfig } from '../cli/config/loadConfig';
 import type { DoctorConfig } from '../core/doctor/config';
 import { FlakeDoctorReporter } from './reporter';
-import { PROVIDE_KEY, type FlakeDoctorProvided } from './shared';
+import { PROVIDE_KEY, type FlakeDoctorProvided, type LeftoverMode } from './shared';
 
 export interface FlakeDoctorOptions {
   /** Where the JSON report goes, relative to the root (default `flake-doctor-report.json`); false: none. */
@@ -20,7 +20,14 @@ export interface FlakeDoctorOptions {
   settings?: string | false;
   /** Bridge directory for the workers (default FLAKE_DOCTOR_BRIDGE_DIR or the per-user default). */
   bridgeDir?: string;
+  /**
+   * What a test file leaves running when it ends (calls in flight, open WebSockets, listening
+   * servers, live children): reported as a warning (default), reported and the file failed, or not looked at.
+   */
+  leftovers?: LeftoverMode;
 }
+
+const LEFTOVER_MODES: readonly LeftoverMode[] = ['warn', 'fail', 'off'];
 
 /** The worker setup module, built beside this one (dist/lib/vitest-setup.mjs). */
 function setupFile(): string {
@@ -37,6 +44,11 @@ export function flakeDoctor(options: FlakeDoctorOptions = {}): Vite.Plugin {
   if (options.stallThresholdMs !== undefined && (!Number.isInteger(options.stallThresholdMs) || options.stallThresholdMs < 1)) {
     throw new RangeError(`flakeDoctor({ stallThresholdMs }) must be a positive integer of ms (got ${options.stallThresholdMs})`);
   }
+  if (options.leftovers !== undefined && !LEFTOVER_MODES.includes(options.leftovers)) {
+    throw new RangeError(
+      `flakeDoctor({ leftovers }) must be one of ${LEFTOVER_MODES.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(options.leftovers)})`,
+    );
+  }
   const withReporter = new WeakSet<object>();
   return {
     name: 'flake-doctor',
@@ -48,6 +60,7 @@ export function flakeDoctor(options: FlakeDoctorOptions = {}): Vite.Plugin {
         stallThresholdMs: options.stallThresholdMs ?? Math.min(10_000, Math.max(100, Math.floor(project.config.testTimeout / 2))),
         loopback: { ...config.loopback.config, probePorts: [...config.loopback.config.probePorts], poolFile: config.loopback.poolFiles[0] },
         bridgeDir,
+        leftovers: options.leftovers ?? 'warn',
       };
       project.provide(PROVIDE_KEY, provided);
       const setup = setupFile();

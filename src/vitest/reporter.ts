@@ -1,16 +1,18 @@
 // Main-process side of the plugin: collects each failed test's culprits (sent by its worker on
-// the test's meta) and, when anything failed, writes the whole report — a full doctor pass at
-// the end of the run plus the failures — as JSON for CI artifacts. A run where everything
-// passes does no doctor pass and writes nothing (a report left by an earlier run is removed,
-// so an artifact never describes another run).
+// the test's meta) and what each test file left running (on the file's meta), prints the
+// leftovers once per file, and when anything failed or was left running writes the whole
+// report — a full doctor pass at the end of the run plus the failures and leftovers — as JSON
+// for CI artifacts. A clean run does no doctor pass and writes nothing (a report left by an
+// earlier run is removed, so an artifact never describes another run).
 
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { DoctorConfig } from '../core/doctor/config';
 import { runDoctor } from '../core/doctor/runDoctor';
+import { formatLeftovers } from './attribution';
 import { SECTION_TITLE } from './culprits';
-import type { FailureCulprit, FailureMeta } from './shared';
+import type { FailureCulprit, FailureMeta, FileEndMeta, Leftover } from './shared';
 
 export interface ReportedFailure {
   file: string;
@@ -18,6 +20,18 @@ export interface ReportedFailure {
   pid: number | null;
   errors: string[];
   culprits: FailureCulprit[];
+}
+
+/** What one test file left running, as the report lists it. */
+export interface ReportedLeftover extends Leftover {
+  file: string;
+  pid: number;
+  /** warning: reported only; error: the file was failed for it (`leftovers: 'fail'`). */
+  severity: 'warning' | 'error';
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function withoutSection(message: string): string {
@@ -35,6 +49,9 @@ function isOurReport(path: string): boolean {
 
 export class FlakeDoctorReporter implements Reporter {
   private failures: ReportedFailure[] = [];
+  private leftovers: ReportedLeftover[] = [];
+  /** Files whose leftovers the reporter prints (in 'fail' mode the file's own error shows them). */
+  private toPrint: { file: string; leftovers: Leftover[] }[] = [];
   private vitest: Vitest | null = null;
 
   constructor(
@@ -49,6 +66,8 @@ export class FlakeDoctorReporter implements Reporter {
 
   onTestRunStart(): void {
     this.failures = [];
+    this.leftovers = [];
+    this.toPrint = [];
     if (this.reportPath && isOurReport(this.reportPath)) rmSync(this.reportPath, { force: true });
   }
 
@@ -65,14 +84,32 @@ export class FlakeDoctorReporter implements Reporter {
     });
   }
 
+  onTestModuleEnd(testModule: TestModule): void {
+    const meta = (testModule.meta() as { flakeDoctor?: FileEndMeta }).flakeDoctor;
+    if (!meta || meta.leftovers.length === 0) return;
+    const file = relative(this.root, testModule.moduleId);
+    const severity = meta.mode === 'fail' ? 'error' : 'warning';
+    for (const l of meta.leftovers) this.leftovers.push({ ...l, file, pid: meta.pid, severity });
+    if (meta.mode === 'warn') this.toPrint.push({ file, leftovers: meta.leftovers });
+  }
+
+  private log(text: string): void {
+    if (this.vitest) this.vitest.logger.log(text);
+    else console.log(text);
+  }
+
   async onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): Promise<void> {
-    if (!this.reportPath || (this.failures.length === 0 && unhandledErrors.length === 0)) return;
-    const report = { ...(await runDoctor(this.doctorConfig)), failures: this.failures };
+    // Printed at the end, after the summary, so no progress display draws over them.
+    for (const p of this.toPrint) this.log(formatLeftovers(p.file, p.leftovers));
+    if (!this.reportPath || (this.failures.length === 0 && this.leftovers.length === 0 && unhandledErrors.length === 0)) return;
+    const report = { ...(await runDoctor(this.doctorConfig)), failures: this.failures, leftovers: this.leftovers };
     mkdirSync(dirname(this.reportPath), { recursive: true });
     writeFileSync(this.reportPath, `${JSON.stringify(report, null, 2)}\n`);
     const culprits = this.failures.reduce((n, f) => n + f.culprits.length, 0);
-    const line = `${SECTION_TITLE}: ${culprits} culprit${culprits === 1 ? '' : 's'} named in ${this.failures.length} failed test${this.failures.length === 1 ? '' : 's'}, ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'} now; report written to ${relative(this.root, this.reportPath) || this.reportPath}`;
-    if (this.vitest) this.vitest.logger.log(line);
-    else console.log(line);
+    const files = new Set(this.leftovers.map((l) => l.file)).size;
+    const parts = [`${plural(culprits, 'culprit')} named in ${plural(this.failures.length, 'failed test')}`];
+    if (this.leftovers.length > 0) parts.push(`${plural(this.leftovers.length, 'thing')} left running by ${plural(files, 'test file')}`);
+    parts.push(`${plural(report.problems.length, 'problem')} now`);
+    this.log(`${SECTION_TITLE}: ${parts.join(', ')}; report written to ${relative(this.root, this.reportPath) || this.reportPath}`);
   }
 }

@@ -50,6 +50,8 @@ export async function installFixture(): Promise<{ root: string; pkg: BuiltPackag
   const root = mkdtempSync(join(tmpdir(), 'fd-fixture-'));
   cpSync(join(REPO_ROOT, 'test/fixtures/doctor-project'), root, { recursive: true });
   const pkg = await buildPackage(join(root, 'node_modules'));
+  // The fixture's leftovers/ tests call through axios, as a user's suite would.
+  symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules/axios')), join(root, 'node_modules/axios'));
   return { root, pkg, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 

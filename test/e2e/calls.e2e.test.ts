@@ -65,6 +65,7 @@ describe('Broker Calls in a real VS Code', () => {
     await expect.poll(() => call.locator('.codicon-error').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).toContain('1 in Broker Calls');
     expect(broker.counts().acquireJobs).toBe(1);
+    await wb.readmePicture('fault-broker-calls');
   });
 
   it('Probe times a request to the broker and reports it', async () => {

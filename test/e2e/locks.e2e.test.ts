@@ -56,6 +56,7 @@ describe('Restart Locks in a real VS Code', () => {
     expect(await row.textContent()).toContain(`pid ${dead.pid}`);
     expect(await row.locator('.codicon-debug-disconnect').count()).toBe(1);
     await expect.poll(statusBarHtml, { timeout: 30_000 }).toContain('1 in Restart Locks');
+    await wb.readmePicture('fault-restart-locks');
   });
 
   it('Probe reports the dead holder', async () => {

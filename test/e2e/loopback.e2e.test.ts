@@ -76,6 +76,7 @@ describe('Loopback Addresses in a real VS Code', () => {
     expect(statusMs).toBeGreaterThanOrEqual(HOLD_MS);
     expect(rowMs).toBeLessThan(10_000);
     expect(statusMs).toBeLessThan(HOLD_MS + 10_000);
+    await wb.readmePicture('fault-loopback-addresses');
   });
 
   it('a click on the row previews its details in an editor tab, with no modal, the focus staying in the view', async () => {

@@ -82,6 +82,7 @@ describe('WebSocket Sessions in a real VS Code', () => {
     await expect.poll(() => wb.treeItem(view, 'provider-2').locator('.codicon-warning').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => wb.treeItem(view, 'provider-1').locator('.codicon-warning').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).toContain('1 in WebSocket Sessions');
+    await wb.readmePicture('fault-websocket-sessions');
   });
 
   it('a hovered live row keeps its tooltip for 5 s while its round trip keeps changing', async () => {

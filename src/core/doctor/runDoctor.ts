@@ -6,14 +6,17 @@
 import { inspectLoopback } from '../allocator/inspect';
 import { scanLoopbackListeners, type LoopbackListener } from '../allocator/scan';
 import { connectBridge } from '../bridge/client';
+import { bridgeDirectory } from '../bridge/directory';
 import { listBridgeProcesses } from '../bridge/discovery';
 import type { BridgeProcessEntry, BridgeSnapshot } from '../bridge/types';
 import { inspectRestartLock, type RestartLockSnapshot } from '../lock/inspect';
+import { findOrphanedServers, type OrphanedServer } from '../observe/orphans';
 import { bridgeProblems } from './bridgeProblems';
 import { serverForUrl } from './callServer';
 import type { DoctorConfig } from './config';
 import { lockProblems, type UnreadableLock } from './lockProblems';
 import { loopbackProblems } from './loopbackProblems';
+import { orphanProblems } from './orphanProblems';
 import { countByArea, DOCTOR_REPORT_SCHEMA_VERSION, sortProblems, type DoctorReport, type ReportLock, type ReportProcess } from './report';
 
 export interface RunDoctorOptions {
@@ -82,6 +85,16 @@ function processSummary(r: ProcessResult): ReportProcess {
   };
 }
 
+/** Listeners whose test process has exited (the same socket scan; the starters' records in the bridge directory). */
+async function readOrphans(listeners: LoopbackListener[], config: DoctorConfig, errors: string[]): Promise<OrphanedServer[]> {
+  try {
+    return await findOrphanedServers(listeners, { dir: config.bridgeDir ?? bridgeDirectory() });
+  } catch (err) {
+    errors.push(`orphaned servers cannot be looked for: ${(err as Error).message}`);
+    return [];
+  }
+}
+
 export async function runDoctor(config: DoctorConfig, options: RunDoctorOptions = {}): Promise<DoctorReport> {
   const now = options.now ?? Date.now;
   const started = now();
@@ -108,12 +121,14 @@ export async function runDoctor(config: DoctorConfig, options: RunDoctorOptions 
   const lockPaths = [...new Set([...config.locks.paths, ...processes.flatMap((p) => (p.snapshot?.locks ?? []).map((l) => l.lockPath))])];
   const locks = await readLocks(lockPaths, config);
   const { listeners } = await listenersPromise;
+  const orphans = await readOrphans(listeners, config, errors);
 
   if (loopback.scanError) errors.push(`listening sockets cannot be listed, so loopback conflicts cannot be seen: ${loopback.scanError}`);
   for (const p of processes) if (!p.snapshot) errors.push(`attached pid ${p.entry.pid} (${p.entry.command}) did not answer: ${p.error}`);
 
   const problems = sortProblems([
     ...loopbackProblems(loopback),
+    ...orphanProblems(orphans),
     ...lockProblems(locks.snapshots, locks.unreadable),
     ...processes.flatMap((p) =>
       p.snapshot

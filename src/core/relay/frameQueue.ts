@@ -11,7 +11,8 @@ import { Fifo } from './fifo';
 export type OutboundFrame =
   | { kind: 'data'; payload: Payload; binary: boolean }
   | { kind: 'ping'; payload: Buffer }
-  | { kind: 'pong'; payload: Buffer }
+  /** readAt: performance.now() when the PING it answers was read (for the PONG reply time). */
+  | { kind: 'pong'; payload: Buffer; readAt?: number }
   | { kind: 'close'; code: number | undefined; reason: string };
 
 export type EnqueueResult = { ok: true } | { ok: false; limit: 'frames' | 'bytes' | 'control' };

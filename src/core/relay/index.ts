@@ -26,6 +26,7 @@ export { parseMessage, withId, renameId, errorReply, type ParsedMessage, type Me
 export { admit, type Admission, type RolePaths } from './admission';
 export { RELAY_PROFILES, resolveProtocol, type RelayProfile, type RelayProtocol, type RoutingKey } from './protocolProfile';
 export { HandshakeGuard, type HandshakeCounts } from './handshakeGuard';
+export { PongReplyTimes, type PongReplySummary } from './pongReplyTimes';
 export { FrameQueue, type OutboundFrame, type EnqueueResult, type FrameQueueLimits } from './frameQueue';
 export { WriteDeadline, type OverdueWrite } from './writeDeadline';
 export { realScheduler, type Scheduler, type TimerHandle } from './scheduler';

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { RawData, WebSocket } from 'ws';
 import type { Payload } from './dataFrame';
 import type { OutboundFrame } from './frameQueue';
+import { PongReplyTimes } from './pongReplyTimes';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { SessionWriter, type WriteResult } from './sessionWriter';
 import { RelayCloseCode, type ClosedSessionRecord, type InboundFrameKind, type ResolvedRelayOptions, type SessionRole, type SessionSnapshot } from './types';
@@ -49,6 +50,7 @@ export class Session {
   private lastInboundT: number;
   private lastPong: { rttMs: number; at: number } | null = null;
   private missedPongs = 0;
+  private readonly pongReplies = new PongReplyTimes();
   private framesIn = 0;
   private framesOut = 0;
   private readonly pings = new Map<string, OutstandingPing>();
@@ -112,7 +114,7 @@ export class Session {
       this.inbound('ping');
       // Answered through the queue (autoPong is off on the server), so the PONG is framed by
       // the same writer as everything else and cannot be handed over mid-frame or twice.
-      const result = this.writer.sendPong(payload);
+      const result = this.writer.sendPong(payload, performance.now());
       if (!result.ok && result.limit === 'control') {
         this.beginClose(RelayCloseCode.controlQueueOverflow, 'control queue overflow: peer sends PINGs without reading PONGs', 'relay');
       }
@@ -189,6 +191,7 @@ export class Session {
       lastInbound: this.lastInboundKind === null ? null : { kind: this.lastInboundKind, at: this.host.toEpoch(this.lastInboundT) },
       lastPong: this.lastPong ? { ...this.lastPong } : null,
       missedPongs: this.missedPongs,
+      pongReply: this.pongReplies.summary(),
       queue: {
         frames: this.writer.queuedFrames,
         bytes: this.writer.queuedBytes,
@@ -238,6 +241,7 @@ export class Session {
 
   private handedOver(frame: OutboundFrame): void {
     this.framesOut += 1;
+    if (frame.kind === 'pong' && frame.readAt !== undefined) this.pongReplies.record(performance.now() - frame.readAt);
     if (frame.kind === 'close') this.host.changed();
   }
 

@@ -137,8 +137,8 @@ export class SessionWriter {
     return this.enqueue({ kind: 'ping', payload });
   }
 
-  sendPong(payload: Buffer): WriteResult {
-    return this.enqueue({ kind: 'pong', payload });
+  sendPong(payload: Buffer, readAt?: number): WriteResult {
+    return this.enqueue(readAt === undefined ? { kind: 'pong', payload } : { kind: 'pong', payload, readAt });
   }
 
   /**

@@ -3,6 +3,7 @@
 // lets a renderer import types without pulling in `ws`.
 
 import type { RelayProfile, RelayProtocol, RoutingKey } from './protocolProfile';
+import type { PongReplySummary } from './pongReplyTimes';
 
 export type SessionRole = 'provider' | 'client';
 
@@ -146,6 +147,8 @@ export interface SessionSnapshot {
   lastPong: { rttMs: number; at: number } | null;
   /** Heartbeat PINGs in a row that got no PONG before the next heartbeat. */
   missedPongs: number;
+  /** How long this relay took from reading a peer's PING to handing its PONG to the socket (null before the first; absent from older relays). */
+  pongReply?: PongReplySummary | null;
   queue: {
     frames: number;
     bytes: number;

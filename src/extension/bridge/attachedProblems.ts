@@ -5,6 +5,7 @@ import { viewProblem, type Problem } from '../problems/problem';
 import { shortenLeft } from './attachedFormat';
 import type { AttachedProcess } from './bridgeModel';
 import { ATTACHED_ACTIONS } from './commands/actOnAttached';
+import { STOP_SERVER_COMMAND } from '../loopback/commands/commandIds';
 
 /**
  * Status-bar problems inside attached processes, from the core's problem model (the same
@@ -27,12 +28,16 @@ export function attachedProblems(
               { label: '$(pulse) Probe (PING now)', command: ATTACHED_ACTIONS.probeSession.id, args },
               { label: '$(debug-disconnect) Break (close the session)…', command: ATTACHED_ACTIONS.breakSession.id, args },
             ]
-          : dp.state === 'listener-failing'
-            ? [
-                { label: '$(pulse) Probe the broker', command: ATTACHED_ACTIONS.probeListener.id, args },
-                { label: '$(debug-restart) Restart the listener…', command: ATTACHED_ACTIONS.restartListener.id, args },
-              ]
-            : [{ label: `$(debug-stop) Break (abort the call in pid ${proc.entry.pid})…`, command: ATTACHED_ACTIONS.breakCall.id, args }];
+          : dp.state === 'listen-in-use'
+            ? dp.culprit
+              ? [{ label: `$(debug-stop) Break (stop holder pid ${dp.culprit.pid})…`, command: STOP_SERVER_COMMAND, args: [dp.subject] }]
+              : []
+            : dp.state === 'listener-failing'
+              ? [
+                  { label: '$(pulse) Probe the broker', command: ATTACHED_ACTIONS.probeListener.id, args },
+                  { label: '$(debug-restart) Restart the listener…', command: ATTACHED_ACTIONS.restartListener.id, args },
+                ]
+              : [{ label: `$(debug-stop) Break (abort the call in pid ${proc.entry.pid})…`, command: ATTACHED_ACTIONS.breakCall.id, args }];
       out.push(
         viewProblem(dp, {
           subject: `pid ${proc.entry.pid}: ${dp.subject}`,

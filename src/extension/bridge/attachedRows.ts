@@ -16,6 +16,7 @@ import type { AttachedProcess } from './bridgeModel';
 /** A stalled call looks like its state's one severity, everywhere. */
 const STALLED = SEVERITY_ICON[PROBLEM_SEVERITY.stalled];
 import { processName, processTooltipMarkdown } from './attachedFormat';
+import { observedWebSocketRows, unhealthyWebSockets } from './observedWebSocketRows';
 
 export interface RowSpec {
   id: string;
@@ -142,18 +143,28 @@ const HEALTH_ICON: Record<SessionHealth, { icon: string; color?: string }> = {
   closing: { icon: 'debug-disconnect', color: 'disabledForeground' },
 };
 
-/** WebSocket Sessions: the attached processes that run a relay, their relays and sessions. */
+/** WebSocket Sessions: the attached processes that run a relay or have WebSockets, their relays and sessions, then their own WebSockets. */
 export function attachedSessionRows(processes: readonly AttachedProcess[], ctx: RowContext): RowSpec[] {
   const rows: RowSpec[] = [];
   for (const p of processes) {
     const relays = p.snapshot?.relays ?? [];
-    if (relays.length === 0) continue;
+    const observed = p.snapshot?.webSockets ?? [];
+    if (relays.length === 0 && observed.length === 0) continue;
     const pid = `sessions:${p.key}`;
     const sessions = relays.reduce((n, r) => n + r.sessions.length, 0);
-    const unhealthy = relays.reduce((n, r) => n + r.sessions.filter((s) => classifySession(s, ctx.health).health === 'warning').length, 0);
-    const description = [plural(relays.length, 'relay'), plural(sessions, 'session'), unhealthy ? `${unhealthy} unhealthy` : null].filter(Boolean).join(' · ');
+    const unhealthy =
+      relays.reduce((n, r) => n + r.sessions.filter((s) => classifySession(s, ctx.health).health === 'warning').length, 0) + unhealthyWebSockets(p);
+    const description = [
+      relays.length ? plural(relays.length, 'relay') : null,
+      relays.length ? plural(sessions, 'session') : null,
+      observed.length ? plural(observed.filter((w) => w.state === 'open').length, 'WebSocket') : null,
+      unhealthy ? `${unhealthy} unhealthy` : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     rows.push(processRow(p, pid, description, unhealthy > 0, true, ctx));
     for (const r of relays) rows.push(...relayRows(p, pid, r, ctx));
+    rows.push(...observedWebSocketRows(p, pid, ctx));
   }
   return rows;
 }

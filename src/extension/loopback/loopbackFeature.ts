@@ -21,7 +21,9 @@ import {
   SHOW_ADDRESS_DETAILS_COMMAND,
   SHOW_ALL_ADDRESSES_COMMAND,
   SHOW_ONLY_PROBLEMS_COMMAND,
+  STOP_SERVER_COMMAND,
 } from './commands/commandIds';
+import { stopServerCommand } from './commands/stopServer';
 import { probeAddressCommand } from './commands/probeAddress';
 import { releaseLeaseCommand } from './commands/releaseLease';
 import { ADDRESS_STATE_WORDS } from './loopbackFormat';
@@ -29,6 +31,7 @@ import { LoopbackModel } from './loopbackModel';
 import { loopbackProblems } from './loopbackProblems';
 import { readLoopbackSettings, type LoopbackSettings } from './loopbackSettings';
 import { LoopbackTreeProvider, type LoopbackNode } from './loopbackTreeProvider';
+import { listenFailureRows, orphanRows, type ServerRow } from './serverRows';
 
 export const LOOPBACK_VIEW_ID = 'flakeDoctor.loopbackAddresses';
 const SETTINGS_SECTION = 'flakeDoctor.loopback';
@@ -44,6 +47,8 @@ export class LoopbackFeature extends Disposable {
   private readonly view: FeatureView<LoopbackNode>;
   /** The title bar's filter toggle. */
   private readonly onlyProblemsKey = new ContextKey<boolean>('flakeDoctor.loopback.onlyProblems');
+  /** Orphaned servers (the model's detector) and failed listens (attached processes), as rows. */
+  private readonly serverRows: () => ServerRow[];
 
   constructor(
     private readonly host: Host,
@@ -53,13 +58,19 @@ export class LoopbackFeature extends Disposable {
     private readonly details?: DetailsProvider,
   ) {
     super();
-    this.model = new LoopbackModel(this.readSettings());
+    // Orphaned servers are traced through the records attached processes leave in the bridge directory.
+    this.model = new LoopbackModel(this.readSettings(), undefined, bridge ? () => bridge.model.dir : undefined);
     this._register({ dispose: () => this.model.dispose() });
+    this.serverRows = () => [...orphanRows(this.model.orphans), ...listenFailureRows((bridge?.processes() ?? []).map((p) => p.snapshot))];
     this.tree = this._register(
-      new LoopbackTreeProvider(this.model, (pid) => {
-        const p = bridge?.processByPid(pid);
-        return p && bridge ? bridge.describe(p) : null;
-      }),
+      new LoopbackTreeProvider(
+        this.model,
+        (pid) => {
+          const p = bridge?.processByPid(pid);
+          return p && bridge ? bridge.describe(p) : null;
+        },
+        this.serverRows,
+      ),
     );
     if (bridge) this._register(bridge.onDidChange(() => this.tree.holderNamesChanged()));
     this.view = this._register(
@@ -114,6 +125,10 @@ export class LoopbackFeature extends Disposable {
       [PROBE_ADDRESS_COMMAND]: selected((arg) => probeAddressCommand(model, host, log, arg)),
       [BREAK_ADDRESS_COMMAND]: selected((arg) => breakAddressCommand(model, host, log, arg)),
       [RELEASE_LEASE_COMMAND]: selected((arg) => releaseLeaseCommand(model, host, log, arg)),
+      [STOP_SERVER_COMMAND]: selected(async (arg) => {
+        await stopServerCommand(this.serverRows, model.currentSettings.breakGraceMs, host, log, arg);
+        await model.refresh();
+      }),
       [COPY_ADDRESS_COMMAND]: selected(async (arg) => {
         const address = subjectOf(arg);
         if (!address) return;
@@ -134,7 +149,7 @@ export class LoopbackFeature extends Disposable {
   }
 
   private render(snapshot: LoopbackSnapshot): void {
-    this.view.showProblems(loopbackProblems(snapshot, (address) => this.view.reveal(address)));
+    this.view.showProblems(loopbackProblems(snapshot, (address) => this.view.reveal(address), this.model.orphans));
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { inspectLoopback, type LoopbackListener, type LoopbackSnapshot } from '../../core/allocator';
+import { inspectLoopback, scanLoopbackListeners, type LoopbackListener, type LoopbackSnapshot } from '../../core/allocator';
+import { findOrphanedServers, type OrphanedServer } from '../../core/observe/orphans';
 import { AdaptivePoller } from '../common/adaptivePoller';
 import { Coalescer } from '../common/coalescer';
 import type { LoopbackSettings } from './loopbackSettings';
@@ -21,10 +22,13 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
   private readonly poller: AdaptivePoller;
   private readonly coalescer: Coalescer;
   private refreshing: Promise<LoopbackSnapshot> | null = null;
+  private orphanList: OrphanedServer[] = [];
 
   constructor(
     private settings: LoopbackSettings,
     private readonly scan?: () => Promise<LoopbackListener[]>,
+    /** The bridge directory attached processes record their children in; unset: orphaned servers are not looked for. */
+    private readonly bridgeDir?: () => string,
   ) {
     super();
     this.poller = new AdaptivePoller(() => this.refresh().then(() => undefined), {
@@ -38,6 +42,11 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
 
   get snapshot(): LoopbackSnapshot | null {
     return this.current;
+  }
+
+  /** Listeners whose test process has exited (from the same scan as the snapshot). */
+  get orphans(): readonly OrphanedServer[] {
+    return this.orphanList;
   }
 
   get scanIntervalMs(): number {
@@ -62,8 +71,13 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
 
   private async takeSnapshot(): Promise<LoopbackSnapshot> {
     const { config, poolFiles, foreignPoolFiles, originStart } = this.settings;
-    const snapshot = await inspectLoopback({ config, poolFiles, foreignPoolFiles, originStart, ...(this.scan ? { scan: this.scan } : {}) });
-    const key = JSON.stringify({ ...snapshot, takenAt: 0 });
+    // One scan serves the addresses and the orphan detector.
+    const seen: { listeners: LoopbackListener[] | null } = { listeners: null };
+    const scan = async (): Promise<LoopbackListener[]> => (seen.listeners = await (this.scan ?? scanLoopbackListeners)());
+    const snapshot = await inspectLoopback({ config, poolFiles, foreignPoolFiles, originStart, scan });
+    const dir = this.bridgeDir?.();
+    this.orphanList = seen.listeners && dir ? await findOrphanedServers(seen.listeners, { dir }) : [];
+    const key = JSON.stringify({ ...snapshot, takenAt: 0, orphans: this.orphanList });
     this.current = snapshot;
     if (key !== this.currentKey) {
       this.currentKey = key;

@@ -6,8 +6,10 @@ import { FreeGroupItem } from './freeGroupItem';
 import { addressRows } from './loopbackFormat';
 import type { LoopbackModel } from './loopbackModel';
 import { PortItem } from './portItem';
+import { ServerItem } from './serverItem';
+import type { ServerRow } from './serverRows';
 
-export type LoopbackNode = AddressItem | PortItem | FreeGroupItem;
+export type LoopbackNode = AddressItem | PortItem | FreeGroupItem | ServerItem;
 
 /**
  * Renders the model's snapshot; computes nothing about states itself. Problems come first, the
@@ -21,11 +23,14 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   private freeGroup: FreeGroupItem | null = null;
   private onlyProblems = false;
   private namesKey = '';
+  private serversKey = '';
 
   constructor(
     private readonly model: LoopbackModel,
     /** How an attached process names itself (the live bridge), by pid; null when not attached. */
     private readonly nameOf: (pid: number) => string | null = () => null,
+    /** Orphaned servers and failed listens, listed first (they are problems). */
+    private readonly serverRows: () => readonly ServerRow[] = () => [],
   ) {
     super();
     this._register(subscribe(model, 'change', (snapshot: LoopbackSnapshot) => this.rebuild(snapshot)));
@@ -50,7 +55,7 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
   /** Attached processes changed: redraw only if a lease holder's name changed. */
   holderNamesChanged(): void {
     const snapshot = this.model.snapshot;
-    if (snapshot && this.holderNames(snapshot) !== this.namesKey) this.rebuild(snapshot);
+    if (snapshot && (this.holderNames(snapshot) !== this.namesKey || JSON.stringify(this.serverRows()) !== this.serversKey)) this.rebuild(snapshot);
   }
 
   private holderNames(snapshot: LoopbackSnapshot): string {
@@ -62,7 +67,9 @@ export class LoopbackTreeProvider extends Disposable implements vscode.TreeDataP
     this.items = new Map(snapshot.addresses.map((a) => [a.address, new AddressItem(a, a.holder ? this.nameOf(a.holder.pid) : null)]));
     const { shown, free } = addressRows(snapshot.addresses, this.onlyProblems);
     this.freeGroup = free.length ? new FreeGroupItem(free) : null;
-    this.roots = [...shown.map((a) => this.items.get(a.address)!), ...(this.freeGroup ? [this.freeGroup] : [])];
+    const servers = this.serverRows();
+    this.serversKey = JSON.stringify(servers);
+    this.roots = [...servers.map((row) => new ServerItem(row)), ...shown.map((a) => this.items.get(a.address)!), ...(this.freeGroup ? [this.freeGroup] : [])];
     this.changed.fire(undefined);
   }
 

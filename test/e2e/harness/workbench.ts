@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { CHROMIUM, SCREENSHOT_DIR } from './paths';
+import { CHROMIUM, README_PICTURES, SCREENSHOT_DIR } from './paths';
 
 /** Playwright driving the code-server workbench in Debian's Chromium. */
 export class Workbench {
@@ -111,6 +111,22 @@ export class Workbench {
     const path = join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, '_')}.png`);
     await this.page.screenshot({ path, fullPage: true }).catch(() => undefined);
     return path;
+  }
+
+  /**
+   * A picture for the README: the window (the Flake Doctor views, the status bar), taken while
+   * a test has a fault on screen. Always saved with the run's screenshots; with
+   * FLAKE_DOCTOR_SCREENSHOTS=1 (`npm run screenshots`) also into media/screenshots/, the
+   * committed copy the README shows.
+   */
+  async readmePicture(name: string): Promise<void> {
+    const file = `${name}.png`;
+    const targets = [join(SCREENSHOT_DIR, file)];
+    if (process.env.FLAKE_DOCTOR_SCREENSHOTS === '1') targets.push(join(README_PICTURES, file));
+    for (const path of targets) {
+      mkdirSync(dirname(path), { recursive: true });
+      await this.page.screenshot({ path }).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

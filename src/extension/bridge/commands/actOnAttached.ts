@@ -39,7 +39,7 @@ export const ATTACHED_ACTIONS = {
     title: 'Break (close the session)',
     destructive: true,
     question: (what, pid) => `Close the ${what} in pid ${pid}?`,
-    consequence: 'The relay in that process sends Close 1000 and drops the connection; its peer may reconnect.',
+    consequence: 'That process sends Close 4500 (closed by operator) and drops the connection if the peer does not complete the close; its peer may reconnect.',
     button: 'Close Session',
   },
   restartRelay: {

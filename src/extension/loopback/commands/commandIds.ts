@@ -11,3 +11,4 @@ export const COPY_ADDRESS_COMMAND = 'flakeDoctor.loopback.copyAddress';
 export const SHOW_ONLY_PROBLEMS_COMMAND = 'flakeDoctor.loopback.showOnlyProblems';
 export const SHOW_ALL_ADDRESSES_COMMAND = 'flakeDoctor.loopback.showAll';
 export const SHOW_ADDRESS_DETAILS_COMMAND = 'flakeDoctor.loopback.showDetails';
+export const STOP_SERVER_COMMAND = 'flakeDoctor.loopback.stopServer';
