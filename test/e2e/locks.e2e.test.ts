@@ -69,8 +69,7 @@ describe('Restart Locks in a real VS Code', () => {
     const toast = wb.notifications().filter({ hasText: 'Probe fleet/restart.lock' }).first();
     await toast.hover();
     await toast.getByRole('button', { name: 'Show Details' }).click();
-    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain('# fleet/restart.lock: dead holder');
-    expect(await wb.activeEditorText()).toContain('## Last report: Probe fleet/restart.lock');
+    await wb.waitForEditorText(['# fleet/restart.lock: dead holder', '## Last report: Probe fleet/restart.lock']);
     expect(await wb.dialog().count()).toBe(0);
   });
 
