@@ -115,9 +115,9 @@ describe('WebSocket Sessions in a real VS Code', () => {
       );
   });
 
-  it('the Details action opens the stuck session’s document, with no modal', async () => {
+  it('the Details action (context menu) opens the stuck session’s document, with no modal', async () => {
     const view = wb.view('WebSocket Sessions');
-    await wb.inlineAction(wb.treeItem(view, 'provider-2'), 'Show WebSocket Session Details');
+    await wb.contextMenuAction(wb.treeItem(view, 'provider-2'), 'Show WebSocket Session Details');
     await wb.editorTab('provider-2.md').waitFor({ timeout: 15_000 });
     await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain(`# provider-2 (provider, 127.0.0.1:${localPort(stuck.ws)})`);
     expect(await wb.activeEditorText()).toMatch(/missed heartbeat PONGs \| [1-9]/);
