@@ -17,6 +17,10 @@ export const EXTRA_ENTRIES = {
   'bridge-register': 'src/core/bridge/register.ts',
   doctor: 'src/core/doctor/index.ts',
   vitest: 'src/vitest/index.ts',
+  // jest loads its setup file and reporter with require(); node --test imports its reporter.
+  jest: 'src/runners/jest/reporter.ts',
+  'jest-setup': 'src/runners/jest/setup.ts',
+  'node-test': 'src/runners/nodeTest/reporter.ts',
 };
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });

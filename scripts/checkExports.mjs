@@ -51,6 +51,12 @@ else {
   const version = execFileSync(binPath, ['--version'], { encoding: 'utf8' }).trim();
   if (version !== require('flake-doctor/package.json').version) problems.push(`flake-doctor --version printed ${JSON.stringify(version)}`);
 }
+// The runner integrations: jest's reporter class (jest requires it) and setup file (it only runs
+// inside jest: resolved, not loaded), node:test's reporter (an async generator function, imported).
+if (typeof require('flake-doctor/jest').default !== 'function') problems.push("require('flake-doctor/jest').default is not the reporter class");
+if (!existsSync(require.resolve('flake-doctor/jest/setup'))) problems.push('flake-doctor/jest/setup does not resolve to a file');
+if ((await import('flake-doctor/node-test')).default?.constructor?.name !== 'AsyncGeneratorFunction')
+  problems.push("import('flake-doctor/node-test').default is not a reporter");
 if (!existsSync(join(ROOT, 'schema/doctor-report.schema.json'))) problems.push('schema/doctor-report.schema.json is missing');
 // The register module as a user preloads it: `node --import` and `node --require` by package name.
 for (const flag of ['--import', '--require']) {

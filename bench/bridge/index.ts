@@ -30,6 +30,12 @@ import { connectBridge, listBridgeProcesses, type BridgeClient } from '../../src
 import { measureOverhead } from './overhead';
 import { median, percentile } from '../stats';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
+import { builtEntry } from '../built';
+
+/** dist/lib/bridge-register.cjs of this checkout or another (run `npm run build` there first). */
+function builtRegister(root?: string): string {
+  return builtEntry('bridge-register', root).replace(/\.mjs$/, '.cjs');
+}
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -51,15 +57,14 @@ function run(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; don
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'fd-bench-bridge-'));
   const dir = join(work, 'b');
-  const register = join(work, 'register.cjs');
+  // The register module as users get it: flake-doctor/bridge/register from the built bundle.
+  const register = builtRegister();
   const floor = join(work, 'floor.cjs');
   const bundle = (entry: string, outfile: string) =>
     build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning' });
-  await bundle(join(ROOT, 'src/core/bridge/register.ts'), register);
   await bundle(join(ROOT, 'bench/bridge/floor.ts'), floor);
-  // Optional: another checkout's register module as a fifth mode, so before/after share a run.
-  const baseline = BASELINE ? join(work, 'baseline.cjs') : undefined;
-  if (baseline) await bundle(join(BASELINE, 'src/core/bridge/register.ts'), baseline);
+  // Optional: another checkout's built register module as a fifth mode, so before/after share a run.
+  const baseline = BASELINE ? builtRegister(BASELINE) : undefined;
   const http = createHttpServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/`;

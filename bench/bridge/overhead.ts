@@ -28,6 +28,10 @@ export interface OverheadSetup {
   /** Preloads per mode (off has none). */
   preload: { floor: string; register: string; baseline?: string };
   run(args: string[]): { child: ChildProcess; done: Promise<string> };
+  /** Which client the loop uses, for the heading (default undici). */
+  client?: string;
+  /** A goal for on / off CPU per request (bench/nodeHttp: ≤ 1.03), printed with its verdict. */
+  cpuGoal?: number;
 }
 
 const LABELS: Record<Mode, string> = {
@@ -69,7 +73,7 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
 
   const f = (n: number): string => n.toFixed(1);
   console.log(
-    `register overhead, ${setup.requests} sequential undici requests per child, ${setup.rounds} rounds of one child per mode (order rotating); ` +
+    `register overhead, ${setup.requests} sequential ${setup.client ?? 'undici'} requests per child, ${setup.rounds} rounds of one child per mode (order rotating); ` +
       `load average ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
   );
   for (const mode of modes) {
@@ -88,14 +92,15 @@ export async function measureOverhead(setup: OverheadSetup): Promise<void> {
     const ci = medianInterval(r);
     return `${median(r).toFixed(3)} (95 % CI ${ci.lo.toFixed(3)} … ${ci.hi.toFixed(3)})`;
   };
-  const verdict = (mode: Mode, goal: number): string => {
-    const ci = medianInterval(per(mode, 'medianUs', (a, b) => a / b));
+  const verdict = (mode: Mode, goal: number, key: keyof Sample = 'medianUs'): string => {
+    const ci = medianInterval(per(mode, key, (a, b) => a / b));
     return ci.hi <= goal ? 'met' : ci.lo > goal ? 'NOT met' : 'not resolved at this noise level';
   };
   for (const mode of modes.filter((m) => m !== 'off')) {
     console.log(
       `  ${mode.padEnd(8)} / off: median request ${ratio(mode, 'medianUs')}, mean ${ratio(mode, 'meanUs')}, CPU ${ratio(mode, 'cpuUs')}` +
-        (mode === 'on' ? `   goal ≤ 1.05: ${verdict('on', 1.05)}` : ''),
+        (mode === 'on' ? `   goal ≤ 1.05: ${verdict('on', 1.05)}` : '') +
+        (mode === 'on' && setup.cpuGoal !== undefined ? `; CPU goal ≤ ${setup.cpuGoal}: ${verdict('on', setup.cpuGoal, 'cpuUs')}` : ''),
     );
   }
   // The tracker's added cost against the floor's: medians of per-round differences.

@@ -9,31 +9,18 @@
 // the message objects altogether, so this floor can be lower than undici's real one.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { importBuilt } from '../built';
 import { TRACKED_CHANNELS, type CallTracker } from '../../src/core/listener/tracker';
 
 type TrackerClass = typeof CallTracker;
 
 /**
- * A checkout's tracker bundled as the library ships it. Run from source through tsx, every call
- * between modules goes through an export getter, which the bundles users run do not have.
+ * A checkout's tracker as the library ships it: CallTracker from its built flake-doctor/listener
+ * (dist/lib/listener.mjs). Run from source through tsx, every call between modules goes through
+ * an export getter, which the bundles users run do not have.
  */
-async function bundledTracker(checkout: string, work: string, name: string): Promise<TrackerClass> {
-  const outfile = join(work, `${name}.mjs`);
-  await build({
-    entryPoints: [join(checkout, 'src/core/listener/tracker.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    outfile,
-    logLevel: 'warning',
-  });
-  return ((await import(pathToFileURL(outfile).href)) as { CallTracker: TrackerClass }).CallTracker;
+async function bundledTracker(checkout: string): Promise<TrackerClass> {
+  return (await importBuilt<{ CallTracker: TrackerClass }>('listener', checkout)).CallTracker;
 }
 type Mode = 'off' | 'floor' | 'on' | 'baseline';
 
@@ -81,15 +68,8 @@ function loop(n: number): number {
 }
 
 export async function handlerCost(root: string, baselineCheckout: string): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'fd-bench-handlers-'));
-  let Current: TrackerClass;
-  let Baseline: TrackerClass | undefined;
-  try {
-    Current = await bundledTracker(root, work, 'current');
-    Baseline = baselineCheckout ? await bundledTracker(baselineCheckout, work, 'baseline') : undefined;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const Current = await bundledTracker(root);
+  const Baseline = baselineCheckout ? await bundledTracker(baselineCheckout) : undefined;
   const n = 200_000;
   const rounds = 9;
   const modes: Mode[] = ['off', 'floor', 'on', ...(Baseline ? (['baseline'] as const) : [])];
@@ -115,7 +95,7 @@ export async function handlerCost(root: string, baselineCheckout: string): Promi
   }
   const over = (mode: Mode): number => best[mode] - best.off;
   console.log(
-    `channel handlers alone (undici-shaped messages, no HTTP, trackers bundled with esbuild; best of ${rounds} × ${n}): ` +
+    `channel handlers alone (undici-shaped messages, no HTTP, trackers from the built dist/lib/listener.mjs; best of ${rounds} × ${n}): ` +
       modes.map((m) => `${m} ${best[m].toFixed(0)} ns`).join(', ') +
       ' per call',
   );

@@ -17,8 +17,13 @@
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { join } from 'node:path';
-import { BrokerClient, CallTracker, boundedCall, createBrokerDispatcher, resolveTarget, startFakeBroker, type FakeBroker } from '../../src/core/listener/index';
+import type * as ListenerModule from '../../src/core/listener/index';
+import type { BrokerClient, CallTracker, FakeBroker } from '../../src/core/listener/index';
 import { TRACKED_CHANNELS } from '../../src/core/listener/tracker';
+import { importBuilt } from '../built';
+
+// flake-doctor/listener as users get it (dist/lib/listener.mjs); loaded by main() before anything runs.
+let L: typeof ListenerModule;
 import { handlerCost } from './handlers';
 import { median, percentile } from '../stats';
 
@@ -44,10 +49,10 @@ const ABORT_DEADLINE_MS = 50;
 const fmt = (n: number): string => n.toFixed(3);
 
 async function sessionClient(broker: FakeBroker, owner: string, tracker: () => CallTracker | undefined): Promise<BrokerClient> {
-  const dispatcher = createBrokerDispatcher();
+  const dispatcher = L.createBrokerDispatcher();
   // A getter-backed tracker lets one client switch between on and off blocks.
   const options = {
-    target: resolveTarget({ brokerUrl: broker.url }),
+    target: L.resolveTarget({ brokerUrl: broker.url }),
     maxRunners: 10,
     controlPlaneTimeoutMs: 30_000,
     longPollTimeoutMs: 60_000,
@@ -56,7 +61,7 @@ async function sessionClient(broker: FakeBroker, owner: string, tracker: () => C
       return tracker();
     },
   };
-  const client = new BrokerClient(options);
+  const client = new L.BrokerClient(options);
   const signal = new AbortController().signal;
   await client.exchangeToken(signal);
   await client.createSession(owner, signal);
@@ -120,13 +125,14 @@ function ratioSummary(ratios: number[]): { median: number; lo: number; hi: numbe
 }
 
 async function overhead(): Promise<void> {
-  const broker = await startFakeBroker({ longPollHoldMs: 10_000 });
+  const broker = await L.startFakeBroker({ longPollHoldMs: 10_000 });
   broker.enqueueJob(); // message 1 stays unacknowledged, so every GetMessage(0) answers at once
   let active: CallTracker | undefined;
   const client = await sessionClient(broker, 'bench', () => active);
   const signal = new AbortController().signal;
   let changeEvents = 0;
-  const Baseline = BASELINE ? ((await import(join(BASELINE, 'src/core/listener/tracker.ts'))) as { CallTracker: typeof CallTracker }).CallTracker : undefined;
+  // A baseline checkout's tracker as it ships (its dist/lib/listener.mjs; run `npm run build` there).
+  const Baseline = BASELINE ? (await importBuilt<{ CallTracker: typeof CallTracker }>('listener', BASELINE)).CallTracker : undefined;
   const modes: Mode[] = ['off', 'floor', 'on', ...(Baseline ? (['baseline'] as const) : [])];
 
   const call = async (): Promise<number> => {
@@ -143,7 +149,7 @@ async function overhead(): Promise<void> {
   const block = async (mode: Mode, n: number): Promise<Block> => {
     let stop = (): void => undefined;
     if (mode === 'on') {
-      const tracker = new CallTracker({ observeProcess: true });
+      const tracker = new L.CallTracker({ observeProcess: true });
       tracker.onDidChangeCalls(() => {
         changeEvents++;
       });
@@ -243,7 +249,7 @@ async function overhead(): Promise<void> {
  * than the end-to-end comparison on a shared machine.
  */
 function bookkeeping(): void {
-  const tracker = new CallTracker({ observeProcess: false });
+  const tracker = new L.CallTracker({ observeProcess: false });
   tracker.onDidChangeCalls(() => undefined);
   const n = 100_000;
   let best = Infinity;
@@ -268,15 +274,15 @@ function bookkeeping(): void {
 }
 
 async function abortLatency(trackerOn: boolean): Promise<void> {
-  const broker = await startFakeBroker({ faults: { probe: { kind: 'stall' } } });
-  const dispatcher = createBrokerDispatcher();
-  const tracker = trackerOn ? new CallTracker({ observeProcess: true }) : undefined;
+  const broker = await L.startFakeBroker({ faults: { probe: { kind: 'stall' } } });
+  const dispatcher = L.createBrokerDispatcher();
+  const tracker = trackerOn ? new L.CallTracker({ observeProcess: true }) : undefined;
   const latencies: number[] = [];
   for (let i = 0; i < ABORT_SAMPLES; i++) {
     // Taken before the call, so the figure can only overstate the true latency.
     const deadline = performance.now() + ABORT_DEADLINE_MS;
     try {
-      await boundedCall({ name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: ABORT_DEADLINE_MS }, { dispatcher, tracker });
+      await L.boundedCall({ name: 'probe', kind: 'control-plane', method: 'GET', url: broker.url, timeoutMs: ABORT_DEADLINE_MS }, { dispatcher, tracker });
       throw new Error('a stalled call returned');
     } catch (err) {
       if ((err as Error).name !== 'DeadlineExceededError') throw err;
@@ -294,6 +300,7 @@ async function abortLatency(trackerOn: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  L = await importBuilt<typeof ListenerModule>('listener');
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   await overhead();
   bookkeeping();

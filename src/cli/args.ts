@@ -4,9 +4,14 @@
 import { settingOf } from './config/settingKinds';
 
 export type CliCommand = 'doctor' | 'watch' | 'help' | 'version';
+/** text: for a person; json: the schema'd report; github: text plus workflow-command annotations and a job summary. */
+export type CliFormat = 'text' | 'json' | 'github';
+export const FORMATS: readonly CliFormat[] = ['text', 'json', 'github'];
 
 export interface CliArgs {
   command: CliCommand;
+  /** `--format`; `--json` is `--format json`. */
+  format: CliFormat;
   json: boolean;
   /** `--settings <file>`: another settings file than `.vscode/settings.json`; null with --no-settings. */
   settingsFile: string | undefined | null;
@@ -33,7 +38,7 @@ function boundedInt(flag: string, text: string | undefined, min: number, max: nu
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { command: 'help', json: false, settingsFile: undefined, intervalMs: 1000, timeoutMs: 2000, settingFlags: new Map() };
+  const args: CliArgs = { command: 'help', format: 'text', json: false, settingsFile: undefined, intervalMs: 1000, timeoutMs: 2000, settingFlags: new Map() };
   let command: CliCommand | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -54,8 +59,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const value = (): string | undefined => (inline !== undefined ? inline : i + 1 < argv.length ? argv[++i] : undefined);
     switch (name) {
       case 'json':
-        args.json = true;
+        args.format = 'json';
         break;
+      case 'format': {
+        const v = value();
+        if (!FORMATS.includes(v as CliFormat))
+          throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
+        args.format = v as CliFormat;
+        break;
+      }
       case 'help':
         command = 'help';
         break;
@@ -87,6 +99,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   args.command = command ?? 'help';
+  args.json = args.format === 'json';
   return args;
 }
 
@@ -98,6 +111,9 @@ Commands:
 
 Options:
   --json            the report as JSON (schema: schema/doctor-report.schema.json)
+  --format <f>      text (default), json (= --json), or github: the text report plus
+                    ::error/::warning annotations, and a table of every problem appended
+                    to $GITHUB_STEP_SUMMARY when it is set
   --settings <file> read flakeDoctor.* settings from <file> (default: .vscode/settings.json)
   --no-settings     ignore settings files; defaults and flags only
   --timeout <ms>    bound on reading one attached process (default 2000)
@@ -107,6 +123,9 @@ Options:
                     lists are comma-separated, e.g.
                     --loopback.start 200 --loopback.probePorts 19925,19926
                     --locks.paths a.lock,b.lock --calls.stallThresholdMs 500
+
+With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) set, doctor also
+exports each problem as an OTLP log record (bounded to 2 s; a failure is one warning).
 
 Exit status: 0 nothing found, 1 problems found, 2 usage or environment error.
 `;

@@ -2,12 +2,15 @@
 // interval), the report as text or JSON. Exit status: 0 nothing found, 1 problems found,
 // 2 usage or environment error (bad flag or setting, or part of the diagnosis impossible).
 
+import { appendFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DoctorConfig } from '../core/doctor/config';
 import type { DoctorReport } from '../core/doctor/report';
 import { runDoctor } from '../core/doctor/runDoctor';
+import { exportToOtlp } from '../core/export';
 import { parseArgs, UsageError, USAGE, type CliArgs } from './args';
 import { ConfigError, readSettingsFile, resolveDoctorConfig } from './config/loadConfig';
+import { githubAnnotations, githubSummary } from './github';
 import { COLOUR, PLAIN, renderReport, wantsColour } from './render';
 
 declare const FLAKE_DOCTOR_VERSION: string | undefined;
@@ -41,9 +44,25 @@ export function loadConfig(args: CliArgs, io: Pick<CliIo, 'cwd' | 'env'>): Docto
   return { ...config, processTimeoutMs: args.timeoutMs };
 }
 
+const version = (): string => (typeof FLAKE_DOCTOR_VERSION === 'string' ? FLAKE_DOCTOR_VERSION : 'development');
+
 function print(report: DoctorReport, args: CliArgs, io: CliIo): void {
   if (args.json) io.stdout.write(`${JSON.stringify(report, null, args.command === 'watch' ? undefined : 2)}\n`);
   else io.stdout.write(renderReport(report, wantsColour(io.stdout, io.env) ? COLOUR : PLAIN));
+  if (args.format === 'github' && args.command === 'doctor') printGithub(report, io);
+}
+
+/** --format github: annotations after the text report, and the table appended to the job summary. */
+function printGithub(report: DoctorReport, io: CliIo): void {
+  io.stdout.write(githubAnnotations(report));
+  const summary = io.env.GITHUB_STEP_SUMMARY;
+  if (!summary) return;
+  try {
+    appendFileSync(summary, githubSummary(report));
+  } catch (err) {
+    // The annotations and the log already carry every problem: a summary that cannot be written is a warning.
+    io.stderr.write(`flake-doctor: could not append to GITHUB_STEP_SUMMARY (${summary}): ${(err as Error).message}\n`);
+  }
 }
 
 async function watch(config: DoctorConfig, args: CliArgs, io: CliIo): Promise<number> {
@@ -76,7 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return argv.length === 0 ? EXIT.usage : EXIT.clean;
     }
     if (args.command === 'version') {
-      io.stdout.write(`${typeof FLAKE_DOCTOR_VERSION === 'string' ? FLAKE_DOCTOR_VERSION : 'development'}\n`);
+      io.stdout.write(`${version()}\n`);
       return EXIT.clean;
     }
     config = loadConfig(args, io);
@@ -91,5 +110,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (args.command === 'watch') return watch(config, args, io);
   const report = await runDoctor(config);
   print(report, args, io);
+  // After the report is out, so a slow collector never delays what a person reads (bounded to 2 s).
+  await exportToOtlp({ problems: report.problems }, { env: io.env, warn: (line) => io.stderr.write(`${line}\n`), version: version() });
   return exitStatus(report);
 }

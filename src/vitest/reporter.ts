@@ -10,6 +10,7 @@ import { dirname, relative } from 'node:path';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import type { DoctorConfig } from '../core/doctor/config';
 import { runDoctor } from '../core/doctor/runDoctor';
+import { exportToOtlp } from '../core/export';
 import { formatLeftovers } from './attribution';
 import { SECTION_TITLE } from './culprits';
 import type { FailureCulprit, FailureMeta, FileEndMeta, Leftover } from './shared';
@@ -111,5 +112,10 @@ export class FlakeDoctorReporter implements Reporter {
     if (this.leftovers.length > 0) parts.push(`${plural(this.leftovers.length, 'thing')} left running by ${plural(files, 'test file')}`);
     parts.push(`${plural(report.problems.length, 'problem')} now`);
     this.log(`${SECTION_TITLE}: ${parts.join(', ')}; report written to ${relative(this.root, this.reportPath) || this.reportPath}`);
+    // OTLP export when OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT is set: bounded to 2 s, never fails the run.
+    await exportToOtlp(
+      { problems: report.problems, failures: this.failures },
+      { env: process.env, warn: (l) => (this.vitest ? this.vitest.logger.warn(l) : console.warn(l)) },
+    );
   }
 }

@@ -1,6 +1,7 @@
 // Runs in every vitest worker (added to `setupFiles` by the plugin): publishes the worker over
 // the bridge, offers `loopbackAddress()`, and when a test fails adds the "Flake Doctor" section
-// to its first error, so every reporter shows the culprits right next to the failure. Tests
+// to its first error, so every reporter shows the culprits right next to the failure, and each
+// culprit as a test annotation where vitest has them (annotations.ts). Tests
 // that pass cost one beforeEach registration; nothing is scanned or read unless a test fails.
 // It also says which test is running (observers stamp it on every call, session, listen and
 // child at its start), and when the file ends, puts what the file left running on its meta.
@@ -16,6 +17,7 @@ import type { BridgeSnapshot } from '../core/bridge/types';
 import { inspectRestartLock, type RestartLockSnapshot } from '../core/lock/inspect';
 import { isDescendantOf, osProcessFacts } from '../core/process';
 import { setCurrentTest, type TestRef } from '../core/observe/testContext';
+import { annotateFailure, culpritAnnotations } from './annotations';
 import { fileLeftovers } from './attribution';
 import { endpointsInErrors, failureCulprits, formatSection } from './culprits';
 import { RunningTests } from './runningTests';
@@ -83,6 +85,8 @@ async function describeFailure(ctx: TestContext, test: TestRef): Promise<void> {
   (ctx.task.meta as { flakeDoctor?: FailureMeta }).flakeDoctor = meta;
   const section = formatSection(culprits, process.pid);
   if (section && errors[0]) errors[0].message = `${errors[0].message ?? ''}\n\n${section}`;
+  // And one test annotation per culprit where vitest has them (≥ 3.2), for JUnit, GitHub and the default reporter.
+  await annotateFailure(ctx, culpritAnnotations(culprits));
 }
 
 // The test to stamp: set in the first beforeEach of every test (the setup file's hooks come

@@ -7,7 +7,11 @@ import { startOriginWrite, stopOrigin, type OriginWrite } from '../helpers/origi
 import { freePortOn, randomRangeStart } from '../helpers/ports';
 
 const ORIGIN_NAME = 'harper-integration-test-loopback-pool.json';
-const noWait = async () => undefined;
+/** Sleeps that take no real time, on a clock that moves only with them: a file's quiet interval passes at once. */
+function fakeTime() {
+  let t = Date.now();
+  return { sleep: async (ms: number) => void (t += ms), now: () => t };
+}
 
 async function poolOn(poolFile: string, extra: Partial<ConstructorParameters<typeof LoopbackPool>[0]> = {}) {
   const count = 3;
@@ -64,7 +68,7 @@ describe('a pool file that is not provably ours is never destroyed', () => {
       const dir = mkdtempSync(join(tmpdir(), 'fd-notours-'));
       const file = join(dir, 'pool.json');
       writeFileSync(file, text);
-      const { pool } = await poolOn(file, { sleep: noWait });
+      const { pool } = await poolOn(file, fakeTime());
       await expect(pool.acquire()).rejects.toThrow(new RegExp(`^pool file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .*left it untouched`));
       expect(readFileSync(file, 'utf8')).toBe(text);
       expect(readdirSync(dir)).toEqual(['pool.json']);

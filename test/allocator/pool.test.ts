@@ -126,7 +126,10 @@ describe('LoopbackPool leases', () => {
       '{"format":"flake-doctor-loopback-pool","version":1,"start":2,"count":1,"slots":[7]}',
     ];
     for (const garbage of damaged) {
-      const { pool, warnings, start } = await newPool({ sleep: async () => undefined });
+      // An unparsable file is judged once it has stayed unchanged for a quiet interval: the
+      // injected clock moves only with the pool's sleeps, so nothing here waits for real.
+      let t = Date.now();
+      const { pool, warnings, start } = await newPool({ sleep: async (ms) => void (t += ms), now: () => t });
       writeFileSync(pool.poolFile, garbage);
       expect((await pool.acquire()).address).toBe(`127.0.0.${start}`);
       expect(warnings.join('\n')).toMatch(/is corrupt: .*kept the corrupt copy as .*\.corrupt-\d+/);

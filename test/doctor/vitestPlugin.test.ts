@@ -146,7 +146,7 @@ describe('a run where everything passes', () => {
  * merged. The integrator switches this to true after merging it; the tests it guards show as
  * skipped until then. Everything else below holds without it.
  */
-const NODE_HTTP_OBSERVER_MERGED = false;
+const NODE_HTTP_OBSERVER_MERGED = true;
 
 describe("the issue's case: fetch, axios and http.get tests against a server that never answers", () => {
   const FILE = 'leftovers/clients.test.mjs';
@@ -167,7 +167,8 @@ describe("the issue's case: fetch, axios and http.get tests against a server tha
   const linesNaming = (block: string, path: string): { own: string[]; leftover: string[] } => {
     const at = block.indexOf("Left running by earlier tests (not this test's own):");
     const [own, rest] = at === -1 ? [block, ''] : [block.slice(0, at), block.slice(at)];
-    const naming = (text: string) => text.split('\n').filter((l) => l.includes(`${origin}${path}`));
+    // The section's lines only: the default reporter prints each culprit again below the stack as a test annotation (`↳ …`).
+    const naming = (text: string) => text.split('\n').filter((l) => l.includes(`${origin}${path}`) && !l.trimStart().startsWith('↳'));
     return { own: naming(own), leftover: naming(rest) };
   };
 

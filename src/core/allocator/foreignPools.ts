@@ -5,14 +5,16 @@
  * same 127.0.0.x addresses without knowing about us. We cannot make it read our file, but we
  * can read its file and never lease an address it has leased: the live leases (and parked
  * addresses) in every foreign pool file are honoured. Foreign files are only read — never
- * locked, renamed or written — and a file caught mid-write is re-read until it settles.
+ * locked, renamed or written — and a file caught mid-write is re-read until it parses or
+ * stays quiet (see poolRead). Each read is synchronous: acquire() reads these files twice,
+ * and a thread-pool round trip costs more than reading a few hundred bytes.
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isSameProcessAlive, type ProcessTable } from '../process';
 import { addressForIndex } from './config';
 import { parsePoolFile } from './poolFile';
-import { readPoolFileSettled, type Sleep } from './poolRead';
+import { readPoolFileSettledSync, type Sleep, type StableReadOptions } from './poolRead';
 
 /** The origin helper's default pool file name, in the temp directory. */
 export const ORIGIN_POOL_FILE_NAME = 'harper-integration-test-loopback-pool.json';
@@ -61,17 +63,31 @@ export interface ForeignLeases {
   leases: Map<string, ForeignLease>;
   /** Foreign files that could not be read (named, with why); their leases are unknown. */
   unreadable: string[];
+  /** Foreign files their owner was rewriting at every read; their leases are unknown this time. */
+  rewriting: string[];
 }
 
 /** Reads every foreign file and returns the addresses held there by a live holder, or parked. */
-export async function readForeignLeases(files: readonly string[], originStart: number, facts: ProcessTable, sleep?: Sleep): Promise<ForeignLeases> {
+export async function readForeignLeases(
+  files: readonly string[],
+  originStart: number,
+  facts: ProcessTable,
+  /** How files caught mid-write are re-read (a bare sleep function, as before, is accepted too). */
+  reread: Sleep | StableReadOptions = {},
+): Promise<ForeignLeases> {
+  const options = typeof reread === 'function' ? { sleep: reread } : reread;
   const leases = new Map<string, ForeignLease>();
   const unreadable: string[] = [];
+  const rewriting: string[] = [];
   for (const file of files) {
     let content;
     try {
-      const read = await readPoolFileSettled(file, sleep ? { sleep } : {});
+      const read = await readPoolFileSettledSync(file, options);
       if (read.text === null) continue; // absent: nothing leased there
+      if (read.unsettled) {
+        rewriting.push(file);
+        continue;
+      }
       content = parsePoolFile(read.text, file, originStart);
     } catch (err) {
       unreadable.push((err as Error).message);
@@ -85,5 +101,5 @@ export async function readForeignLeases(files: readonly string[], originStart: n
       else if (isSameProcessAlive(facts, slot.pid, slot.startTime)) leases.set(address, { address, file, pid: slot.pid });
     });
   }
-  return { leases, unreadable };
+  return { leases, unreadable, rewriting };
 }

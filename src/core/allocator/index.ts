@@ -28,7 +28,20 @@ export {
   type ForeignLeases,
 } from './foreignPools';
 export { PoolFileRefusedError, alternativePoolFile } from './ownPoolFile';
-export { readSettled, readPoolFileSettled, POOL_REREAD_INTERVAL_MS, POOL_MAX_READS, type StableReadOptions, type StableText } from './poolRead';
+export {
+  readSettled,
+  readPoolFileSettled,
+  readPoolFileSettledSync,
+  observePoolFile,
+  observePoolFileSync,
+  POOL_REREAD_INTERVAL_MS,
+  POOL_QUIET_MS,
+  POOL_MAX_WAIT_MS,
+  POOL_MAX_READS,
+  type PoolFileObservation,
+  type StableReadOptions,
+  type StableText,
+} from './poolRead';
 export {
   parsePoolFile,
   serializePoolFile,

@@ -11,7 +11,8 @@ import { buildLoopbackSnapshot, type LoopbackSnapshot, type PoolSource } from '.
 /**
  * Reads one pool file for display: never modifies it, and reports (not hides) corruption.
  * A read caught in the middle of an in-place write (the origin helper truncates, then
- * writes) is re-read until it settles, so a healthy foreign file is not shown as corrupt.
+ * writes) is re-read until it parses or the file stays quiet (see poolRead), so a healthy
+ * foreign file is not shown as corrupt; one that never gets quiet is `rewriting`, not an error.
  */
 export async function readPoolSource(file: string, originStart: number, options: StableReadOptions = {}): Promise<PoolSource> {
   let text: string;
@@ -19,6 +20,7 @@ export async function readPoolSource(file: string, originStart: number, options:
     // Never readFile: on a FIFO it would wait for a writer forever.
     const read = await readPoolFileSettled(file, options);
     if (read.text === null) return { file, content: null, error: null };
+    if (read.unsettled) return { file, content: null, error: null, rewriting: true };
     text = read.text;
   } catch (err) {
     if (err instanceof NotARegularFileError) return { file, content: null, error: err.message };

@@ -1,16 +1,16 @@
 import { announceLease } from './announce';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { accessSync, constants, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessTable } from '../process';
 import { findConflictingPort, isPortAcceptingOnAddress } from './canary';
 import { addressForIndex, POOL_ENV, rangeError, resolvePoolConfig, type PoolConfig, type WarnFn } from './config';
 import { DEFAULT_ORIGIN_START, effectiveForeignPoolFiles, readForeignLeases, type ForeignLease } from './foreignPools';
 import { alternativePoolFile, decideOwnPoolFile } from './ownPoolFile';
 import { emptySlots, parsePoolFile, serializePoolFile, type PoolFileContent, type PoolSlot } from './poolFile';
-import { defaultSleep, readPoolFileSettled, readSettled } from './poolRead';
+import { withOwnProcessRemembered } from './ownProcess';
+import { defaultSleep, readPoolFileSettledSync, type StableReadOptions } from './poolRead';
 import { PoolLock, type PoolLockOptions } from './poolLock';
 import { scanLoopbackListeners, type LoopbackListener } from './scan';
 import { stopProcess, waitForPortsFree, type StopOutcome } from './teardown';
@@ -46,6 +46,8 @@ export interface LoopbackPoolOptions {
   scan?: () => Promise<LoopbackListener[]>;
   /** Waits between re-reads of a pool file caught mid-write by an in-place writer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Wall clock (ms) judging how long such a file has been quiet (see poolRead); tests inject it with `sleep`. Default `Date.now`. */
+  now?: () => number;
   /**
    * Pool files of other pools on this machine (the origin helper's format or ours): their
    * live leases and parked addresses are never leased here. They are only read.
@@ -113,7 +115,8 @@ export class LoopbackPool {
   private readonly facts: ProcessTable;
   private readonly connectProbe: boolean;
   private readonly scan: () => Promise<LoopbackListener[]>;
-  private readonly sleep: (ms: number) => Promise<void>;
+  /** How pool files caught mid-write are re-read: the injected sleep and clock. */
+  private readonly reread: StableReadOptions;
   /** Named in refusals: where this pool could keep its own leases instead. */
   private readonly suggestedPoolFile: string;
   /** The foreign pool files honoured (see {@link LoopbackPoolOptions.foreignPoolFiles}). */
@@ -126,11 +129,11 @@ export class LoopbackPool {
     this.warn = options.warn ?? ((m) => console.warn(`flake-doctor: ${m}`));
     this.config = resolvePoolConfig(options, env, this.warn);
     this.poolFile = options.poolFile ?? defaultPoolFile(env);
-    this.facts = options.facts ?? osProcessFacts;
+    this.facts = withOwnProcessRemembered(options.facts ?? osProcessFacts);
     this.lock = new PoolLock(`${this.poolFile}.lock`, { facts: this.facts, ...options.lock });
     this.connectProbe = options.connectProbe ?? false;
     this.scan = options.scan ?? (() => scanLoopbackListeners());
-    this.sleep = options.sleep ?? defaultSleep;
+    this.reread = { sleep: options.sleep ?? defaultSleep, ...(options.now ? { now: options.now } : {}) };
     this.suggestedPoolFile = alternativePoolFile(this.poolFile, defaultPoolFile(env));
     this.originStart = options.originStart ?? DEFAULT_ORIGIN_START;
     const originError = rangeError(this.originStart, 1);
@@ -141,11 +144,17 @@ export class LoopbackPool {
   /** Addresses held in the foreign pool files right now. An unreadable one is warned about once. */
   private async foreignLeases(): Promise<Map<string, ForeignLease>> {
     if (this.foreignPoolFiles.length === 0) return new Map();
-    const { leases, unreadable } = await readForeignLeases(this.foreignPoolFiles, this.originStart, this.facts, this.sleep);
+    const { leases, unreadable, rewriting } = await readForeignLeases(this.foreignPoolFiles, this.originStart, this.facts, this.reread);
     for (const why of unreadable) {
       if (this.reportedUnreadable.has(why)) continue;
       this.reportedUnreadable.add(why);
       this.warn(`cannot honour the leases of a foreign pool file: ${why}`);
+    }
+    for (const file of rewriting) {
+      const why = `rewriting:${file}`;
+      if (this.reportedUnreadable.has(why)) continue;
+      this.reportedUnreadable.add(why);
+      this.warn(`cannot honour the leases of foreign pool file ${file} this time: its owner was rewriting it in place at every read`);
     }
     return leases;
   }
@@ -201,7 +210,7 @@ export class LoopbackPool {
   private takeFirstFree(slots: PoolSlot[], skip: ReadonlySet<number>, foreign: ReadonlyMap<string, ForeignLease>): { index: number; token: string } | null {
     const index = slots.findIndex((slot, i) => slot === null && !skip.has(i) && !foreign.has(addressForIndex(this.config.start, i)));
     if (index < 0) return null;
-    const token = randomBytes(12).toString('hex');
+    const token = randomToken();
     slots[index] = { state: 'leased', pid: process.pid, startTime: this.facts.startTime(process.pid), token, leasedAt: Date.now() };
     return { index, token };
   }
@@ -307,7 +316,7 @@ export class LoopbackPool {
 
   /** The pool as it is on disk now (read without the lock: a consistent file, maybe a moment old). */
   async read(): Promise<PoolFileContent> {
-    const { text } = await readPoolFileSettled(this.poolFile, { sleep: this.sleep });
+    const { text } = await readPoolFileSettledSync(this.poolFile, this.reread);
     if (text === null) return { format: 'flake-doctor', start: this.config.start, count: this.config.count, slots: emptySlots(this.config.count) };
     return parsePoolFile(text, this.poolFile, this.config.start);
   }
@@ -326,7 +335,7 @@ export class LoopbackPool {
       }
       const result = change(slots);
       // Synchronous inside the lock: a few tiny-file syscalls, held for as short as possible.
-      const tmp = `${this.poolFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      const tmp = `${this.poolFile}.${process.pid}.${randomToken().slice(0, 8)}.tmp`;
       writeFileSync(tmp, serializePoolFile({ start: this.config.start, count: this.config.count, slots }));
       renameSync(tmp, this.poolFile);
       return result;
@@ -338,7 +347,7 @@ export class LoopbackPool {
   private async loadForUpdate(): Promise<PoolSlot[]> {
     // A read that parses is taken at once (our own writes are atomic renames); anything else
     // may be an in-place writer caught mid-write and is re-read until it settles.
-    const read = await readSettled(() => readIfExistsSync(this.poolFile), { sleep: this.sleep });
+    const read = await readPoolFileSettledSync(this.poolFile, this.reread);
     const decision = decideOwnPoolFile(read, this.poolFile, this.config, this.suggestedPoolFile);
     if (decision.kind === 'slots') return decision.slots;
     // Provably ours and damaged: keep the damaged copy beside it, start afresh.
@@ -349,8 +358,7 @@ export class LoopbackPool {
   }
 }
 
-// Through the regular-file reader: a FIFO or a directory at the pool path is a clear error
-// naming it, never a blocked process or a bare EISDIR.
-function readIfExistsSync(path: string): string | null {
-  return readRegularFileSync(path, { what: 'pool file' })?.text ?? null;
+/** A lease token: unique, not secret. randomUUID draws from a cached batch of random bytes, where randomBytes asks the kernel each time. */
+function randomToken(): string {
+  return randomUUID().replaceAll('-', '');
 }

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { readRegularFileSync } from '../files/regularFile';
 import { isSameProcessAlive, osProcessFacts, type ProcessTable } from '../process';
+import { withOwnProcessRemembered } from './ownProcess';
 
 /**
  * The lock guarding the pool file: the origin's `open(path, 'wx')` lock holding a token,
@@ -55,6 +56,20 @@ function readText(path: string): string | null {
   return readRegularFileSync(path, { what: 'pool lock file', maxBytes: 4096 })?.text ?? null;
 }
 
+/** `unlink`, where `rmSync({ force })` adds two `lstat`s: an absent file is fine, anything else throws. */
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** Unique, not secret: randomUUID draws from a cached batch of random bytes. */
+function randomToken(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
 export class PoolLock {
   private readonly staleMs: number;
   private readonly timeoutMs: number;
@@ -70,7 +85,7 @@ export class PoolLock {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.sleep = options.sleep ?? defaultSleep;
     this.now = options.now ?? Date.now;
-    this.facts = options.facts ?? osProcessFacts;
+    this.facts = withOwnProcessRemembered(options.facts ?? osProcessFacts);
   }
 
   private content(token: string): string {
@@ -113,12 +128,12 @@ export class PoolLock {
   /** Runs `removal` while holding `<lock>.reclaim`; `false` if the reclaim lock was busy. */
   private underReclaim(removal: () => void): boolean {
     const reclaim = `${this.path}.reclaim`;
-    const token = randomBytes(8).toString('hex');
+    const token = randomToken();
     if (!this.create(reclaim, this.content(token))) {
       const text = readText(reclaim);
       if (text !== null && this.isStale(text, reclaim)) {
         // Orphan of a crashed remover: re-read right before unlinking to narrow the window.
-        if (readText(reclaim) === text) rmSync(reclaim, { force: true });
+        if (readText(reclaim) === text) removeIfPresent(reclaim);
       }
       return false;
     }
@@ -126,13 +141,13 @@ export class PoolLock {
       removal();
     } finally {
       const mine = readText(reclaim);
-      if (mine !== null && parseContent(mine)?.token === token) rmSync(reclaim, { force: true });
+      if (mine !== null && parseContent(mine)?.token === token) removeIfPresent(reclaim);
     }
     return true;
   }
 
   async acquire(): Promise<{ release(): Promise<void> }> {
-    const token = randomBytes(12).toString('hex');
+    const token = randomToken();
     const deadline = this.now() + this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       if (this.create(this.path, this.content(token))) {
@@ -142,7 +157,7 @@ export class PoolLock {
       if (observed !== null && this.isStale(observed, this.path)) {
         const reclaimed = this.underReclaim(() => {
           // Re-check while holding .reclaim: only the exact lock we judged stale goes.
-          if (readText(this.path) === observed) rmSync(this.path, { force: true });
+          if (readText(this.path) === observed) removeIfPresent(this.path);
         });
         // Retry at once only when the reclaim was ours (the stale lock is gone or changed).
         // A busy or orphaned `.reclaim` (an empty one stays "fresh" by mtime for staleMs)
@@ -159,7 +174,7 @@ export class PoolLock {
     for (;;) {
       const done = this.underReclaim(() => {
         const text = readText(this.path);
-        if (text !== null && parseContent(text)?.token === token) rmSync(this.path, { force: true });
+        if (text !== null && parseContent(text)?.token === token) removeIfPresent(this.path);
       });
       if (done) return;
       await this.sleep(1);

@@ -58,13 +58,22 @@ export interface PoolSource {
   content: PoolFileContent | null;
   /** Why the file could not be read (corrupt, unreadable); `null` when read or absent. */
   error: string | null;
+  /** Its owner was rewriting it in place on every read (not a problem: its leases are unknown until the next read). */
+  rewriting?: boolean;
 }
 
 export interface LoopbackSnapshot {
   takenAt: number;
   range: { start: number; count: number; first: string; last: string };
   probePorts: number[];
-  pools: { file: string; role: 'own' | 'foreign'; format: PoolFileContent['format'] | null; error: string | null }[];
+  pools: {
+    file: string;
+    role: 'own' | 'foreign';
+    format: PoolFileContent['format'] | null;
+    error: string | null;
+    /** Being rewritten in place by its owner at every read: not a problem, its leases are unknown for now. */
+    rewriting?: boolean;
+  }[];
   /** Why sockets could not be listed; when set, `ports` are unknown, not empty. */
   scanError: string | null;
   addresses: AddressEntry[];
@@ -217,7 +226,13 @@ export function buildLoopbackSnapshot(input: SnapshotInput): LoopbackSnapshot {
     takenAt: input.now,
     range: { start: config.start, count: config.count, first: addressForIndex(config.start, 0), last: addressForIndex(config.start, config.count - 1) },
     probePorts: [...config.probePorts],
-    pools: input.pools.map((p) => ({ file: p.file, role: p.role ?? 'own', format: p.content?.format ?? null, error: p.error })),
+    pools: input.pools.map((p) => ({
+      file: p.file,
+      role: p.role ?? 'own',
+      format: p.content?.format ?? null,
+      error: p.error,
+      ...(p.rewriting ? { rewriting: true } : {}),
+    })),
     scanError: input.scanError,
     addresses,
   };

@@ -7,6 +7,7 @@
 
 import { parseAttachMode, shouldAttach } from './attachPolicy';
 import { bridgeDebug } from './debug';
+import { hookNodeTestChild } from '../../runners/nodeTest/childHooks';
 import { startBridge } from './server';
 
 const MAIN_THREAD_ATTACHED = 'FLAKE_DOCTOR_BRIDGE_ATTACHED_PID';
@@ -27,7 +28,9 @@ function register(): void {
       return;
     }
     process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
-    startBridge({ via: 'register' });
+    const bridge = startBridge({ via: 'register' });
+    // A test file run by `node --test` with the flake-doctor/node-test reporter: per-test hooks.
+    hookNodeTestChild(bridge);
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);
   }

@@ -4,6 +4,7 @@
 import type { BridgeSnapshot } from '../bridge/types';
 import { problem, type DoctorProblem, type ProcessRef } from './problem';
 import { listenProblems } from './observed/listenProblems';
+import { describeHandler, serverRequestFor } from './observed/serverHandler';
 import { webSocketProblems } from './observed/webSocketProblems';
 import { classifySession, type HealthThresholds } from './sessionHealth';
 
@@ -22,6 +23,8 @@ export interface BridgeJudgement extends HealthThresholds {
   stallThresholdMs?: number | null;
   /** Names the process serving a call's URL (the server that does not answer), when known. */
   serverOf?: (url: string) => ProcessRef | null;
+  /** The snapshot of another attached process (the culprit server's), to name its handler. */
+  snapshotOf?: (pid: number) => BridgeSnapshot | null;
 }
 
 function isStalled(call: { stalled: boolean; startedAt: number; kind?: string }, takenAt: number, thresholdMs: number | null | undefined): boolean {
@@ -38,14 +41,24 @@ export function bridgeProblems(snapshot: BridgeSnapshot, thresholds: BridgeJudge
   for (const call of snapshot.httpCalls) {
     if (!isStalled(call, snapshot.takenAt, thresholds.stallThresholdMs)) continue;
     const waiting = call.phase === 'awaiting-headers' ? 'no answer' : 'body incomplete';
+    // A server of this same process (an app under supertest) is the culprit, by its handler;
+    // else the process listening on the URL's port, and its handler when it is attached too.
+    const inProcess = serverRequestFor(call, snapshot);
+    const culprit = inProcess ? proc : server(call.url);
+    const remote = !inProcess && culprit && culprit.pid !== proc.pid ? serverRequestFor(call, thresholds.snapshotOf?.(culprit.pid)) : null;
+    const handler = inProcess
+      ? `; served in this process: ${describeHandler(inProcess)}`
+      : remote && culprit
+        ? `; served by pid ${culprit.pid}: ${describeHandler(remote)}`
+        : '';
     out.push(
       problem({
         id: `calls:${key}:${call.id}`,
         area: 'calls',
         state: 'stalled',
         subject: `${call.method} ${call.url}`,
-        message: `stalled (${waiting} after ${age(call.startedAt)}) in pid ${snapshot.process.pid}: ${call.method} ${call.url}${call.deadlineAt === null ? ', no deadline' : ''}`,
-        culprit: server(call.url),
+        message: `stalled (${waiting} after ${age(call.startedAt)}) in pid ${snapshot.process.pid}: ${call.method} ${call.url}${call.deadlineAt === null ? ', no deadline' : ''}${handler}`,
+        culprit,
         process: proc,
         target: call.id,
       }),

@@ -136,6 +136,7 @@ export async function runDoctor(config: DoctorConfig, options: RunDoctorOptions 
             backlogWarningBytes: config.sessions.backlogWarningBytes,
             stallThresholdMs: config.calls.stallThresholdMs,
             serverOf: (url) => serverForUrl(url, listeners),
+            snapshotOf: (pid) => processes.find((q) => q.entry.pid === pid && q.snapshot)?.snapshot ?? null,
           })
         : [],
     ),

@@ -6,7 +6,7 @@
 // processes (pool files, lock files) inside critical sections, so every such read goes
 // through here: opened non-blocking (a FIFO open then returns at once), checked to be a
 // regular file before a byte is read, and optionally bounded.
-import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, type BigIntStats, type Stats } from 'node:fs';
 
 // O_NONBLOCK does not exist on Windows (where FIFOs are not files anyway).
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -24,7 +24,7 @@ export class NotARegularFileError extends Error {
   }
 }
 
-export function fileKind(stats: Stats): string {
+export function fileKind(stats: Stats | BigIntStats): string {
   if (stats.isFile()) return 'regular file';
   if (stats.isDirectory()) return 'directory';
   if (stats.isFIFO()) return 'FIFO (named pipe)';
@@ -95,6 +95,8 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): Re
       if (n === 0) break;
       chunks.push(n === want ? buffer : buffer.subarray(0, n));
       total += n;
+      // A short read of a regular file is its end (as it stood): no second read to be told so.
+      if (n < want) break;
     }
     return textOf(chunks, total, limit);
   } finally {

@@ -7,7 +7,8 @@
 import { currentTest, type TestRef } from '../observe/testContext';
 import type { CallEndInfo, TrackedCall } from './trackedCall';
 import type { CallKind, CallOutcome, CallPhase, CallSnapshot } from './types';
-import { displayUrl, stripQuery, type UndiciRequestLike } from './undiciRequest';
+import type { CallSource, ExternalClient } from './externalClient';
+import { displayUrl, stripQuery, UNDICI_CLIENT } from './undiciRequest';
 
 /** What an entry needs from its tracker: shared by all its entries, so no per-call closure. */
 export interface CallEntryOwner {
@@ -32,8 +33,8 @@ export class CallEntry implements TrackedCall {
   stalledAtEnd = false;
   /** The test running when the call started (one global read per call), for attribution. */
   readonly test: TestRef | null = currentTest();
-  /** Which client made an external call; the node:http observer sets 'node:http'. */
-  source: 'undici' | 'node:http' = 'undici';
+  /** Which client made the call (own calls go through undici). */
+  readonly source: CallSource;
   private idText: string | null = null;
   private shownUrl: string | null = null;
   /** An external call's origin and path, taken from its request when it is let go. */
@@ -54,9 +55,13 @@ export class CallEntry implements TrackedCall {
     /** When the call counts as stalled, on the tracker's clock (Infinity: never by time). */
     readonly stallAt: number,
     public abortFn: ((reason: string) => void) | undefined,
-    /** For external calls: the undici request, until the call ends. */
-    public request: UndiciRequestLike | undefined,
-  ) {}
+    /** For external calls: the client's request object, until the call ends. */
+    public request: object | undefined,
+    /** How `request` is read (undici's or node:http's); own calls: undici. */
+    readonly client: ExternalClient = UNDICI_CLIENT,
+  ) {
+    this.source = client.source;
+  }
 
   get id(): string {
     return (this.idText ??= idFor(this.kind, this.seq));
@@ -69,7 +74,7 @@ export class CallEntry implements TrackedCall {
   get url(): string {
     if (this.shownUrl === null) {
       if (this.rawUrl !== null) this.shownUrl = stripQuery(this.rawUrl);
-      else if (this.request) this.shownUrl = displayUrl(this.request.origin, this.request.path);
+      else if (this.request) this.shownUrl = displayUrl(this.client.originOf(this.request), this.client.pathOf(this.request));
       else this.shownUrl = displayUrl(this.origin, this.path);
     }
     return this.shownUrl;
@@ -90,13 +95,13 @@ export class CallEntry implements TrackedCall {
   }
 
   /**
-   * Lets go of the undici request. When the ended call stays visible, keeps what its URL is
+   * Lets go of the client's request. When the ended call stays visible, keeps what its URL is
    * made of (joining and stripping it here would cost every call a string).
    */
   releaseRequest(keepUrl: boolean): void {
     if (keepUrl && this.request && this.shownUrl === null) {
-      this.origin = this.request.origin;
-      this.path = this.request.path;
+      this.origin = this.client.originOf(this.request);
+      this.path = this.client.pathOf(this.request);
     }
     this.request = undefined;
   }

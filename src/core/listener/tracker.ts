@@ -1,12 +1,14 @@
 // The call tracker: one registry of every HTTP call in flight, so a view can show each call's
 // age against its deadline and flag the stalled ones.
 //
-// Two sources feed it:
+// Three sources feed it:
 //  - the listener's own calls register themselves (they know their name and deadline);
 //  - any other undici client or global fetch in the process is seen through undici's
 //    diagnostics channels. Node's bundled undici (behind global fetch) and the npm undici
 //    publish on the same channel names, and channels are process-global by name, so one
 //    subscription sees both. This is what lets the tracker diagnose code it did not write.
+//  - node:http calls (axios, got, supertest, …), which the node:http observer
+//    (observe/httpClient.ts) sees on Node's own channels and hands over with trackExternal().
 //
 // The process-wide tracker (the bridge's) runs inside every request of a process nobody may
 // be looking at, so the request path does as little as it can: per call one entry object, one
@@ -19,7 +21,8 @@ import { CallEntry, seqOfId, type CallEntryOwner } from './callEntry';
 import type { CallEndInfo, TrackedCall } from './trackedCall';
 import type { CallKind, CallSnapshot, Disposable, NowFn } from './types';
 import { borrowSlot, returnSlot } from './requestSlots';
-import { abortFor, headerValue, isSettled, methodOf, requestOf, type UndiciRequestLike } from './undiciRequest';
+import type { ExternalClient } from './externalClient';
+import { headerValue, methodOf, requestOf, UNDICI_CLIENT, type UndiciRequestLike } from './undiciRequest';
 
 export type { CallEndInfo, TrackedCall } from './trackedCall';
 
@@ -84,6 +87,7 @@ export type TrackerEvent = { type: 'call-started' | 'call-ended' | 'call-stalled
 let trackerSeq = 0;
 /** The end of every external call that completes: one shared object, not one per call. */
 const ENDED_OK: CallEndInfo = Object.freeze({ outcome: 'ok' });
+const SETTLED_UNSEEN: CallEndInfo = Object.freeze({ outcome: 'error', error: 'settled without a diagnostics event' });
 
 export class CallTracker implements Disposable {
   readonly stallThresholdMs: number;
@@ -166,10 +170,10 @@ export class CallTracker implements Disposable {
     const out: CallSnapshot[] = [];
     for (let entry = this.head; entry !== null;) {
       const next = entry.next;
-      if (entry.request && isSettled(entry.request)) {
+      if (entry.request && entry.client.isSettled(entry.request)) {
         // A request that settled without a channel event (rare paths in undici) must not
         // linger as a ghost "stalled" call.
-        this.finish(entry, { outcome: 'error', error: 'settled without a diagnostics event' });
+        this.endSettled(entry);
       } else {
         // Once announced stalled (the timer may fire a tick early), a call stays stalled.
         out.push(entry.snapshot(entry.stallNotified || now >= entry.stallAt));
@@ -192,10 +196,31 @@ export class CallTracker implements Disposable {
     if (entry === null || entry.id !== id) return false;
     // undici only assigns request.abort once the request has a connection, so an external
     // call's abort is looked up at the moment of use.
-    const abort = entry.request ? abortFor(entry.request) : entry.abortFn;
+    const abort = entry.request ? entry.client.abortFor(entry.request) : entry.abortFn;
     if (!abort) return false;
     abort(reason);
     return true;
+  }
+
+  /**
+   * Starts tracking a call another observer saw start (node:http): its entry is found again
+   * with externalEntry(request), and ends with entry.end(). Undefined when the request object
+   * takes no property (frozen): that call is not tracked. The entry is kept under a
+   * non-enumerable property: the request is the user's own object, and printing it (an axios
+   * error carries it) must look the same with and without the tracker.
+   */
+  trackExternal(request: object, client: ExternalClient, method: string): CallEntry | undefined {
+    if (this.disposed) return undefined;
+    const now = this.now();
+    const entry = new CallEntry(this.owner, ++this.seq, 'external', null, method, null, now, null, now + this.stallThresholdMs, undefined, request, client);
+    if (!this.setSlot(request, entry, true)) return undefined;
+    this.add(entry, now);
+    return entry;
+  }
+
+  /** The entry of a call in flight started with trackExternal(), if any. */
+  externalEntry(request: object): CallEntry | undefined {
+    return this.entryOf(request);
   }
 
   /**
@@ -272,13 +297,21 @@ export class CallTracker implements Disposable {
     const due = now + 1;
     let next = Infinity;
     const stalled: CallEntry[] = [];
-    for (let entry = this.head; entry !== null; entry = entry.next) {
-      if (entry.stallNotified) continue;
-      if (entry.stallAt <= due) {
-        entry.stallNotified = true;
-        stalled.push(entry);
-      } else if (entry.stallAt < next) {
-        next = entry.stallAt;
+    for (let entry = this.head; entry !== null;) {
+      const current = entry;
+      entry = entry.next;
+      // A call that settled without an event (a node:http response whose body arrived whole but
+      // was never read) ends here, so nothing lingers in a process nobody looks at.
+      if (current.request && current.client.isSettled(current.request)) {
+        this.endSettled(current);
+        continue;
+      }
+      if (current.stallNotified) continue;
+      if (current.stallAt <= due) {
+        current.stallNotified = true;
+        stalled.push(current);
+      } else if (current.stallAt < next) {
+        next = current.stallAt;
       }
     }
     if (next !== Infinity) this.armStallTimer(next, now);
@@ -287,6 +320,11 @@ export class CallTracker implements Disposable {
       if (!entry.ended) this.changed('call-stalled', entry, true, now);
     }
   };
+
+  /** Ends a call whose request settled unseen: a node:http body that arrived whole counts as answered. */
+  private endSettled(entry: CallEntry): void {
+    this.finish(entry, entry.source === 'node:http' ? ENDED_OK : SETTLED_UNSEEN);
+  }
 
   private finish(entry: CallEntry, end: CallEndInfo): void {
     if (entry.ended) return;
@@ -342,7 +380,20 @@ export class CallTracker implements Disposable {
     const request = requestOf(message);
     if (request === undefined || this.isOwn(request)) return;
     const now = this.now();
-    const entry = new CallEntry(this.owner, ++this.seq, 'external', null, methodOf(request), null, now, null, now + this.stallThresholdMs, undefined, request);
+    const entry = new CallEntry(
+      this.owner,
+      ++this.seq,
+      'external',
+      null,
+      methodOf(request),
+      null,
+      now,
+      null,
+      now + this.stallThresholdMs,
+      undefined,
+      request,
+      UNDICI_CLIENT,
+    );
     if (!this.setSlot(request, entry)) return; // a frozen request (never seen from undici): not tracked
     this.add(entry, now);
   };
@@ -388,10 +439,17 @@ export class CallTracker implements Disposable {
     return (request as { [slot: symbol]: CallEntry | undefined })[this.slot];
   }
 
-  /** False when the request object takes no properties (it is not undici's, or frozen). */
-  private setSlot(request: object, entry: CallEntry | undefined): boolean {
+  /**
+   * False when the request object takes no properties (it is not undici's, or frozen). `hidden`:
+   * made non-enumerable the first time (a user's own object; later writes keep it so).
+   */
+  private setSlot(request: object, entry: CallEntry | undefined, hidden = false): boolean {
     try {
-      (request as { [slot: symbol]: unknown })[this.slot] = entry;
+      if (hidden && !Object.prototype.hasOwnProperty.call(request, this.slot)) {
+        Object.defineProperty(request, this.slot, { value: entry, writable: true, configurable: true, enumerable: false });
+      } else {
+        (request as { [slot: symbol]: unknown })[this.slot] = entry;
+      }
       return true;
     } catch {
       return false;

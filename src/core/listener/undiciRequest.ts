@@ -2,6 +2,8 @@
 // channels hand them out. Only fields both undici 6 (Node's bundled fetch) and undici 7 (npm)
 // have, each checked at read time: the object is undici's, not ours, and may change shape.
 
+import type { ExternalClient } from './externalClient';
+
 /** The parts of undici's internal Request the tracker reads. */
 export interface UndiciRequestLike {
   origin?: unknown;
@@ -84,3 +86,12 @@ function containsIgnoringCase(text: string, wanted: string): boolean {
   }
   return re.test(text);
 }
+
+/** The tracker's adapter for undici's requests (global fetch and the npm undici alike). */
+export const UNDICI_CLIENT: ExternalClient = {
+  source: 'undici',
+  originOf: (request) => (request as UndiciRequestLike).origin,
+  pathOf: (request) => (request as UndiciRequestLike).path,
+  abortFor: (request) => abortFor(request as UndiciRequestLike),
+  isSettled: (request) => isSettled(request as UndiciRequestLike),
+};

@@ -54,7 +54,9 @@ function callRow(p: AttachedProcess, parentId: string, call: CallSnapshot, targe
   const age = coarseAge(ctx.now - call.startedAt);
   const bound = call.deadlineAt !== null ? ` / ${formatDuration(call.deadlineAt - call.startedAt)}` : '';
   const state = call.stalled ? 'stalled' : 'inflight';
-  const description = [call.stalled ? 'STALLED' : null, `${age}${bound}`, PHASE[call.phase]].filter(Boolean).join(' · ');
+  // Which client made it: node:http (axios, got, supertest, …) is named; undici/fetch is the default.
+  const source = call.source === 'node:http' ? 'node:http' : null;
+  const description = [call.stalled ? 'STALLED' : null, `${age}${bound}`, PHASE[call.phase], source].filter(Boolean).join(' · ');
   return {
     id: `${parentId}/${target}`,
     parentId,

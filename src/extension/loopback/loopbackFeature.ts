@@ -153,6 +153,8 @@ export class LoopbackFeature extends Disposable {
     const notes: string[] = [];
     if (snapshot.scanError) notes.push(`Listening sockets cannot be listed here: ${snapshot.scanError}. Ports and conflicts are unknown, not absent.`);
     for (const pool of snapshot.pools) if (pool.error) notes.push(pool.error);
+    for (const pool of snapshot.pools)
+      if (pool.rewriting) notes.push(`Pool file ${pool.file} is being rewritten by its owner; its leases show once a write completes.`);
     if (this.tree.showingOnlyProblems)
       notes.push(
         this.tree.hiddenCount === snapshot.addresses.length
