@@ -1,5 +1,9 @@
 // The `flake-doctor` executable (package bin, built to dist/cli.cjs with a node shebang).
+import { withdrawFromBridge } from '../core/bridge/withdraw';
 import { main } from './main';
+
+// First: the doctor reads the bridge and must not publish on it, even in an attached terminal.
+withdrawFromBridge();
 
 const interrupted = new Promise<void>((resolve) => {
   process.once('SIGINT', () => resolve());

@@ -168,6 +168,19 @@ describe('processes that end', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it.each(['SIGINT', 'SIGTERM'] as const)('ended by %s (Ctrl-C, kill): it leaves its socket files, the next listing removes them', async (signal) => {
+    const dir = bed.dir();
+    const proc = bed.spawn(dir, []);
+    await proc.waitFor('ready');
+    await eventually(async () => ((await listBridgeProcesses({ dir })).some((e) => e.pid === proc.child.pid) ? true : undefined), 'listed');
+    proc.child.kill(signal);
+    expect((await proc.exited).signal).toBe(signal);
+    // A signal's default action ends the process without 'exit' handlers: the files stay.
+    expect(readdirSync(dir).length).toBeGreaterThan(0);
+    expect(await listBridgeProcesses({ dir })).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('20 processes at once are all listed and reachable, and all go when killed', async () => {
     const dir = bed.dir();
     const procs = Array.from({ length: 20 }, () => bed.spawn(dir, []));

@@ -1,4 +1,7 @@
 // Pure parts of the bridge: framing, attach policy, socket names, the problem model from a snapshot.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, LineTooLongError, parseAttachMode, shouldAttach } from '../../src/core/bridge';
 import { parseSocketFileName, socketFileName } from '../../src/core/bridge/directory';
@@ -51,6 +54,40 @@ describe('attach policy (auto-attach modes)', () => {
     expect(smart('/usr/lib/node_modules/npm/bin/npm-cli.js')).toBe(false);
     expect(smart('/home/u/app/node_modules/typescript/bin/tsc')).toBe(false);
     expect(smart(undefined)).toBe(false);
+  });
+  it('smart: a runner started through node_modules/.bin (npm test, npx, pnpm and yarn scripts) is judged by its real file', () => {
+    // A project laid out as npm lays it out: real files in packages, relative links in .bin.
+    const root = mkdtempSync(join(tmpdir(), 'fd-attach-'));
+    try {
+      const nm = join(root, 'node_modules');
+      const bins: Record<string, string> = {
+        vitest: 'vitest/vitest.mjs',
+        jest: 'jest/bin/jest.js',
+        mocha: 'mocha/bin/mocha.js',
+        ava: 'ava/entrypoints/cli.mjs',
+        pnpm: 'pnpm/bin/pnpm.cjs',
+        yarn: 'yarn/bin/yarn.js',
+        tsc: 'typescript/bin/tsc',
+        eslint: 'eslint/bin/eslint.js',
+        'my-tool': '../packages/my-tool/cli.mjs',
+      };
+      mkdirSync(join(nm, '.bin'), { recursive: true });
+      for (const [name, target] of Object.entries(bins)) {
+        mkdirSync(dirname(join(nm, target)), { recursive: true });
+        writeFileSync(join(nm, target), '');
+        symlinkSync(join('..', target), join(nm, '.bin', name));
+      }
+      const smart = (bin: string) => shouldAttach('smart', [node, join(nm, '.bin', bin)], []);
+      for (const runner of ['vitest', 'jest', 'mocha', 'ava']) expect(smart(runner), runner).toBe(true);
+      for (const tool of ['pnpm', 'yarn', 'tsc', 'eslint']) expect(smart(tool), tool).toBe(false);
+      // A workspace package's own bin, linked into node_modules: the user's code, so it publishes.
+      expect(smart('my-tool')).toBe(true);
+      // A path that cannot be resolved is judged as given.
+      expect(shouldAttach('smart', [node, join(nm, '.bin', 'gone')], [])).toBe(false);
+      expect(shouldAttach('smart', [node, '/nowhere/node_modules/mocha/bin/mocha.js'], [])).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
   it('always publishes everything; off nothing', () => {
     expect(shouldAttach('always', [node], [])).toBe(true);

@@ -99,6 +99,12 @@ describe('Live bridge in a real VS Code', () => {
     await expect.poll(() => wb.statusBar().innerText(), { timeout: 30_000 }).toContain('Attach: Smart · 1');
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).toContain('1 in Broker Calls');
 
+    // A click on the attached call previews its details document: no modal.
+    const callUrl = silent.url.replace(/\?.*$/, '/never');
+    await call.click();
+    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain(`# GET ${callUrl}`);
+    expect(await wb.dialog().count()).toBe(0);
+
     await wb.inlineAction(call, 'Break');
     const dialog = wb.dialog();
     await dialog.waitFor({ timeout: 15_000 });
@@ -114,6 +120,8 @@ describe('Live bridge in a real VS Code', () => {
     await expect.poll(() => wb.page.locator('.terminal-wrapper .xterm-rows').first().innerText(), { timeout: 30_000 }).toContain('FETCH ABORTED');
     await expect.poll(() => view.locator('.monaco-list-row').filter({ hasText: 'stall.mjs' }).count(), { timeout: 30_000 }).toBe(0);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).not.toContain('in Broker Calls');
+    // The open document followed: the call is gone, its last facts stay readable.
+    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain('No longer listed in Broker Calls (attached process)');
     await wb.screenshot('bridge-after-break');
   });
 });

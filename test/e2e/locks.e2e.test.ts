@@ -65,6 +65,12 @@ describe('Restart Locks in a real VS Code', () => {
     await expect
       .poll(() => wb.notifications().allTextContents(), { timeout: 30_000 })
       .toEqual(expect.arrayContaining([expect.stringContaining(`Probe fleet/restart.lock: dead holder, pid ${dead.pid}`)]));
+    // "Show Details" opens the lock's details document with the report in it (no modal).
+    const toast = wb.notifications().filter({ hasText: 'Probe fleet/restart.lock' }).first();
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Show Details' }).click();
+    await wb.waitForEditorText(['# fleet/restart.lock: dead holder', '## Last report: Probe fleet/restart.lock']);
+    expect(await wb.dialog().count()).toBe(0);
   });
 
   it('Break names the holder in a modal, removes the lock, and the view and status bar update', async () => {

@@ -115,6 +115,15 @@ describe('WebSocket Sessions in a real VS Code', () => {
       );
   });
 
+  it('the Details action (context menu) opens the stuck session’s document, with no modal', async () => {
+    const view = wb.view('WebSocket Sessions');
+    await wb.contextMenuAction(wb.treeItem(view, 'provider-2'), 'Show WebSocket Session Details');
+    await wb.editorTab('provider-2.md').waitFor({ timeout: 15_000 });
+    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain(`# provider-2 (provider, 127.0.0.1:${localPort(stuck.ws)})`);
+    expect(await wb.activeEditorText()).toMatch(/missed heartbeat PONGs \| [1-9]/);
+    expect(await wb.dialog().count()).toBe(0);
+  });
+
   it('Break names the session in a modal, closes it, and it disappears', async () => {
     const view = wb.view('WebSocket Sessions');
     await wb.inlineAction(wb.treeItem(view, 'provider-2'), 'Break');
@@ -130,6 +139,8 @@ describe('WebSocket Sessions in a real VS Code', () => {
     await expect.poll(() => wb.treeItem(view, `ws://127.0.0.1:${port}`).textContent(), { timeout: 30_000 }).toMatch(/1 provider · 1 client/);
     await expect.poll(() => wb.statusBar().innerHTML(), { timeout: 30_000 }).not.toContain('in WebSocket Sessions');
     expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
+    // Its open document followed: no longer listed, the last facts kept.
+    await expect.poll(() => wb.activeEditorText(), { timeout: 15_000 }).toContain('No longer listed in WebSocket Sessions');
   });
 
   it('Restart closes every session with 1012 after confirming, and the relay listens again', async () => {

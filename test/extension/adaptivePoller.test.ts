@@ -51,6 +51,33 @@ describe('AdaptivePoller', () => {
     expect(runs).toBe(2);
   });
 
+  it('waits by the least cost of its recent runs: one slow run on a loaded machine does not stretch the next wait, runs slow every time do', async () => {
+    const timers = new ManualTimers();
+    const costs = [10, 10, 400, 400, 400, 400, 400];
+    let runs = 0;
+    const poller = new AdaptivePoller(
+      async () => {
+        timers.time += costs[runs++] ?? 400;
+      },
+      { minIntervalMs: 1000, maxIntervalMs: 60_000, costMultiplier: 20, costWindow: 5, timers },
+    );
+    poller.setActive(true);
+    await timers.advance(0);
+    await timers.advance(1000);
+    await timers.advance(1000);
+    expect(runs).toBe(3); // the third run cost 400 ms: 8 s by its multiple
+    expect(poller.currentIntervalMs).toBe(1000);
+    await timers.advance(1000);
+    await timers.advance(1000);
+    await timers.advance(1000);
+    expect(runs).toBe(6);
+    expect(poller.currentIntervalMs).toBe(1000); // one 10 ms run still in the last five
+    await timers.advance(1000);
+    expect(runs).toBe(7);
+    expect(poller.currentIntervalMs).toBe(8000); // five slow runs in a row: a costly task backs off
+    poller.dispose();
+  });
+
   it('clamps the interval to its bounds', () => {
     const poller = new AdaptivePoller(async () => undefined, { minIntervalMs: 500, maxIntervalMs: 5000 });
     expect(poller.intervalFor(1)).toBe(500);

@@ -14,7 +14,7 @@ describe('flakeDoctor.loopback settings', () => {
   it('reports invalid values and never uses them', () => {
     const { settings, errors } = read({ start: 300, count: 'many', probePorts: [80, 99999], poolFiles: 'one', minScanIntervalMs: 5, connectProbe: 'yes' });
     expect(settings.config).toEqual({ start: 2, count: 32, probePorts: [9925, 9926] });
-    expect(settings.minScanIntervalMs).toBe(2000);
+    expect(settings.minScanIntervalMs).toBe(1000);
     expect(settings.connectProbe).toBe(true);
     expect(errors).toHaveLength(6);
     expect(errors.join('\n')).toMatch(/start must be an integer from 1 to 254 \(got 300\)/);

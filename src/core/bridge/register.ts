@@ -7,10 +7,16 @@
 
 import { parseAttachMode, shouldAttach } from './attachPolicy';
 import { bridgeDebug } from './debug';
-import { hookNodeTestChild } from '../../runners/nodeTest/childHooks';
-import { startBridge } from './server';
 
 const MAIN_THREAD_ATTACHED = 'FLAKE_DOCTOR_BRIDGE_ATTACHED_PID';
+/**
+ * The preload reaches every Node process of a terminal, most of them short: a script, a CLI,
+ * a build step. One that is done within this many ms never loads `net` nor makes a socket —
+ * about 10 ms of a process that lives a few (bench/startup) — and is never listed, which it
+ * would hardly have been anyway: discovery takes longer than that to show a process. Its
+ * fetches are observed from the start all the same.
+ */
+const LISTEN_DELAY_MS = 50;
 
 function register(): void {
   try {
@@ -28,8 +34,15 @@ function register(): void {
       return;
     }
     process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
-    const bridge = startBridge({ via: 'register' });
+    // Loaded only now: esbuild bundles a module reached through require() behind a function that
+    // runs on the first call, so a process smart mode leaves alone (npm, tsc, eslint) parses the
+    // bundle but runs none of the bridge, observers, tracker or runner hooks in it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startBridge } = require('./server') as typeof import('./server');
+    const bridge = startBridge({ via: 'register', listenDelayMs: LISTEN_DELAY_MS });
     // A test file run by `node --test` with the flake-doctor/node-test reporter: per-test hooks.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { hookNodeTestChild } = require('../../runners/nodeTest/childHooks') as typeof import('../../runners/nodeTest/childHooks');
     hookNodeTestChild(bridge);
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);

@@ -3,8 +3,10 @@
 // snapshots to subscribers. It must never change the life of the process it lives in:
 // the server and every connection are unref'd (publishing never keeps a process alive), no
 // error reaches user code, nothing is written to the user's output unless FLAKE_DOCTOR_DEBUG
-// asks, and the socket files are removed at exit (a process killed with SIGKILL leaves them;
-// discovery removes those).
+// asks, and the socket files are removed at exit. A process ended by a signal it does not
+// handle — Ctrl-C's SIGINT, SIGTERM, SIGKILL — never runs 'exit' handlers and leaves them
+// (handling the signal to clean up would change how the process dies); the next discovery
+// pass removes them, the pid being gone.
 
 import { chmodSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
@@ -18,6 +20,7 @@ import { BridgeError } from './errors';
 import { encodeLine, LineSplitter, LineTooLongError, parseObjectLine } from './lines';
 import { ownProcessInfo, ownStartIdentity } from './processInfo';
 import { SnapshotSource } from './snapshot';
+import { BRIDGE_STATE_KEY } from './stateKey';
 import { BRIDGE_PROTOCOL_VERSION, BRIDGE_SCHEMA_VERSION, type BridgeEvent, type BridgeProcessInfo, type BridgeResponse } from './types';
 
 export interface StartBridgeOptions {
@@ -31,6 +34,12 @@ export interface StartBridgeOptions {
   minPushIntervalMs?: number;
   /** Recorded in the snapshot: how publishing was turned on. */
   via?: BridgeProcessInfo['via'];
+  /**
+   * How long to wait before listening (default 0: the next turn). What is observed is observed
+   * from the start either way; a process that ends sooner is never listed, and pays nothing for
+   * a socket.
+   */
+  listenDelayMs?: number;
 }
 
 export interface BridgeServer {
@@ -52,7 +61,20 @@ const DEFAULT_MAX_REQUEST_BYTES = 64 * 1024;
 const DEFAULT_MIN_PUSH_MS = 100;
 /** Past this many unsent bytes to one subscriber, pushes to it wait for 'drain' (latest wins). */
 const SUBSCRIBER_BACKLOG_BYTES = 4 * 1024 * 1024;
-const STATE_KEY = Symbol.for('flake-doctor.bridge-server.v1');
+const STATE_KEY = BRIDGE_STATE_KEY;
+
+/**
+ * A built-in module loaded when first needed. process.getBuiltinModule (Node 20.16+) is
+ * synchronous and needs no module loader; `import()` from a CommonJS preload would start the
+ * whole ESM loader (tens of milliseconds) in a process that may never use it.
+ */
+async function builtin<T extends 'node:net' | 'node:worker_threads'>(
+  id: T,
+): Promise<T extends 'node:net' ? typeof import('node:net') : typeof import('node:worker_threads')> {
+  type Loaded = T extends 'node:net' ? typeof import('node:net') : typeof import('node:worker_threads');
+  const sync = typeof process.getBuiltinModule === 'function' ? (process.getBuiltinModule(id) as Loaded | undefined) : undefined;
+  return sync ?? ((await import(id)) as Loaded);
+}
 
 export function stallThresholdFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.FLAKE_DOCTOR_STALL_MS;
@@ -116,15 +138,16 @@ class PublishingServer implements BridgeServer {
       observeProcess: true,
       skipAllTagged: true,
       recentLimit: 0,
+      debug: bridgeDebug,
     });
     // Also at once, for the same reason: their channel subscriptions cost nothing to load.
     this.observers = startObservers({ tracker: this.tracker, now: Date.now, debug: bridgeDebug });
     this.via = options.via ?? 'api';
     this.source = new SnapshotSource(this.tracker, null, this.observers);
-    // Everything else on the next turn: `net`, and through `listen()` `cluster`,
-    // `child_process` and `dgram`, cost tens of milliseconds to load, and a process that is
-    // done before then (a `node -e`, a CLI) should not pay for them. An unref'd zero timeout,
-    // not an unref'd immediate: the loop's poll wakes for a due timer but not for an unref'd
+    // Everything else later: `net`, and through `listen()` `cluster`, `child_process` and
+    // `dgram`, cost milliseconds to load, the socket and its sidecar more, and a process that
+    // is done before then (a `node -e`, a CLI) should not pay for them. An unref'd timeout, not
+    // an unref'd immediate: the loop's poll wakes for a due timer but not for an unref'd
     // immediate, so a process idle on a long timer would never get round to publishing.
     this.ready = new Promise<boolean>((resolve) => {
       this.settle = resolve;
@@ -135,14 +158,14 @@ class PublishingServer implements BridgeServer {
           bridgeDebug(`not publishing: ${err.message}`);
           resolve(false);
         });
-      }, 0);
+      }, options.listenDelayMs ?? 0);
       this.deferred.unref();
     });
   }
 
   private async listen(dirOption: string | undefined): Promise<boolean> {
     if (this.stopped) return false;
-    const [{ createServer }, { threadId }] = await Promise.all([import('node:net'), import('node:worker_threads')]);
+    const [{ createServer }, { threadId }] = await Promise.all([builtin('node:net'), builtin('node:worker_threads')]);
     const info = ownProcessInfo(this.via, threadId);
     this.info = info;
     this.source.info = info;

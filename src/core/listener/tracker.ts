@@ -67,6 +67,12 @@ export interface CallTrackerOptions {
    * process-wide tracker sets this: those calls are published under their listener already.
    */
   skipAllTagged?: boolean;
+  /**
+   * Where a channel handler's failure is noted (the bridge: FLAKE_DOCTOR_DEBUG). A handler runs
+   * inside the publisher's call, and diagnostics_channel rethrows a subscriber's exception
+   * there as an uncaught one: every handler catches, leaves that call untracked, notes once.
+   */
+  debug?: (message: string) => void;
 }
 
 export interface BeginCallInfo {
@@ -127,6 +133,8 @@ export class CallTracker implements Disposable {
   private stallTimer: unknown = undefined;
   private stallTimerAt = Infinity;
   private disposed = false;
+  private readonly debug: (message: string) => void;
+  private noted = false;
   /** What the entries call back into; one object for all of them. */
   private readonly owner: CallEntryOwner;
 
@@ -137,6 +145,7 @@ export class CallTracker implements Disposable {
     this.recentLimit = options.recentLimit ?? 50;
     this.tagPrefix = `t${++trackerSeq}-${process.pid}:`;
     this.skipAllTagged = options.skipAllTagged ?? false;
+    this.debug = options.debug ?? (() => undefined);
     this.owner = { tagPrefix: this.tagPrefix, endCall: (entry, info) => this.finish(entry, info) };
     if (options.observeProcess ?? true) this.observeProcess();
   }
@@ -428,9 +437,27 @@ export class CallTracker implements Disposable {
       [CH_TRAILERS, this.onTrailers],
       [CH_ERROR, this.onError],
     ];
-    for (const [name, fn] of handlers) {
+    for (const [name, handler] of handlers) {
+      const fn = (message: unknown): void => {
+        try {
+          handler(message);
+        } catch (err) {
+          this.failed(name, err);
+        }
+      };
       diagnosticsChannel.subscribe(name, fn);
       this.unsubscribers.push(() => diagnosticsChannel.unsubscribe(name, fn));
+    }
+  }
+
+  /** A channel message the handlers could not read: that call is not tracked; one note per tracker. */
+  private failed(channel: string, err: unknown): void {
+    if (this.noted) return;
+    this.noted = true;
+    try {
+      this.debug(`undici call (${channel}): not tracked: ${err instanceof Error ? err.message : 'a non-Error was thrown'}`);
+    } catch {
+      // A note that cannot be written is not worth an exception in the user's code.
     }
   }
 

@@ -37,15 +37,20 @@ export function childRecordsDir(bridgeDir: string): string {
   return join(bridgeDir, 'children');
 }
 
-export function childRecordFileName(pid: number, start: string): string {
-  return `${pid}-${start}.json`;
+/**
+ * `<pid>-<start>.json`, and `<pid>-<start>-t<threadId>.json` for a worker thread: each thread
+ * observes (and at its exit cleans up) its own children, so threads of one process must not
+ * share a file — a worker's rewrite or removal would drop the main thread's children.
+ */
+export function childRecordFileName(pid: number, start: string, threadId = 0): string {
+  return threadId > 0 ? `${pid}-${start}-t${threadId}.json` : `${pid}-${start}.json`;
 }
 
 /** Writes the starter's record whole (tmp + rename: a reader never sees half a file). Throws on failure; the caller degrades. */
-export function writeChildRecords(bridgeDir: string, record: ChildRecordFile): string {
+export function writeChildRecords(bridgeDir: string, record: ChildRecordFile, threadId = 0): string {
   const dir = childRecordsDir(bridgeDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, childRecordFileName(record.starter.pid, record.starter.start));
+  const path = join(dir, childRecordFileName(record.starter.pid, record.starter.start, threadId));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
   renameSync(tmp, path);
@@ -113,7 +118,7 @@ export async function readChildRecords(bridgeDir: string): Promise<LoadedChildRe
   }
   const out = await Promise.all(
     names
-      .filter((n) => /^\d+-[0-9a-z]+\.json$/.test(n))
+      .filter((n) => /^\d+-[0-9a-z]+(?:-t\d+)?\.json$/.test(n))
       .map(async (name): Promise<LoadedChildRecords | null> => {
         const path = join(dir, name);
         try {

@@ -98,11 +98,15 @@ class ChildrenObserver implements Observer {
       const dir = this.dir();
       ensureDirectory(dir);
       const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
-      this.recordPath = writeChildRecords(dir, {
-        version: CHILD_RECORDS_VERSION,
-        starter: { pid: process.pid, start: ownStartIdentity(), command: commandLineOf(argv), cwd: safeCwd() },
-        children: this.recorded,
-      });
+      this.recordPath = writeChildRecords(
+        dir,
+        {
+          version: CHILD_RECORDS_VERSION,
+          starter: { pid: process.pid, start: ownStartIdentity(), command: commandLineOf(argv), cwd: safeCwd() },
+          children: this.recorded,
+        },
+        ownThreadId(),
+      );
     } catch (err) {
       this.context.debug(`children: pid ${child.pid} not recorded for later: ${(err as Error).message}`);
     }
@@ -140,6 +144,17 @@ class ChildrenObserver implements Observer {
     this.live.clear();
     this.listeners.clear();
   }
+}
+
+/**
+ * This thread's id, read when a child is first recorded (not at start-up: loading
+ * `node:worker_threads` costs a process that exits at once). Without getBuiltinModule (Node
+ * before 20.16) it is 0: threads of one process then share one record file, as before.
+ */
+function ownThreadId(): number {
+  const load = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  const threadId = typeof load === 'function' ? (load.call(process, 'node:worker_threads') as { threadId?: unknown } | undefined)?.threadId : 0;
+  return typeof threadId === 'number' ? threadId : 0;
 }
 
 function safeCwd(): string {

@@ -44,11 +44,14 @@ export function watchUndiciWebSockets(registry: SessionRegistry, context: Observ
   const recentSockets: Array<WeakRef<Socket>> = [];
   const byInstance = new WeakMap<object, TrackedSession>();
 
+  // Runs for every outgoing TCP connection of the process, inside its connect() call: never throws.
   const onClientSocket = (message: unknown): void => {
-    const socket = (message as { socket?: Socket }).socket;
-    if (!socket) return;
-    recentSockets.push(new WeakRef(socket));
-    if (recentSockets.length > RECENT_SOCKETS) recentSockets.shift();
+    registry.safely('client socket not tracked', () => {
+      const socket = (message as { socket?: unknown } | null)?.socket;
+      if (typeof socket !== 'object' || socket === null) return;
+      recentSockets.push(new WeakRef(socket as Socket));
+      if (recentSockets.length > RECENT_SOCKETS) recentSockets.shift();
+    });
   };
 
   const socketAt = (address: { address?: unknown; port?: unknown } | undefined): Socket | null => {

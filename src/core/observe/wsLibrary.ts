@@ -24,6 +24,7 @@ export interface WsLike {
   on(event: string, listener: Listener): unknown;
   once(event: string, listener: Listener): unknown;
   off(event: string, listener: Listener): unknown;
+  listeners(event: string): unknown[];
 }
 
 const OPEN = 1;
@@ -40,7 +41,8 @@ function looksLikeWs(value: unknown): value is WsLike {
     typeof v.terminate === 'function' &&
     typeof v.on === 'function' &&
     typeof v.off === 'function' &&
-    typeof v.once === 'function'
+    typeof v.once === 'function' &&
+    typeof v.listeners === 'function'
   );
 }
 
@@ -66,6 +68,14 @@ export function wsAdapter(ws: WsLike, socket: Socket, session: TrackedSession, n
   ws.on('ping', onPing);
   ws.on('pong', onPong);
   ws.once('close', onWsClose);
+  // The socket's end, for when ws's 'close' never reaches us: code that cleans up with
+  // ws.removeAllListeners() takes ours too, and the session (its socket, ws, the ping wrapper)
+  // would stay forever. ws's own socket listener runs first and says 'close' to those still
+  // listening, so while ours is still on ws this does nothing.
+  const onSocketClose = (): void => {
+    if (!ws.listeners('close').includes(onWsClose)) onClose(null);
+  };
+  socket.once('close', onSocketClose);
 
   // The prototype's ping (never an own one someone else set): the wrapper calls it unchanged.
   const original = Object.prototype.hasOwnProperty.call(ws, 'ping') ? null : ws.ping;
@@ -81,6 +91,9 @@ export function wsAdapter(ws: WsLike, socket: Socket, session: TrackedSession, n
       }
       return result;
     };
+    // Named and sized as the prototype's, for code that reads ws.ping.name or .length.
+    Object.defineProperty(wrapper, 'name', { value: original.name });
+    Object.defineProperty(wrapper, 'length', { value: original.length });
     Object.defineProperty(ws, 'ping', { value: wrapper, writable: true, configurable: true, enumerable: false });
   }
   const sendPing = original ?? ws.ping;
@@ -142,6 +155,7 @@ export function wsAdapter(ws: WsLike, socket: Socket, session: TrackedSession, n
       ws.off('ping', onPing);
       ws.off('pong', onPong);
       ws.off('close', onWsClose);
+      socket.off('close', onSocketClose);
       // Only our own wrapper is removed; if the code replaced it since, its replacement stays.
       if (wrapper && (ws as { ping: unknown }).ping === wrapper) delete (ws as { ping?: unknown }).ping;
     },

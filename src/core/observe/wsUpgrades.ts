@@ -5,7 +5,8 @@
 // - server: `net.server.socket` names each accepted socket's server; a server that already has
 //   an 'upgrade' listener (ws, engine.io, the user's own) gets one more, appended, which reads
 //   the request path and finds the WebSocket the earlier listener made. One that has no
-//   'upgrade' listener is left alone: adding one would change what Node does with an upgrade.
+//   'upgrade' listener is left alone: adding one would change what Node does with an upgrade;
+//   for the same reason ours is taken off again once the last of the others is removed.
 
 import type { ClientRequest, IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -119,6 +120,26 @@ export function watchWsUpgrades(registry: SessionRegistry, context: ObserverCont
     });
   };
 
+  /** Takes our listeners off a server: the next connection hooks it again if it has an 'upgrade' listener then. */
+  const unhook = (server: Server): void => {
+    server.off('removeListener', onRemoveListener);
+    server.off('upgrade', onServerUpgrade);
+    hooked.delete(server);
+    for (const ref of hookedServers) if (ref.deref() === server) hookedServers.delete(ref);
+  };
+
+  // When the code's own 'upgrade' listeners are all gone (ws's WebSocketServer.close() removes
+  // its own), ours must go too: while a server has any 'upgrade' listener, Node hands it every
+  // upgrade request, where with none it answers them as plain requests (20, 22, 24).
+  function onRemoveListener(this: Server, event: string | symbol): void {
+    if (event !== 'upgrade') return;
+    try {
+      if (this.listeners('upgrade').every((l) => l === onServerUpgrade)) unhook(this);
+    } catch (err) {
+      debug(`WebSockets: a server's upgrade listeners not followed: ${(err as Error).message}`);
+    }
+  }
+
   const onServerSocket = (message: unknown): void => {
     try {
       const server = (message as { socket?: Socket & { server?: Server } }).socket?.server;
@@ -127,6 +148,7 @@ export function watchWsUpgrades(registry: SessionRegistry, context: ObserverCont
       hooked.add(server);
       if (hookedServers.size >= 64) for (const ref of hookedServers) if (!ref.deref()) hookedServers.delete(ref);
       hookedServers.add(new WeakRef(server));
+      server.on('removeListener', onRemoveListener);
       server.on('upgrade', onServerUpgrade);
     } catch (err) {
       debug(`WebSockets: a server not tracked: ${(err as Error).message}`);
@@ -152,7 +174,10 @@ export function watchWsUpgrades(registry: SessionRegistry, context: ObserverCont
     unsubscribe('http.client.request.start', onClientRequest);
     unsubscribe('net.server.socket', onServerSocket);
     stopPending();
-    for (const ref of hookedServers) ref.deref()?.off('upgrade', onServerUpgrade);
+    for (const ref of hookedServers) {
+      const server = ref.deref();
+      if (server) unhook(server);
+    }
     hookedServers.clear();
     pending.clear();
   };

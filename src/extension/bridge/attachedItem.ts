@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { HeldRow } from '../common/hoverHold';
+import { ROW_CLICK } from '../details/commandIds';
 import type { RowSpec } from './attachedRows';
+import { SHOW_ATTACHED_DETAILS_COMMAND } from './commands/commandIds';
 
 /**
  * One row of an attached process (the process itself, a call, a listener, a relay, a
@@ -14,6 +16,8 @@ export class AttachedItem extends vscode.TreeItem implements HeldRow {
   constructor(public spec: RowSpec) {
     super(spec.label, spec.hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.id = spec.id;
+    // A click previews the row's details document, the focus staying in the tree.
+    this.command = { command: SHOW_ATTACHED_DETAILS_COMMAND, title: 'Show Details', arguments: [spec.id, ROW_CLICK] };
     this.apply(spec);
   }
 

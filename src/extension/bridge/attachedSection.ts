@@ -73,6 +73,11 @@ export class AttachedSection extends Disposable {
     return item.spec.parentId === null ? undefined : this.items.get(item.spec.parentId);
   }
 
+  /** The row with this id (a details document's subject). */
+  item(id: string): AttachedItem | undefined {
+    return this.items.get(id);
+  }
+
   /** The row of a bridge target in a process (for reveal from the problem list). */
   itemFor(processKey: string, target: string): AttachedItem | undefined {
     for (const item of this.items.values()) if (item.processKey === processKey && item.target === target) return item;

@@ -10,7 +10,9 @@ import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
 import { processName } from './attachedFormat';
-import type { AttachedItem } from './attachedItem';
+import { AttachedItem } from './attachedItem';
+import { openHow, type DetailsProvider } from '../details/detailsProvider';
+import { SHOW_ATTACHED_DETAILS_COMMAND } from './commands/commandIds';
 import { attachedProblems } from './attachedProblems';
 import { attachedCallRows, attachedSessionRows, type RowContext } from './attachedRows';
 import { AttachedSection } from './attachedSection';
@@ -56,6 +58,7 @@ export class BridgeFeature extends Disposable {
     private readonly host: Host,
     private readonly log: Log,
     private readonly problems: ProblemCenter,
+    private readonly details?: DetailsProvider,
   ) {
     super();
     this.settings = this.readSettings();
@@ -99,6 +102,7 @@ export class BridgeFeature extends Disposable {
       }),
     );
     this.registerCommands();
+    this.registerDetails();
     void this.model.start().then(() => this.render());
     this.render();
   }
@@ -211,6 +215,37 @@ export class BridgeFeature extends Disposable {
       this._register(registerSafeCommand(spec.id, (...args) => actOnAttached(spec, model, host, log, args), host, log));
     }
     this._register(registerSafeCommand(CONFIGURE_AUTO_ATTACH_COMMAND, () => this.configure(), host, log));
+  }
+
+  /** An attached row's document renders what its tooltip shows, redrawn when the process publishes a change. */
+  private registerDetails(): void {
+    const { details } = this;
+    if (!details) return;
+    const rowOf = (id: string): AttachedItem | undefined => this.callsSection.item(id) ?? this.sessionsSection.item(id);
+    this._register(
+      details.register(
+        'attached',
+        (id) => {
+          const item = rowOf(id);
+          if (!item) return null;
+          const { spec } = item;
+          const view = this.callsSection.item(id) ? 'Broker Calls' : 'WebSocket Sessions';
+          return { name: spec.label, title: spec.what ?? spec.label, view: `${view} (attached process)`, markdown: spec.tooltip() };
+        },
+        [this.onDidChange, this.callsSection.onDidChange, this.sessionsSection.onDidChange],
+      ),
+    );
+    this._register(
+      registerSafeCommand(
+        SHOW_ATTACHED_DETAILS_COMMAND,
+        async (arg, mode) => {
+          const id = typeof arg === 'string' ? arg : arg instanceof AttachedItem ? arg.id : undefined;
+          if (id && rowOf(id)) await details.open({ kind: 'attached', subject: id }, openHow(mode));
+        },
+        this.host,
+        this.log,
+      ),
+    );
   }
 
   private async configure(): Promise<void> {

@@ -3,6 +3,7 @@ import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import type { HeldRow } from '../common/hoverHold';
 import { SEVERITY_ICON } from '../problems/problem';
 import type { CallOutcome, CallSnapshot } from '../../core/listener';
+import { ROW_CLICK } from '../details/commandIds';
 import { SHOW_CALL_DETAILS_COMMAND } from './commands/commandIds';
 import { callAccessibility, callDescription, callLabel, callTooltipMarkdown } from './callsFormat';
 
@@ -46,8 +47,8 @@ export class CallItem extends vscode.TreeItem implements HeldRow {
   ) {
     super(callLabel(call), vscode.TreeItemCollapsibleState.None);
     this.id = `${list}:${call.id}`;
-    // A click shows every fact of the call.
-    this.command = { command: SHOW_CALL_DETAILS_COMMAND, title: 'Show Details', arguments: [call.id] };
+    // A click previews the call's details document, the focus staying in the tree.
+    this.command = { command: SHOW_CALL_DETAILS_COMMAND, title: 'Show Details', arguments: [call.id, ROW_CLICK] };
     this.update(call, now);
   }
 

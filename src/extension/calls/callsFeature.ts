@@ -3,11 +3,11 @@ import type { ListenerEvent } from '../../core/listener';
 import { subjectOf } from '../common/commandArg';
 import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
 import { ContextKey } from '../common/contextKey';
-import { Disposable } from '../common/disposable';
+import { Disposable, eventOf } from '../common/disposable';
 import { FeatureView, VISIBLE_TICK_MS } from '../common/featureView';
-import { plainText } from '../common/format';
 import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
+import { openHow, type DetailsProvider } from '../details/detailsProvider';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
@@ -43,6 +43,7 @@ export class CallsFeature extends Disposable {
     private readonly log: Log,
     problems: ProblemCenter,
     bridge?: BridgeFeature,
+    private readonly details?: DetailsProvider,
   ) {
     super();
     const settings = this.readSettings();
@@ -51,6 +52,22 @@ export class CallsFeature extends Disposable {
     this.tree = this._register(new CallsTreeProvider(this.model, bridge?.callsSection));
     this.view = this._register(new FeatureView({ viewId: CALLS_VIEW_ID, tree: this.tree, source: 'calls', problemNoun: 'broker call problem' }, problems));
 
+    if (details) {
+      // A call's document renders what its tooltip shows, redrawn when the listener reports a change.
+      this._register(
+        details.register(
+          'call',
+          (id, now) => {
+            const call = this.model.call(id);
+            if (!call) return null;
+            const title = `${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`;
+            return { name: call.name, title, view: 'Broker Calls', markdown: callTooltipMarkdown(call, now), raw: call };
+          },
+          [eventOf(this.model, 'change')],
+        ),
+      );
+      this.view.alsoSeenWhile(() => details.isVisible('call'), details.onDidChangeVisible);
+    }
     this.model.on('change', (state) => this.render(state));
     this.model.on('listenerEvent', (event) => this.logEvent(event));
 
@@ -80,11 +97,9 @@ export class CallsFeature extends Disposable {
       [RESTART_LISTENER_COMMAND]: () => restartListenerCommand(model, host, log),
       [PROBE_BROKER_COMMAND]: () => probeBrokerCommand(model, host, log),
       [BREAK_CALL_COMMAND]: (arg) => breakCallCommand(model, host, log, orSelection(this.view, arg)),
-      [SHOW_CALL_DETAILS_COMMAND]: async (arg) => {
-        const id = subjectOf(arg);
-        const call = id ? model.call(id) : undefined;
-        if (call)
-          host.showDetails(`${call.name}: ${call.outcome ?? (call.stalled ? 'stalled' : 'in flight')}`, plainText(callTooltipMarkdown(call, Date.now())));
+      [SHOW_CALL_DETAILS_COMMAND]: async (arg, mode) => {
+        const id = subjectOf(orSelection(this.view, arg));
+        if (id && model.call(id)) await this.details?.open({ kind: 'call', subject: id }, openHow(mode));
       },
       [COPY_BROKER_URL_COMMAND]: () => copyBrokerUrlCommand(model, host),
     };

@@ -2,6 +2,10 @@
  * Runs `task` repeatedly while `setActive(true)`, waiting between runs a multiple of the
  * task's own measured cost (never less than `minIntervalMs`), as VS Code's Ports view does:
  * a scan that costs 20 ms on a busy host runs less often than one that costs 2 ms.
+ * The cost is the least of the last few runs: a run's wall time on a loaded machine is mostly
+ * waiting for a core (one scan here took 3 ms, the next 90 ms), and one such run must not
+ * stretch the next wait — and with it how soon a fault shows — by its multiple; a task that is
+ * costly every time still backs off.
  * It never overlaps runs and does nothing at all while inactive (view hidden).
  *
  * No `vscode` import: it is tested with an injected clock and timer.
@@ -23,6 +27,8 @@ export interface AdaptivePollerOptions {
   maxIntervalMs: number;
   /** Interval = cost × this factor, clamped to [min, max]. */
   costMultiplier?: number;
+  /** How many recent runs the cost is the least of (default 5). */
+  costWindow?: number;
   timers?: PollerTimers;
   onError?: (err: unknown) => void;
 }
@@ -31,7 +37,7 @@ export class AdaptivePoller {
   private active = false;
   private running = false;
   private timer: unknown = null;
-  private lastCostMs = 0;
+  private readonly recentCostsMs: number[] = [];
   private readonly timers: PollerTimers;
 
   constructor(
@@ -48,7 +54,7 @@ export class AdaptivePoller {
   }
 
   get currentIntervalMs(): number {
-    return this.intervalFor(this.lastCostMs);
+    return this.intervalFor(this.recentCostsMs.length ? Math.min(...this.recentCostsMs) : 0);
   }
 
   setActive(active: boolean): void {
@@ -72,7 +78,8 @@ export class AdaptivePoller {
       this.options.onError?.(err);
     } finally {
       this.running = false;
-      this.lastCostMs = this.timers.now() - started;
+      this.recentCostsMs.push(this.timers.now() - started);
+      if (this.recentCostsMs.length > (this.options.costWindow ?? 5)) this.recentCostsMs.shift();
     }
     if (this.active) this.timer = this.timers.setTimeout(() => void this.runOnce(), this.currentIntervalMs);
   }

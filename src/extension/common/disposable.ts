@@ -31,3 +31,8 @@ export function subscribe<A extends unknown[]>(
   emitter.on(event, fn);
   return { dispose: () => void emitter.off(event, fn) };
 }
+
+/** A Node EventEmitter's event as a VS Code-style event (for APIs that take those). */
+export function eventOf(emitter: Parameters<typeof subscribe>[0], event: string): (listener: () => void) => vscode.Disposable {
+  return (listener) => subscribe(emitter, event, () => listener());
+}

@@ -41,6 +41,9 @@ export interface VisibleTickerOptions {
 export class FeatureView<T> extends Disposable {
   readonly treeView: vscode.TreeView<T>;
   private ticker: { poller: AdaptivePoller; wanted: () => boolean } | null = null;
+  /** Something else showing this view's facts (a details tab) counts as the view being seen. */
+  private alsoSeen: () => boolean = () => false;
+  private readonly seenChanged = this._register(new vscode.EventEmitter<void>());
 
   constructor(
     private readonly spec: FeatureViewSpec<T>,
@@ -51,8 +54,19 @@ export class FeatureView<T> extends Disposable {
     problems.registerBadge(spec.source, this.treeView, spec.problemNoun);
   }
 
+  /** Whether the rows, or another place showing their facts (see `alsoSeenWhile`), can be seen. */
   get visible(): boolean {
-    return this.treeView.visible;
+    return this.treeView.visible || this.alsoSeen();
+  }
+
+  /**
+   * Counts `isSeen()` as the view being visible, re-read on `changed`: a details tab of one of
+   * the view's rows keeps its scans and ticks going (only while the tab can be seen).
+   */
+  alsoSeenWhile(isSeen: () => boolean, changed: vscode.Event<unknown>): void {
+    this.alsoSeen = isSeen;
+    this._register(changed(() => this.seenChanged.fire()));
+    this.seenChanged.fire();
   }
 
   /** The selected rows: commands run from a keybinding act on them (`orSelection`). */
@@ -62,8 +76,9 @@ export class FeatureView<T> extends Disposable {
 
   /** Calls `fn` with the view's visibility now and on every change, until disposed. */
   followVisibility(fn: (visible: boolean) => void): void {
-    this._register(this.treeView.onDidChangeVisibility((e) => fn(e.visible)));
-    fn(this.treeView.visible);
+    this._register(this.treeView.onDidChangeVisibility(() => fn(this.visible)));
+    this._register(this.seenChanged.event(() => fn(this.visible)));
+    fn(this.visible);
   }
 
   /**
@@ -84,7 +99,7 @@ export class FeatureView<T> extends Disposable {
   }
 
   updateTicker(): void {
-    if (this.ticker) this.ticker.poller.setActive(this.treeView.visible && this.ticker.wanted());
+    if (this.ticker) this.ticker.poller.setActive(this.visible && this.ticker.wanted());
   }
 
   /** The view's problems for its badge and the status bar. */

@@ -1,6 +1,8 @@
 // The Host seam, without `vscode`, so commands that take a Host are unit-tested with a fake.
 // The real one is vscodeHost.ts.
 
+import type { DetailsRef } from '../details/detailsRef';
+
 /** One entry of a quick pick: what the user sees, and the value a pick returns. */
 export interface PickItem<T> {
   label: string;
@@ -8,6 +10,13 @@ export interface PickItem<T> {
   detail?: string;
   value: T;
 }
+
+/**
+ * What a notification's "Show Details" opens: the report's full text in a read-only document —
+ * the details document of the subject it is about (the one its row opens, the report added),
+ * or, given only text, a document of its own. Never a modal.
+ */
+export type NotificationDetails = string | { subject: DetailsRef; text: string };
 
 /**
  * The parts of the VS Code window the commands use, behind one interface, so a command's
@@ -22,11 +31,11 @@ export interface Host {
    * it), so a destructive choice is never first.
    */
   ask<A extends string>(message: string, detail: string, actions: readonly A[]): Promise<A | undefined>;
-  /** Notifications; with `details`, the toast offers "Show Details" (the full text, unclipped). */
-  info(message: string, details?: string): void;
-  warn(message: string, details?: string): void;
-  error(message: string, details?: string): void;
-  /** A row's facts in a modal (a row's default action when it has nothing to open). */
+  /** Notifications; with `details`, the toast offers "Show Details" (the full text, unclipped, in a document). */
+  info(message: string, details?: NotificationDetails): void;
+  warn(message: string, details?: NotificationDetails): void;
+  error(message: string, details?: NotificationDetails): void;
+  /** Text in a read-only document titled `title` (not a modal: nothing blocks the window). */
   showDetails(title: string, details: string): void;
   pick<T>(items: readonly PickItem<T>[], options: { placeHolder: string; title?: string }): Promise<T | undefined>;
   copy(text: string): Promise<void>;

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
 import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
-import { Disposable } from '../common/disposable';
+import { subjectOf } from '../common/commandArg';
+import { Disposable, eventOf } from '../common/disposable';
 import { FeatureView, VISIBLE_TICK_MS } from '../common/featureView';
 import { onSettingsChange, readSettingsSection } from '../common/settings';
 import { lockWaiters } from '../bridge/lockWaiters';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
+import { openHow, type DetailsProvider } from '../details/detailsProvider';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
-import { REFRESH_LOCKS_COMMAND } from './commands/commandIds';
+import { REFRESH_LOCKS_COMMAND, SHOW_LOCK_DETAILS_COMMAND } from './commands/commandIds';
 import { BREAK_LOCK_COMMAND, breakLockCommand } from './commands/breakLock';
 import { COPY_HOLDER_PID_COMMAND, copyHolderPidCommand } from './commands/copyHolderPid';
 import type { LockCommandContext } from './commands/pickLock';
@@ -16,6 +18,7 @@ import { PROBE_LOCK_COMMAND, probeLockCommand } from './commands/probeLock';
 import { REVEAL_LOCK_FILE_COMMAND, revealLockFileCommand } from './commands/revealLockFile';
 import { WorkspaceLockDiscovery } from './lockDiscovery';
 import type { WorkspaceFolderRef } from './locksFormat';
+import { STATE_LABEL } from './locksFormat';
 import { LocksModel, type LocksState } from './locksModel';
 import { locksProblems } from './locksProblems';
 import { readLocksSettings, sameLocksSettings, type LocksSettings } from './locksSettings';
@@ -40,6 +43,7 @@ export class LocksFeature extends Disposable {
     private readonly log: Log,
     problems: ProblemCenter,
     bridge?: BridgeFeature,
+    private readonly details?: DetailsProvider,
   ) {
     super();
     this.discovery = this._register(new WorkspaceLockDiscovery((path) => this.model.found([path])));
@@ -57,6 +61,22 @@ export class LocksFeature extends Disposable {
       ),
     );
 
+    if (details) {
+      // A lock's document renders what its tooltip shows (waiters included), redrawn with its row.
+      this._register(
+        details.register(
+          'lock',
+          (lockPath, now) => {
+            const item = this.tree.itemFor(lockPath);
+            if (!item) return null;
+            const title = `${item.displayName}: ${STATE_LABEL[item.snapshot.state]}`;
+            return { name: item.displayName, title, view: 'Restart Locks', markdown: item.buildTooltip(now).value, raw: item.snapshot };
+          },
+          [eventOf(this.model, 'change'), this.tree.onDidChangeTreeData],
+        ),
+      );
+      this.view.alsoSeenWhile(() => details.isVisible('lock'), details.onDidChangeVisible);
+    }
     this.model.on('change', (state) => this.render(state));
     this.model.on('error', (err) => log.warn(`Restart Locks: ${err.message}`));
     // A process starting or ending its wait changes a row without any lock file changing.
@@ -98,6 +118,11 @@ export class LocksFeature extends Disposable {
       [BREAK_LOCK_COMMAND]: (arg) => breakLockCommand(ctx, orSelection(this.view, arg)),
       [REVEAL_LOCK_FILE_COMMAND]: (arg) => revealLockFileCommand(ctx, arg),
       [COPY_HOLDER_PID_COMMAND]: (arg) => copyHolderPidCommand(ctx, arg),
+      // A click opens the lock file itself; its facts open from the Details action.
+      [SHOW_LOCK_DETAILS_COMMAND]: async (arg, mode) => {
+        const lockPath = subjectOf(orSelection(this.view, arg));
+        if (lockPath && this.tree.itemFor(lockPath)) await this.details?.open({ kind: 'lock', subject: lockPath }, openHow(mode));
+      },
     };
   }
 

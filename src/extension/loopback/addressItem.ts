@@ -3,6 +3,7 @@ import type { AddressEntry, AddressState } from '../../core/allocator';
 import { PROBLEM_SEVERITY } from '../../core/doctor/problem';
 import { formatDuration, inlineCode } from '../common/format';
 import { SEVERITY_ICON } from '../problems/problem';
+import { ROW_CLICK } from '../details/commandIds';
 import { SHOW_ADDRESS_DETAILS_COMMAND } from './commands/commandIds';
 import { addressDescription, ADDRESS_STATE_WORDS } from './loopbackFormat';
 
@@ -34,8 +35,8 @@ export class AddressItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(look.icon, look.color ? new vscode.ThemeColor(look.color) : undefined);
     this.description = addressDescription(entry, holderName);
     this.contextValue = `address.${entry.state}`;
-    // A click shows the address's facts (its ports expand with the arrow).
-    this.command = { command: SHOW_ADDRESS_DETAILS_COMMAND, title: 'Show Details', arguments: [entry.address] };
+    // A click previews the address's details document, the focus staying in the tree (its ports expand with the arrow).
+    this.command = { command: SHOW_ADDRESS_DETAILS_COMMAND, title: 'Show Details', arguments: [entry.address, ROW_CLICK] };
     this.accessibilityInformation = {
       label: `${entry.address}, ${this.description.replace(/ · /g, ', ')}${entry.problems.length ? `, ${entry.problems.join('; ')}` : ''}`,
     };

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { LoopbackSnapshot } from '../../core/allocator';
 import { subjectOf } from '../common/commandArg';
-import { plainText } from '../common/format';
 import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
 import { ContextKey } from '../common/contextKey';
 import { Disposable } from '../common/disposable';
 import { FeatureView } from '../common/featureView';
 import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
+import { openHow, type DetailsProvider } from '../details/detailsProvider';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
@@ -55,6 +55,7 @@ export class LoopbackFeature extends Disposable {
     private readonly log: Log,
     problems: ProblemCenter,
     bridge?: BridgeFeature,
+    private readonly details?: DetailsProvider,
   ) {
     super();
     // Orphaned servers are traced through the records attached processes leave in the bridge directory.
@@ -79,6 +80,24 @@ export class LoopbackFeature extends Disposable {
       ),
     );
 
+    if (details) {
+      // An address's document renders what its tooltip shows; it changes when the rows do.
+      this._register(
+        details.register(
+          'address',
+          (address, now) => {
+            const item = this.tree.itemFor(address);
+            if (!item) return null;
+            const { entry } = item;
+            const title = `${entry.address}: ${ADDRESS_STATE_WORDS[entry.state]}`;
+            return { name: entry.address, title, view: 'Loopback Addresses', markdown: item.buildTooltip(now).value, raw: entry };
+          },
+          [this.tree.onDidChangeTreeData],
+        ),
+      );
+      // An open address document can be read with the view closed: it keeps the scans going.
+      this.view.alsoSeenWhile(() => details.isVisible('address'), details.onDidChangeVisible);
+    }
     this.model.on('change', (snapshot) => this.render(snapshot));
     this.model.on('error', (err) => log.warn(`Loopback refresh failed: ${err.message}`));
     // The model polls only while the view can be seen; pool-file changes still refresh it while hidden.
@@ -99,11 +118,10 @@ export class LoopbackFeature extends Disposable {
       [REFRESH_LOOPBACK_COMMAND]: async () => void (await model.refresh()),
       [SHOW_ONLY_PROBLEMS_COMMAND]: async () => this.setOnlyProblems(true),
       [SHOW_ALL_ADDRESSES_COMMAND]: async () => this.setOnlyProblems(false),
-      [SHOW_ADDRESS_DETAILS_COMMAND]: selected(async (arg) => {
-        const address = subjectOf(arg);
-        const item = address ? tree.itemFor(address) : undefined;
-        if (item) host.showDetails(`${item.entry.address}: ${ADDRESS_STATE_WORDS[item.entry.state]}`, plainText(item.buildTooltip(Date.now()).value));
-      }),
+      [SHOW_ADDRESS_DETAILS_COMMAND]: async (arg, mode) => {
+        const address = subjectOf(orSelection(this.view, arg));
+        if (address && tree.itemFor(address)) await this.details?.open({ kind: 'address', subject: address }, openHow(mode));
+      },
       [PROBE_ADDRESS_COMMAND]: selected((arg) => probeAddressCommand(model, host, log, arg)),
       [BREAK_ADDRESS_COMMAND]: selected((arg) => breakAddressCommand(model, host, log, arg)),
       [RELEASE_LEASE_COMMAND]: selected((arg) => releaseLeaseCommand(model, host, log, arg)),

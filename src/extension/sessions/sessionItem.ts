@@ -3,6 +3,7 @@ import { worstSeverity } from '../../core/doctor/problem';
 import type { HeldRow } from '../common/hoverHold';
 import { SEVERITY_ICON } from '../problems/problem';
 import type { ClassifiedSession, SessionHealth } from './sessionHealth';
+import { ROW_CLICK } from '../details/commandIds';
 import { SHOW_SESSION_DETAILS_COMMAND } from './commands/commandIds';
 import { sessionAccessibility, sessionDescription, sessionTooltipMarkdown } from './sessionsFormat';
 
@@ -28,8 +29,8 @@ export class SessionItem extends vscode.TreeItem implements HeldRow {
   ) {
     super(classified.session.id, vscode.TreeItemCollapsibleState.None);
     this.id = `session:${classified.session.id}`;
-    // A click shows every fact of the session.
-    this.command = { command: SHOW_SESSION_DETAILS_COMMAND, title: 'Show Details', arguments: [classified.session.id] };
+    // A click previews the session's details document, the focus staying in the tree.
+    this.command = { command: SHOW_SESSION_DETAILS_COMMAND, title: 'Show Details', arguments: [classified.session.id, ROW_CLICK] };
     this.update(classified, now);
   }
 

@@ -1,11 +1,11 @@
 import { subjectOf } from '../common/commandArg';
-import { plainText } from '../common/format';
 import { orSelection, registerSafeCommands, type CommandHandler } from '../common/commands';
 import { ContextKey } from '../common/contextKey';
-import { Disposable } from '../common/disposable';
+import { Disposable, eventOf } from '../common/disposable';
 import { FeatureView, VISIBLE_TICK_MS } from '../common/featureView';
 import { onSettingsChange, readSettingsSection } from '../common/settings';
 import type { BridgeFeature } from '../bridge/bridgeFeature';
+import { openHow, type DetailsProvider } from '../details/detailsProvider';
 import type { Host } from '../common/host';
 import type { Log } from '../common/log';
 import type { ProblemCenter } from '../problems/problemCenter';
@@ -40,6 +40,7 @@ export class SessionsFeature extends Disposable {
     private readonly log: Log,
     problems: ProblemCenter,
     bridge?: BridgeFeature,
+    private readonly details?: DetailsProvider,
   ) {
     super();
     const settings = this.readSettings();
@@ -51,6 +52,22 @@ export class SessionsFeature extends Disposable {
       new FeatureView({ viewId: SESSIONS_VIEW_ID, tree: this.tree, source: 'sessions', problemNoun: 'WebSocket session problem' }, problems),
     );
 
+    if (details) {
+      // A session's document renders what its tooltip shows, redrawn when the relay reports a change.
+      this._register(
+        details.register(
+          'session',
+          (id, now) => {
+            const c = this.model.session(id);
+            if (!c) return null;
+            const title = `${c.session.id} (${c.session.role}, ${remoteOf(c.session)})`;
+            return { name: c.session.id, title, view: 'WebSocket Sessions', markdown: sessionTooltipMarkdown(c, now), raw: c.session };
+          },
+          [eventOf(this.model, 'change')],
+        ),
+      );
+      this.view.alsoSeenWhile(() => details.isVisible('session'), details.onDidChangeVisible);
+    }
     this.model.on('change', (state) => this.render(state));
     this.model.on('sessionOpened', (s) => log.info(`Session ${s.id} opened: ${s.role} from ${remoteOf(s)}`));
     this.model.on('sessionClosed', (r) => log.info(`Session ${r.id} (${r.role}, ${remoteOf(r)}) closed: ${r.code}${r.reason ? ` "${r.reason}"` : ''}`));
@@ -85,10 +102,9 @@ export class SessionsFeature extends Disposable {
       [RESTART_RELAY_COMMAND]: () => restartRelayCommand(model, host, log),
       [PROBE_SESSION_COMMAND]: (arg) => probeSessionCommand(model, host, log, orSelection(this.view, arg)),
       [BREAK_SESSION_COMMAND]: (arg, code, reason) => breakSessionCommand(model, host, log, orSelection(this.view, arg), code, reason),
-      [SHOW_SESSION_DETAILS_COMMAND]: async (arg) => {
-        const id = subjectOf(arg);
-        const c = id ? model.session(id) : undefined;
-        if (c) host.showDetails(`${c.session.id} (${c.session.role}, ${remoteOf(c.session)})`, plainText(sessionTooltipMarkdown(c, Date.now())));
+      [SHOW_SESSION_DETAILS_COMMAND]: async (arg, mode) => {
+        const id = subjectOf(orSelection(this.view, arg));
+        if (id && model.session(id)) await this.details?.open({ kind: 'session', subject: id }, openHow(mode));
       },
       [COPY_URL_COMMAND]: () => copyUrlCommand(model, host),
     };

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM, README_PICTURES, SCREENSHOT_DIR } from './paths';
 
@@ -79,6 +80,36 @@ export class Workbench {
         if (attempt >= 5) throw err;
       }
     }
+  }
+
+  /** An editor tab, by (the start of) its title. */
+  editorTab(title: string): Locator {
+    return this.page.locator(`.tabs-container .tab[aria-label^="${title}"]`).first();
+  }
+
+  /**
+   * The text the active editor shows: its rendered lines (the top of a long document, in the
+   * order Monaco keeps them in the page, not necessarily the document's). Empty while no editor
+   * is rendered (one being replaced on a loaded machine), so a poll tries again.
+   */
+  async activeEditorText(): Promise<string> {
+    const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    return ((await lines.textContent({ timeout: 5000 }).catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
+  }
+
+  /** Polls until the active editor shows every one of `parts` (see activeEditorText). */
+  async waitForEditorText(parts: readonly string[], timeoutMs = 15_000): Promise<void> {
+    const missing = async () => {
+      const text = await this.activeEditorText();
+      return parts.filter((p) => !text.includes(p));
+    };
+    await expect.poll(missing, { timeout: timeoutMs }).toEqual([]);
+  }
+
+  /** Whether the keyboard focus is inside `locator` (a view keeps it when a click previews a document). */
+  async hasFocusWithin(locator: Locator): Promise<boolean> {
+    // Runs in the page; the test's tsconfig has no DOM types, hence the structural ones.
+    return locator.evaluate((el: { ownerDocument: { activeElement: unknown }; contains(n: unknown): boolean }) => el.contains(el.ownerDocument.activeElement));
   }
 
   dialog(): Locator {

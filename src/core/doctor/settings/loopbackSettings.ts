@@ -80,7 +80,8 @@ export function readLoopbackSettings(
       poolFiles,
       foreignPoolFiles,
       originStart: int('originStart', DEFAULT_ORIGIN_START, 1, 254),
-      minScanIntervalMs: int('minScanIntervalMs', 2000, 250, 600_000),
+      // 1 s: a fault shows in the visible view within about 1 s plus one scan (issue 18 §4).
+      minScanIntervalMs: int('minScanIntervalMs', 1000, 250, 600_000),
       breakGraceMs: int('breakGraceMs', 5000, 0, 60_000),
       connectProbe: reader.bool('connectProbe', true),
     },

@@ -8,3 +8,4 @@ export const PROBE_LOCK_COMMAND = 'flakeDoctor.locks.probe';
 export const BREAK_LOCK_COMMAND = 'flakeDoctor.locks.break';
 export const REVEAL_LOCK_FILE_COMMAND = 'flakeDoctor.locks.reveal';
 export const COPY_HOLDER_PID_COMMAND = 'flakeDoctor.locks.copyPid';
+export const SHOW_LOCK_DETAILS_COMMAND = 'flakeDoctor.locks.showDetails';

@@ -10,7 +10,9 @@ export async function probeLockCommand(ctx: LockCommandContext, arg: unknown): P
   if (!snapshot) return;
   const { line, details } = probeReportParts(ctx.label(snapshot.lockPath), snapshot);
   ctx.log.info(details.replace(/\n+/g, '; '));
-  if (lockProblems(snapshot).length) ctx.host.warn(line, details);
-  else ctx.host.info(line, details);
+  // "Show Details" adds the report to the lock's details document.
+  const report = { subject: { kind: 'lock' as const, subject: snapshot.lockPath }, text: details };
+  if (lockProblems(snapshot).length) ctx.host.warn(line, report);
+  else ctx.host.info(line, report);
   await ctx.model.refresh();
 }

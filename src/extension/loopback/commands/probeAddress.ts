@@ -32,6 +32,8 @@ export async function probeAddressCommand(model: LoopbackModel, host: Host, log:
     });
   const line = `Probe ${entry.address}: ${held.length ? held.join(', ') : `all ${results.length} probe ports free`}`;
   log.info(`${line} — ${lines.join('; ')}`);
-  if (held.length) host.warn(line, lines.join('\n'));
-  else host.info(line, lines.join('\n'));
+  // "Show Details" adds the per-port lines to the address's details document.
+  const details = { subject: { kind: 'address' as const, subject: entry.address }, text: lines.join('\n') };
+  if (held.length) host.warn(line, details);
+  else host.info(line, details);
 }
