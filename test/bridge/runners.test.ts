@@ -40,7 +40,8 @@ afterAll(() => removeDir(scripts.dir));
 /** A fresh copy of the fixture project (its own jest and vite caches), node_modules linked to the repo's. */
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fd-runners-'));
-  cpSync(FIXTURE, dir, { recursive: true });
+  // Without any node_modules of the fixture's own (a vite cache an earlier runner left there): the repo's is linked instead.
+  cpSync(FIXTURE, dir, { recursive: true, filter: (source) => !source.startsWith(join(FIXTURE, 'node_modules')) });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }
