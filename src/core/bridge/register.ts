@@ -9,6 +9,8 @@ import { parseAttachMode, shouldAttach } from './attachPolicy';
 import { bridgeDebug } from './debug';
 
 const MAIN_THREAD_ATTACHED = 'FLAKE_DOCTOR_BRIDGE_ATTACHED_PID';
+/** Set by the flake-doctor/node-test reporter for the test files it runs (runners/common/runChannel.ts; kept as a string here so the check loads nothing). */
+const RUN_DIR_ENV = 'FLAKE_DOCTOR_RUN_DIR';
 /**
  * The preload reaches every Node process of a terminal, most of them short: a script, a CLI,
  * a build step. One that is done within this many ms never loads `net` nor makes a socket —
@@ -41,9 +43,14 @@ function register(): void {
     const { startBridge } = require('./server') as typeof import('./server');
     const bridge = startBridge({ via: 'register', listenDelayMs: LISTEN_DELAY_MS });
     // A test file run by `node --test` with the flake-doctor/node-test reporter: per-test hooks.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { hookNodeTestChild } = require('../../runners/nodeTest/childHooks') as typeof import('../../runners/nodeTest/childHooks');
-    hookNodeTestChild(bridge);
+    // Required only then: they bring the failure gathering (socket table, lock inspection) and
+    // with it child_process, crypto, worker_threads and the module loader, which every other
+    // attached process — a script that lives a few ms — would otherwise load for nothing.
+    if ((process.env.NODE_TEST_CONTEXT ?? '').startsWith('child') && process.env[RUN_DIR_ENV]) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { hookNodeTestChild } = require('../../runners/nodeTest/childHooks') as typeof import('../../runners/nodeTest/childHooks');
+      hookNodeTestChild(bridge);
+    }
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);
   }
