@@ -17,6 +17,7 @@ import { osProcessFacts } from '../process';
 import { CHILD_RECORDS_VERSION, MAX_RECORDED_CHILDREN, removeFileQuietly, writeChildRecords, type RecordedChild } from './childRecords';
 import type { Observer, ObserverContext, ObserverFactory } from './observer';
 import { currentTest, type TestRef } from './testContext';
+import { ChangeSignal } from './changeSignal';
 
 /** A child process this process started that still runs. */
 export interface ObservedChild {
@@ -46,7 +47,7 @@ class ChildrenObserver implements Observer {
   private readonly live = new Map<number, Tracked>();
   private recorded: RecordedChild[] = [];
   private recordPath: string | null = null;
-  private readonly listeners = new Set<() => void>();
+  private readonly signal: ChangeSignal;
   private readonly onMessage = (message: unknown): void => this.guard('spawn', () => this.onChild((message as { process?: ChildProcess }).process));
   private readonly onExit = (): void => this.guard('exit', () => this.cleanUpAtExit());
 
@@ -54,6 +55,7 @@ class ChildrenObserver implements Observer {
     private readonly context: ObserverContext,
     private readonly dir: () => string,
   ) {
+    this.signal = new ChangeSignal('children', context.debug);
     diagnosticsChannel.subscribe(CHANNEL, this.onMessage);
     process.on('exit', this.onExit);
   }
@@ -124,25 +126,18 @@ class ChildrenObserver implements Observer {
   }
 
   onDidChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.signal.add(listener);
   }
 
   private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.context.debug(`children: a change listener failed: ${(err as Error).message}`);
-      }
-    }
+    this.signal.fire();
   }
 
   dispose(): void {
     diagnosticsChannel.unsubscribe(CHANNEL, this.onMessage);
     process.off('exit', this.onExit);
     this.live.clear();
-    this.listeners.clear();
+    this.signal.clear();
   }
 }
 

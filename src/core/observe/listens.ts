@@ -14,6 +14,7 @@ import type { Server } from 'node:net';
 import type { Observer, ObserverContext, ObserverFactory } from './observer';
 import { findPortHolder } from './portHolder';
 import { currentTest, type TestRef } from './testContext';
+import { ChangeSignal } from './changeSignal';
 
 /** A listen that failed, with who holds the address when the failure was EADDRINUSE. */
 export interface ObservedListenFailure {
@@ -82,11 +83,12 @@ class ListensObserver implements Observer {
   private readonly starts = new WeakMap<Server, { startedAt: number; test: TestRef | null }>();
   private readonly servers = new Map<Server, ObservedServer>();
   private failures: ObservedListenFailure[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly signal: ChangeSignal;
   private expiry: NodeJS.Timeout | null = null;
   private readonly handlers: Array<[string, (message: unknown) => void]>;
 
   constructor(private readonly context: ObserverContext) {
+    this.signal = new ChangeSignal('listens', context.debug);
     this.handlers = [
       [CHANNELS.start, (m) => this.guard('listen start', () => this.onStart(m as StartMessage))],
       [CHANNELS.end, (m) => this.guard('listening', () => this.onListening(m as StartMessage))],
@@ -196,18 +198,11 @@ class ListensObserver implements Observer {
   }
 
   onDidChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.signal.add(listener);
   }
 
   private changed(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (err) {
-        this.context.debug(`listens: a change listener failed: ${(err as Error).message}`);
-      }
-    }
+    this.signal.fire();
   }
 
   dispose(): void {
@@ -216,7 +211,7 @@ class ListensObserver implements Observer {
     this.expiry = null;
     this.servers.clear();
     this.failures = [];
-    this.listeners.clear();
+    this.signal.clear();
   }
 }
 
