@@ -78,6 +78,17 @@ describe('AdaptivePoller', () => {
     poller.dispose();
   });
 
+  it('with a latency goal, a run costing up to a fifth of it waits only what is left of the goal; a costlier one still backs off', () => {
+    const poller = new AdaptivePoller(async () => undefined, { minIntervalMs: 1000, maxIntervalMs: 30_000, latencyGoalMs: 2000 });
+    expect(poller.intervalFor(10)).toBe(1000); // cheap: the floor
+    expect(poller.intervalFor(400)).toBe(1600); // 8 s by its multiple; 1.6 s wait + 0.4 s run = the 2 s goal
+    expect(poller.intervalFor(300)).toBe(1700);
+    expect(poller.intervalFor(1000)).toBe(4000); // half the goal per run: four times its cost
+    expect(poller.intervalFor(5000)).toBe(20_000); // never beyond the multiple and the bound
+    const unbounded = new AdaptivePoller(async () => undefined, { minIntervalMs: 1000, maxIntervalMs: 30_000 });
+    expect(unbounded.intervalFor(400)).toBe(8000);
+  });
+
   it('clamps the interval to its bounds', () => {
     const poller = new AdaptivePoller(async () => undefined, { minIntervalMs: 500, maxIntervalMs: 5000 });
     expect(poller.intervalFor(1)).toBe(500);

@@ -29,6 +29,14 @@ export interface AdaptivePollerOptions {
   costMultiplier?: number;
   /** How many recent runs the cost is the least of (default 5). */
   costWindow?: number;
+  /**
+   * How soon a change should show, wait plus run (unset: no such goal). While a run costs at
+   * most a fifth of it, the wait is shortened to meet it; only a costlier task backs off
+   * further (to four times its cost, at most the multiple). On a saturated machine every run's
+   * wall time is mostly waiting for a core, so without this goal the multiple alone pushed the
+   * Loopback view's next scan 8 s away and a fault showed that late.
+   */
+  latencyGoalMs?: number;
   timers?: PollerTimers;
   onError?: (err: unknown) => void;
 }
@@ -49,8 +57,11 @@ export class AdaptivePoller {
 
   /** The wait the poller will use after a run that cost `costMs`. */
   intervalFor(costMs: number): number {
-    const { minIntervalMs, maxIntervalMs, costMultiplier = 20 } = this.options;
-    return Math.min(maxIntervalMs, Math.max(minIntervalMs, Math.round(costMs * costMultiplier)));
+    const { minIntervalMs, maxIntervalMs, costMultiplier = 20, latencyGoalMs } = this.options;
+    const byCost = Math.min(maxIntervalMs, Math.max(minIntervalMs, Math.round(costMs * costMultiplier)));
+    if (latencyGoalMs === undefined) return byCost;
+    const withinGoal = Math.max(minIntervalMs, Math.round(Math.max(latencyGoalMs - costMs, costMs * 4)));
+    return Math.min(byCost, withinGoal);
   }
 
   get currentIntervalMs(): number {

@@ -15,6 +15,9 @@ import type { LoopbackSettings } from './loopbackSettings';
  * Emits `change` only when the snapshot differs from the previous one (ignoring its time).
  * No `vscode` import, so it is tested with real files and sockets.
  */
+/** How soon a conflict should show in the visible view: scan wait plus the scan itself. */
+const LOOPBACK_LATENCY_GOAL_MS = 2000;
+
 export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; error: [Error] }> {
   private current: LoopbackSnapshot | null = null;
   private currentKey = '';
@@ -34,6 +37,8 @@ export class LoopbackModel extends EventEmitter<{ change: [LoopbackSnapshot]; er
     this.poller = new AdaptivePoller(() => this.refresh().then(() => undefined), {
       minIntervalMs: settings.minScanIntervalMs,
       maxIntervalMs: Math.max(settings.minScanIntervalMs, 30_000),
+      // A fault on an address shows within 2 s while the view is visible (issue: time from fault to warning).
+      latencyGoalMs: Math.max(settings.minScanIntervalMs, LOOPBACK_LATENCY_GOAL_MS),
       onError: (err) => this.emit('error', err as Error),
     });
     this.coalescer = new Coalescer(() => this.refresh().then(() => undefined), 150);
