@@ -18,17 +18,11 @@ import { CHILD_RECORDS_VERSION, MAX_RECORDED_CHILDREN, removeFileQuietly, writeC
 import type { Observer, ObserverContext, ObserverFactory } from './observer';
 import { currentTest, type TestRef } from './testContext';
 import { ChangeSignal } from './changeSignal';
+import type { ObservedRecord } from './observer';
 
 /** A child process this process started that still runs. */
-export interface ObservedChild {
-  /** Unique within the process: `child:<n>`. */
-  id: string;
-  /** What it is, for a person: `pid 123 python3 -m http.server 8000`. */
-  subject: string;
-  /** When the spawn was asked for. */
-  startedAt: number;
-  /** The test running when it was started (observe/testContext.ts); null outside any test. */
-  test: TestRef | null;
+export interface ObservedChild extends ObservedRecord {
+  // id `child:<n>`; subject `pid 123 python3 -m http.server 8000`; startedAt: when the spawn was asked for.
   pid: number;
   /** The command line as spawned (argv joined, arguments with spaces quoted). */
   command: string;

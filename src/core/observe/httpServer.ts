@@ -15,16 +15,11 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { stripQuery } from '../listener/undiciRequest';
 import type { ObserverContext, ObservedParts } from './observer';
 import { currentTest, type TestRef } from './testContext';
+import type { ObservedRecord } from './observer';
 
 /** A request in flight on a node:http server of this process. */
-export interface ObservedServerRequest {
-  /** The act() target; unique within the process (`srv:<n>`; no action acts on it yet). */
-  id: string;
-  /** What it is, for a person, distinguishing fact first: `GET /users/7 on 127.0.0.1:3000`. */
-  subject: string;
-  startedAt: number;
-  /** The test running when it started (observe/testContext.ts); null outside any test. */
-  test: TestRef | null;
+export interface ObservedServerRequest extends ObservedRecord {
+  // id `srv:<n>` (no action acts on it yet); subject `GET /users/7 on 127.0.0.1:3000`.
   method: string;
   /** The request path, query stripped (it may carry tokens). */
   path: string;

@@ -15,17 +15,11 @@ import type { Observer, ObserverContext, ObserverFactory } from './observer';
 import { findPortHolder } from './portHolder';
 import { currentTest, type TestRef } from './testContext';
 import { ChangeSignal } from './changeSignal';
+import type { ObservedRecord } from './observer';
 
 /** A listen that failed, with who holds the address when the failure was EADDRINUSE. */
-export interface ObservedListenFailure {
-  /** The act() target; unique within the process: `listen-failure:<n>`. */
-  id: string;
-  /** What it is, for a person: `listen 127.0.0.1:3000: address in use`. */
-  subject: string;
-  /** When listen() was called. */
-  startedAt: number;
-  /** The test running when listen() was called (observe/testContext.ts); null outside any test. */
-  test: TestRef | null;
+export interface ObservedListenFailure extends ObservedRecord {
+  // id `listen-failure:<n>`; subject `listen 127.0.0.1:3000: address in use`; startedAt: when listen() was called.
   /** The address asked for (`::` / `0.0.0.0` for every address). */
   address: string;
   port: number;
@@ -38,15 +32,8 @@ export interface ObservedListenFailure {
 }
 
 /** A TCP server listening in this process. */
-export interface ObservedServer {
-  /** The act() target; unique within the process: `server:<n>`. */
-  id: string;
-  /** What it is, for a person: `listening 127.0.0.1:3000`. */
-  subject: string;
-  /** When listen() was called. */
-  startedAt: number;
-  /** The test running when listen() was called (observe/testContext.ts); null outside any test. */
-  test: TestRef | null;
+export interface ObservedServer extends ObservedRecord {
+  // id `server:<n>`; subject `listening 127.0.0.1:3000`; startedAt: when listen() was called.
   /** The bound address (`::` / `0.0.0.0` for every address). */
   address: string;
   port: number;

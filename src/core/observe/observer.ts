@@ -9,7 +9,23 @@
 // to "not tracked" with a note under FLAKE_DOCTOR_DEBUG.
 
 import type { CallTracker } from '../listener/tracker';
+import type { TestRef } from './testContext';
 import type { BridgeActRequest, BridgeActResult, BridgeSnapshot } from '../bridge/types';
+
+/**
+ * What every observed record has — a call, a server request, a WebSocket, a listen, a server, a
+ * child — so attribution and leftover reports read any kind alike.
+ */
+export interface ObservedRecord {
+  /** The act() target; unique within the process, prefixed by kind (`ws:<n>`, `child:<n>`, …). */
+  id: string;
+  /** What it is, for a person, distinguishing fact first: `ws client ws://127.0.0.1:3000/feed`, `listening 127.0.0.1:3000`. */
+  subject: string;
+  /** When the user's code started it (the request, connection, listen() or spawn). */
+  startedAt: number;
+  /** The test running when it started (observe/testContext.ts); null outside any test. */
+  test: TestRef | null;
+}
 
 /** The parts of a snapshot observers fill in (everything the cores' registry does not). */
 export type ObservedParts = Pick<BridgeSnapshot, 'httpCalls' | 'serverRequests' | 'webSockets' | 'listenFailures' | 'servers' | 'children'>;

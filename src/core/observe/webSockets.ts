@@ -7,20 +7,14 @@
 
 import type { BridgeActRequest, BridgeActResult } from '../bridge/types';
 import type { Observer, ObserverFactory } from './observer';
-import type { TestRef } from './testContext';
 import { SessionRegistry } from './webSocketRegistry';
 import { watchUndiciWebSockets } from './undiciWebSocket';
 import { watchWsUpgrades } from './wsUpgrades';
+import type { ObservedRecord } from './observer';
 
 /** One WebSocket of this process as published in the bridge snapshot. */
-export interface ObservedWebSocket {
-  /** The act() target (`ws:<n>`); unique within the process. */
-  id: string;
-  /** What it is, for a person, distinguishing fact first: `ws client ws://127.0.0.1:3000/feed`, `ws server /feed on 127.0.0.1:3000`. */
-  subject: string;
-  startedAt: number;
-  /** The test running when it started (observe/testContext.ts); null outside any test. */
-  test: TestRef | null;
+export interface ObservedWebSocket extends ObservedRecord {
+  // id `ws:<n>`; subject `ws client ws://127.0.0.1:3000/feed` or `ws server /feed on 127.0.0.1:3000`.
   /** The library that owns it: `ws` (also under socket.io/engine.io) or undici's WebSocket. */
   library: 'ws' | 'undici';
   /** Set when the path or query says engine.io (socket.io) speaks over it. */

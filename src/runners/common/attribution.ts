@@ -6,6 +6,7 @@
 // (leftovers.ts) are both read from this one list.
 
 import type { BridgeSnapshot, TestRef } from '../../core/bridge/types';
+import type { ObservedRecord } from '../../core/observe/observer';
 
 /** What a test can start and leave running (or, for `listen`, fail at). */
 export type StartedKind = 'call' | 'server-request' | 'websocket' | 'server' | 'child' | 'listen';
@@ -35,23 +36,8 @@ export interface StartedThing {
   command?: string | null;
 }
 
-interface CommonRecord {
-  id: string;
-  subject: string;
-  startedAt: number;
-  test: TestRef | null;
-}
-
-function fromRecord(kind: StartedKind, r: CommonRecord): StartedThing {
-  const thing: StartedThing = { kind, key: `${kind}:${r.id}`, subject: r.subject, startedAt: r.startedAt, test: r.test ?? null };
-  // A child's pid and command line, if its observer publishes them (read defensively: the
-  // shared record type promises only the four common fields).
-  const extra = r as unknown as { pid?: unknown; command?: unknown };
-  if (kind === 'child' && typeof extra.pid === 'number') {
-    thing.pid = extra.pid;
-    thing.command = typeof extra.command === 'string' ? extra.command : null;
-  }
-  return thing;
+function fromRecord(kind: StartedKind, r: ObservedRecord): StartedThing {
+  return { kind, key: `${kind}:${r.id}`, subject: r.subject, startedAt: r.startedAt, test: r.test ?? null };
 }
 
 /** Everything of the snapshot a test can have started, in one list. */
@@ -83,7 +69,8 @@ export function startedThings(snapshot: BridgeSnapshot): StartedThing[] {
   for (const r of snapshot.serverRequests ?? []) out.push(fromRecord('server-request', r));
   for (const r of snapshot.webSockets ?? []) out.push(fromRecord('websocket', r));
   for (const r of snapshot.servers ?? []) out.push(fromRecord('server', r));
-  for (const r of snapshot.children ?? []) out.push(fromRecord('child', r));
+  // A child names its own process: the culprit of a leftover child.
+  for (const r of snapshot.children ?? []) out.push({ ...fromRecord('child', r), pid: r.pid, command: r.command });
   for (const r of snapshot.listenFailures ?? []) out.push(fromRecord('listen', r));
   return out;
 }
