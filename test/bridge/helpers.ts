@@ -46,13 +46,12 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `node [--require register] scenario.cjs ...steps` with its output captured. */
-export function spawnScenario(scripts: BuiltScripts, dir: string, steps: string[], opts: { register?: boolean; env?: NodeJS.ProcessEnv } = {}): Spawned {
-  const args = [...(opts.register === false ? [] : ['--require', scripts.register]), scripts.scenario, ...steps];
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: '', FLAKE_DOCTOR_BRIDGE: '', ...opts.env },
-  });
+/**
+ * A started child's stdout and stderr collected into one text, `waitFor(marker)` (which fails
+ * at once, with the output, if the child exits first) and its exit: what every real-process
+ * test of the bridge and the observers reads its child through.
+ */
+export function captured(child: ChildProcess, defaultTimeoutMs = 20_000): Spawned {
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -63,7 +62,7 @@ export function spawnScenario(scripts: BuiltScripts, dir: string, steps: string[
     child,
     output: () => out,
     exited,
-    waitFor(marker, timeoutMs = 15_000) {
+    waitFor(marker, timeoutMs = defaultTimeoutMs) {
       return new Promise((resolve, reject) => {
         const started = Date.now();
         const check = (): void => {
@@ -76,6 +75,16 @@ export function spawnScenario(scripts: BuiltScripts, dir: string, steps: string[
       });
     },
   };
+}
+
+/** Starts `node [--require register] scenario.cjs ...steps` with its output captured. */
+export function spawnScenario(scripts: BuiltScripts, dir: string, steps: string[], opts: { register?: boolean; env?: NodeJS.ProcessEnv } = {}): Spawned {
+  const args = [...(opts.register === false ? [] : ['--require', scripts.register]), scripts.scenario, ...steps];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: '', FLAKE_DOCTOR_BRIDGE: '', ...opts.env },
+  });
+  return captured(child, 15_000);
 }
 
 /** An HTTP server that accepts connections and never answers: the broker that hangs. */

@@ -11,7 +11,7 @@ import { scanLoopbackListeners } from '../../src/core/allocator';
 import { connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnapshot } from '../../src/core/bridge';
 import { bridgeProblems, DEFAULT_HEALTH } from '../../src/core/doctor/bridgeProblems';
 import { serverForUrl } from '../../src/core/doctor/callServer';
-import { eventually, useBridgeTestbed } from '../bridge/helpers';
+import { captured, eventually, useBridgeTestbed } from '../bridge/helpers';
 import { supportedNodes } from '../helpers/nodeVersions';
 
 const ROOT = join(__dirname, '..', '..');
@@ -35,18 +35,11 @@ function startCaller(node: string, dir: string, steps: string[], register = true
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_BRIDGE_MODE: 'always', FLAKE_DOCTOR_STALL_MS: '300', NODE_OPTIONS: '' },
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   bed.onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  return {
-    pid: child.pid!,
-    output: () => out,
-    waitFor: (marker) =>
-      eventually(() => (out.includes(marker) ? true : undefined), `"${marker}" from the caller (so far: ${out})`, 20_000).then(() => undefined),
-  };
+  const { output, waitFor } = captured(child);
+  return { pid: child.pid!, output, waitFor: (marker) => waitFor(marker) };
 }
 
 async function attach(dir: string, pid: number): Promise<BridgeClient> {

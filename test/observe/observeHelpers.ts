@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/processes';
 import { supportedNodes } from '../helpers/nodeVersions';
 import { workerScript } from '../helpers/workers';
-import type { Spawned } from '../bridge/helpers';
+import { captured, type Spawned } from '../bridge/helpers';
 
 /** Node 20, 22 and 24 (a missing one fails loudly: test/helpers/nodeVersions.ts). */
 export const NODES: Array<[string, string]> = supportedNodes().map((n) => [`Node ${n.major}`, n.path]);
@@ -27,27 +27,5 @@ export function spawnAttached(node: string, dir: string, script: string, args: s
     stdio: ['ignore', 'pipe', 'pipe'],
     env: cleanEnv({ FLAKE_DOCTOR_BRIDGE_DIR: dir }),
   });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    output: () => out,
-    exited,
-    waitFor(marker, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const started = Date.now();
-        const check = (): void => {
-          if (out.includes(marker)) return resolve();
-          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before "${marker}": ${out}`));
-          if (Date.now() - started > timeoutMs) return reject(new Error(`no "${marker}" within ${timeoutMs} ms: ${out}`));
-          setTimeout(check, 10);
-        };
-        check();
-      });
-    },
-  };
+  return captured(child);
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { connectBridge } from '../../src/core/bridge';
 import type { BridgeSnapshot, ObservedWebSocket } from '../../src/core/bridge/types';
-import { eventually, type Spawned } from '../bridge/helpers';
+import { captured, eventually, type Spawned } from '../bridge/helpers';
 import { supportedNodes } from '../helpers/nodeVersions';
 
 export const PEER = resolve(__dirname, 'fixtures/webSocketPeer.cjs');
@@ -16,28 +16,8 @@ export function spawnPeer(node: string, args: string[], opts: { register: string
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, FLAKE_DOCTOR_BRIDGE_DIR: opts.dir, FLAKE_DOCTOR_BRIDGE_MODE: '', FLAKE_DOCTOR_BRIDGE: '' },
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   child.stdin.on('error', () => undefined);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  return {
-    child,
-    exited,
-    output: () => out,
-    send: (line) => child.stdin.write(`${line}\n`),
-    waitFor(marker, timeoutMs = 20_000) {
-      return eventually(
-        () => {
-          if (out.includes(marker)) return true;
-          if (child.exitCode !== null) throw new Error(`exited before "${marker}": ${out}`);
-          return undefined;
-        },
-        `"${marker}" from the peer (output so far: ${out})`,
-        timeoutMs,
-      ).then(() => undefined);
-    },
-  };
+  return { ...captured(child), send: (line) => child.stdin.write(`${line}\n`) };
 }
 
 /** The line after `prefix` in a peer's output. */
