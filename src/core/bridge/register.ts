@@ -6,11 +6,10 @@
 // process of a terminal. Nothing here throws, prints, or keeps the process alive.
 
 import { parseAttachMode, shouldAttach } from './attachPolicy';
+import { RUN_DIR_ENV } from '../../runners/common/runChannelEnv';
 import { bridgeDebug } from './debug';
 
 const MAIN_THREAD_ATTACHED = 'FLAKE_DOCTOR_BRIDGE_ATTACHED_PID';
-/** Set by the flake-doctor/node-test reporter for the test files it runs (runners/common/runChannel.ts; kept as a string here so the check loads nothing). */
-const RUN_DIR_ENV = 'FLAKE_DOCTOR_RUN_DIR';
 /**
  * The preload reaches every Node process of a terminal, most of them short: a script, a CLI,
  * a build step. One that is done within this many ms never loads `net` nor makes a socket —

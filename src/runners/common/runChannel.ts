@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import type { FailureCulprit } from './culprits';
 import type { Leftover } from './leftovers';
 
-export const RUN_DIR_ENV = 'FLAKE_DOCTOR_RUN_DIR';
-export const RUN_PID_ENV = 'FLAKE_DOCTOR_RUN_PID';
+import { RUN_DIR_ENV, RUN_PID_ENV } from './runChannelEnv';
+
+export { RUN_DIR_ENV, RUN_PID_ENV };
 
 export interface FailureRecord {
   type: 'failure';
