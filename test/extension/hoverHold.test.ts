@@ -52,13 +52,3 @@ describe('HoverHold: a hovered row keeps its tooltip', () => {
     expect(hold.filter([a])).toEqual([a]);
   });
 });
-
-import { plainText } from '../../src/extension/common/format';
-
-describe('plainText (a tooltip as a modal detail)', () => {
-  it('drops Markdown marks, icons and table rules, keeping "name: value" lines', () => {
-    expect(plainText('**127.0.0.5** — conflict\n\n| | |\n|---|---|\n| holder pid | 42 |\n\n$(warning) port `9926` held')).toBe(
-      '127.0.0.5 — conflict\n\nholder pid: 42\n\nport 9926 held',
-    );
-  });
-});

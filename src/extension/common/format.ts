@@ -15,18 +15,6 @@ export function inlineCode(text: string): string {
   return `${fence}${text.replace(/\n/g, ' ')}${fence}`;
 }
 
-/** Tooltip Markdown as plain text, for a modal's detail (which shows no Markdown). */
-export function plainText(markdown: string): string {
-  return markdown
-    .replace(/\$\([a-z-~]+\)\s*/g, '')
-    .replace(/^\|\s*\|\s*\|\s*$/gm, '')
-    .replace(/^\|---\|---\|\s*$/gm, '')
-    .replace(/^\| (.*?) \| (.*) \|$/gm, '$1: $2')
-    .replace(/\*\*|`/g, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
-
 /**
  * Shortens a command line (or path) from the left, so its end — the script and its arguments,
  * what tells two processes apart — stays readable: "…/test/api.test.ts --shard 2".
