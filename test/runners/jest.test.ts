@@ -10,14 +10,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir } from '../bridge/helpers';
-import { EVENT } from '../../src/core/export';
 import { OTHER_HOST } from '../doctor/faults';
 import { startReceiver, type DecodedRecord } from '../doctor/otlpReceiver';
 import { childEnv, run, type RunResult } from '../doctor/package';
-import { compileReportSchema } from '../doctor/schema';
 import { REPO_ROOT } from '../helpers/processes';
 import { installRunnerFixture, type RunnerFixture } from './runnerPackage';
+import { expectFailingRunExport, expectFailingRunReport, type RunnerNaming } from './reportAssertions';
 import { stageFaults, type StagedFaults } from './stage';
+
+const NAMING: RunnerNaming = { ext: 'js', separator: '›' };
 
 /** One test's failure in jest's output: from its first `● name` heading to the next test's heading or file. */
 export function jestFailureBlock(output: string, name: string): string {
@@ -99,52 +100,11 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
   });
 
   it('writes flake-doctor-report.json, valid against the shipped schema, with failures and leftovers', () => {
-    expect(report, 'no flake-doctor-report.json after the failing run').not.toBeNull();
-    const parsed = JSON.parse(report!);
-    const validate = compileReportSchema(fixture.schema);
-    expect(validate(parsed), JSON.stringify(validate.errors)).toBe(true);
-    const byFile = new Map<string, { test: string; errors: string[]; culprits: { kind: string; culprit: { pid: number } | null }[] }>(
-      parsed.failures.map((f: { file: string }) => [f.file, f]),
-    );
-    expect(byFile.get('failing/loopback.test.js')?.test).toBe('http server › serves HTTP on its port');
-    expect(byFile.get('failing/loopback.test.js')?.culprits).toContainEqual(
-      expect.objectContaining({ kind: 'loopback', culprit: expect.objectContaining({ pid: faults.lingering.pid }) }),
-    );
-    expect(byFile.get('failing/fetch.test.js')?.culprits).toContainEqual(
-      expect.objectContaining({ kind: 'call', culprit: expect.objectContaining({ pid: faults.hanging.child.pid }) }),
-    );
-    expect(byFile.get('failing/lock.test.js')?.culprits).toContainEqual(
-      expect.objectContaining({ kind: 'lock', culprit: expect.objectContaining({ pid: faults.holderPid }) }),
-    );
-    // The report's errors are the test's own, not the section shown with them.
-    expect([...byFile.values()].every((f) => f.errors.length > 0 && f.errors.every((e) => !e.includes('Flake Doctor')))).toBe(true);
-    const leftovers = [...parsed.leftovers].sort((a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file));
-    expect(leftovers).toEqual([
-      expect.objectContaining({
-        file: 'failing/fetch.test.js',
-        kind: 'call',
-        severity: 'warning',
-        test: { file: 'failing/fetch.test.js', name: 'acquires a job from the broker' },
-      }),
-      expect.objectContaining({
-        file: 'failing/leftover.test.js',
-        kind: 'call',
-        severity: 'warning',
-        test: { file: 'failing/leftover.test.js', name: 'warms the cache without waiting' },
-      }),
-    ]);
+    expectFailingRunReport(report, fixture.schema, faults, NAMING);
   });
 
   it('exports the failures and what the files left running as OTLP log records, each leftover named by its test', () => {
-    expect(exported.filter((r) => r.eventName === EVENT.testFailure)).toHaveLength(3);
-    const leftovers = exported
-      .filter((r) => r.eventName === EVENT.leftover)
-      .map((r) => [r.attributes['test.suite.name'], r.attributes['test.case.name'], r.attributes['flake_doctor.leftover.kind']])
-      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-    expect(leftovers).toEqual([
-      ['failing/fetch.test.js', 'acquires a job from the broker', 'call'],
-      ['failing/leftover.test.js', 'warms the cache without waiting', 'call'],
-    ]);
+    expectFailingRunExport(exported, NAMING);
   });
 
   it('shows no Flake Doctor section and removes the earlier report when everything passes', async () => {
