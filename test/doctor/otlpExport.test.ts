@@ -313,6 +313,16 @@ describe('configuration from the standard variables', () => {
     expect(otlpConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318' })).toMatchObject({ config: { protocol: 'http/protobuf', timeoutMs: 10_000 } });
   });
 
+  it('an unusable OTEL_EXPORTER_OTLP_TIMEOUT is said and the default used, without stopping the export', () => {
+    for (const bad of ['abc', '-5', '0', '1.5s']) {
+      const c = otlpConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TIMEOUT: bad });
+      expect(c).toMatchObject({ kind: 'on', config: { timeoutMs: 10_000 } });
+      expect(c.kind === 'on' ? c.warning : null).toBe(`OTLP timeout ${JSON.stringify(bad)} is not a positive whole number of milliseconds; using 10000`);
+    }
+    const fine = otlpConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TIMEOUT: '750' });
+    expect(fine.kind === 'on' ? fine.warning : 'off').toBeUndefined();
+  });
+
   it('reads TRACEPARENT only when well formed', () => {
     expect(traceContextFromEnv({ TRACEPARENT: `00-${TRACE_ID}-${SPAN_ID}-00` })).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, flags: 0 });
     expect(traceContextFromEnv({ TRACEPARENT: `00-${'0'.repeat(32)}-${SPAN_ID}-01` })).toBeNull();

@@ -59,6 +59,7 @@ export async function exportToOtlp(input: OtlpExportInput, options: OtlpExportOp
       return { status: 'failed', records: 0, reason: configured.reason };
     }
     const { config } = configured;
+    if (configured.warning) options.warn(`Flake Doctor: OpenTelemetry export: ${configured.warning}`);
     const now = BigInt(Date.now()) * 1_000_000n;
     records = [
       ...input.problems.map((p) => problemRecord(p, now)),

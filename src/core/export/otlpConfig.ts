@@ -15,7 +15,7 @@ export interface OtlpConfig {
 }
 
 /** Not configured (no endpoint, or export disabled): nothing to say. Invalid: one warning. */
-export type OtlpConfigResult = { kind: 'off' } | { kind: 'invalid'; reason: string } | { kind: 'on'; config: OtlpConfig };
+export type OtlpConfigResult = { kind: 'off' } | { kind: 'invalid'; reason: string } | { kind: 'on'; config: OtlpConfig; warning?: string };
 
 const pick = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
   const logs = env[`OTEL_EXPORTER_OTLP_LOGS_${name}`]?.trim();
@@ -71,7 +71,13 @@ export function otlpConfigFromEnv(env: NodeJS.ProcessEnv): OtlpConfigResult {
     return { kind: 'invalid', reason: `OTLP protocol ${JSON.stringify(protocol)} is not supported (http/protobuf or http/json; grpc is not)` };
   }
   const timeoutText = pick(env, 'TIMEOUT');
-  const timeoutMs = timeoutText !== undefined && /^\d+$/.test(timeoutText) && Number(timeoutText) > 0 ? Number(timeoutText) : 10_000;
+  const validTimeout = timeoutText !== undefined && /^\d+$/.test(timeoutText) && Number(timeoutText) > 0;
+  const timeoutMs = validTimeout ? Number(timeoutText) : 10_000;
   const headers = { ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_HEADERS), ...parseKeyValueList(env.OTEL_EXPORTER_OTLP_LOGS_HEADERS) };
-  return { kind: 'on', config: { url, protocol, headers, timeoutMs } };
+  // An unusable timeout does not stop the export (the SDKs' rule: warn, use the default), but it is said.
+  const warning =
+    timeoutText !== undefined && !validTimeout
+      ? `OTLP timeout ${JSON.stringify(timeoutText)} is not a positive whole number of milliseconds; using 10000`
+      : undefined;
+  return { kind: 'on', config: { url, protocol, headers, timeoutMs }, ...(warning ? { warning } : {}) };
 }
