@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir, startSilentServer } from '../bridge/helpers';
 import { startCodeServer, type CodeServer } from './harness/codeServer';
+import { extensionLog, listing, tail, withDiagnosis } from './harness/diagnosis';
 import { Workbench } from './harness/workbench';
 
 /**
@@ -91,8 +92,21 @@ describe('Live bridge in a real VS Code', () => {
     }
     await wb.page.keyboard.press('Enter');
 
+    // If the process never shows, the failure says what there was to see: the terminal, the
+    // view, the bridge directory and the extension's log (CI shows only a run's last lines).
+    const seen = async () =>
+      [
+        `status bar: ${(await wb.statusBar().innerText()).replace(/\s+/g, ' ')}`,
+        `terminal:\n${tail(await rows.innerText(), 12)}`,
+        `Broker Calls rows: ${(await view.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')).join(' | ') || '(none)'}`,
+        `bridge directory ${dir}: ${listing(dir)}`,
+        `extension log:\n${tail(extensionLog(server.userData), 15)}`,
+      ].join('\n');
     const processRow = wb.treeItem(view, 'stall.mjs');
-    await expect.poll(() => processRow.textContent(), { timeout: 60_000 }).toMatch(/pid \d+ · stall\.mjs.*1 HTTP call in flight · 1 stalled/);
+    await withDiagnosis(
+      expect.poll(() => processRow.textContent({ timeout: 5_000 }), { timeout: 60_000 }).toMatch(/pid \d+ · stall\.mjs.*1 HTTP call in flight · 1 stalled/),
+      seen,
+    );
     const pid = Number(/pid (\d+)/.exec((await processRow.textContent()) ?? '')?.[1]);
     const call = wb.treeItem(view, 'GET http://127.0.0.1');
     await expect.poll(() => call.textContent(), { timeout: 30_000 }).toMatch(/\/never.*STALLED · .* · no answer yet/);

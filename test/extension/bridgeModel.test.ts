@@ -67,6 +67,21 @@ describe('BridgeModel', () => {
     expect(attached.httpCalls).toHaveLength(1);
   });
 
+  it('finds a process whose directory events were lost while sweeping (a view is visible), and not without', async () => {
+    const dir = bed.dir();
+    // No start(): no directory watch, the same as a watch whose events for this process were lost.
+    const m = new BridgeModel({ dir, ownPid: process.pid, sweepIntervalMs: 50 });
+    bed.onCleanup(() => m.dispose());
+    const proc = bed.spawn(dir, ['fetch', bed.silent.url]);
+    await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === proc.child.pid), 'the process listed');
+    // Not sweeping (every view hidden): listed for several sweep intervals, still unseen.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(m.processes()).toEqual([]);
+    m.setSweeping(true);
+    const attached = await eventually(() => m.process(String(proc.child.pid))?.snapshot ?? undefined, 'the process attached by a sweep');
+    expect(attached.httpCalls).toHaveLength(1);
+  });
+
   it('routes an action to the process that owns the target, and refuses one for a process that is gone', async () => {
     const { m, dir } = await model();
     const a = bed.spawn(dir, ['fetch', bed.silent.url]);

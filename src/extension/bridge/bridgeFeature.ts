@@ -116,6 +116,7 @@ export class BridgeFeature extends Disposable {
       if (visible) this.visible.add(which);
       else this.visible.delete(which);
       this.ticker.setActive(this.visible.size > 0 && this.model.processes().length > 0);
+      this.model.setSweeping(this.visible.size > 0);
     };
     setVisible(view.visible);
     const subscription = view.onDidChangeVisibility((e) => setVisible(e.visible));

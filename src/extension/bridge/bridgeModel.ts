@@ -6,6 +6,7 @@
 
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'chokidar';
+import { AdaptivePoller } from '../common/adaptivePoller';
 import {
   connectBridge,
   ensureBridgeDirectory,
@@ -41,7 +42,12 @@ export interface BridgeModelOptions {
   rescanDelayMs?: number;
   /** Wait before the first retry of a failed attach; each further retry waits twice as long. */
   attachRetryMs?: number;
+  /** While sweeping (a view is visible), discovery also runs this often, at the least (default 2000). */
+  sweepIntervalMs?: number;
 }
+
+/** Sweeps slow down to this multiple of their interval when a pass is costly (many processes). */
+const SWEEP_BACKOFF = 5;
 
 /**
  * A failed attach is retried by another discovery pass this many times. A socket is listed from
@@ -72,9 +78,27 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
   /** Failed attaches so far, by socket path (forgotten once attached or no longer listed). */
   private readonly attachFailures = new Map<string, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /**
+   * Discovery on a cadence, on top of the directory events, while someone looks (see
+   * setSweeping): an event can be lost — inotify drops them when its queue overflows, which
+   * many test workers starting at once can cause, and Node's fs.watch does not say so — and a
+   * process whose events were lost would stay unseen for as long as it runs.
+   */
+  private readonly sweeper: AdaptivePoller;
 
   constructor(private readonly options: BridgeModelOptions) {
     super();
+    const every = options.sweepIntervalMs ?? 2000;
+    this.sweeper = new AdaptivePoller(() => this.rescan(), {
+      minIntervalMs: every,
+      maxIntervalMs: every * SWEEP_BACKOFF,
+      onError: (err) => this.report(`discovery failed: ${(err as Error).message}`),
+    });
+  }
+
+  /** Sweep the directory on a cadence (while a view showing attached processes is visible), or stop. */
+  setSweeping(active: boolean): void {
+    this.sweeper.setActive(active && !this.disposed);
   }
 
   get dir(): string {
@@ -223,6 +247,7 @@ export class BridgeModel extends EventEmitter<BridgeModelEvents> {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.sweeper.dispose();
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();

@@ -8,6 +8,8 @@ import { CODE_SERVER_BIN, VSIX } from './paths';
 export interface CodeServer {
   url: string;
   workspace: string;
+  /** The fresh user-data directory: the extension's own log is under `logs/`. */
+  userData: string;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -117,5 +119,5 @@ export async function startCodeServer(options: {
     await stop();
     throw err;
   }
-  return { url, workspace, logs: () => output, stop };
+  return { url, workspace, userData, logs: () => output, stop };
 }
