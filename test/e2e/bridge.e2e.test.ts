@@ -92,8 +92,8 @@ describe('Live bridge in a real VS Code', () => {
     }
     await wb.page.keyboard.press('Enter');
 
-    // If the process never shows, the failure says what there was to see: the terminal, the
-    // view, the bridge directory and the extension's log (CI shows only a run's last lines).
+    // If a step fails, the failure says what there was to see: the terminal, the view, the
+    // bridge directory and the extension's log (CI shows only a run's last lines).
     const seen = async () =>
       [
         `status bar: ${(await wb.statusBar().innerText()).replace(/\s+/g, ' ')}`,
@@ -102,6 +102,18 @@ describe('Live bridge in a real VS Code', () => {
         `bridge directory ${dir}: ${listing(dir)}`,
         `extension log:\n${tail(extensionLog(server.userData), 15)}`,
       ].join('\n');
+    // The script runs: its first line is printed. An Enter lost like the first keys leaves the
+    // command on the prompt line; it is pressed once more then (and said), never retyped.
+    const started = () => expect.poll(() => rows.innerText(), { timeout: 15_000 }).toContain('fetching http://');
+    try {
+      await started();
+    } catch {
+      if (/[$#] node stall\.mjs\s*$/.test(await rows.innerText())) {
+        console.warn('the Enter after "node stall.mjs" was lost; pressing it again');
+        await wb.page.keyboard.press('Enter');
+      }
+      await withDiagnosis(started(), seen);
+    }
     const processRow = wb.treeItem(view, 'stall.mjs');
     await withDiagnosis(
       expect.poll(() => processRow.textContent({ timeout: 5_000 }), { timeout: 60_000 }).toMatch(/pid \d+ · stall\.mjs.*1 HTTP call in flight · 1 stalled/),
