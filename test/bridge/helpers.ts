@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { CACHE_DIR } from '../../src/core/bridge/codeCache';
 import { workerScript } from '../helpers/workers';
 
 export interface BuiltScripts {
@@ -33,6 +34,11 @@ export function bridgeDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fdb-'));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
+}
+
+/** What processes left in a bridge directory: its entries but the code cache, which stays on purpose (src/core/bridge/codeCache.ts). */
+export function publishedEntries(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name !== CACHE_DIR);
 }
 
 export function removeDir(dir: string): void {

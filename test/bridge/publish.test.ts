@@ -1,11 +1,11 @@
 // Real processes publishing over the bridge: a stalled fetch, a relay, a lock waiter, a lease;
 // actions routed back into the process that owns the thing; exit and kill -9 clean-up.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BridgeError, connectBridge, listBridgeProcesses, type BridgeClient, type BridgeSnapshot } from '../../src/core/bridge';
 import { acquireLockFile } from '../../src/core/lock';
-import { eventually, kill, useBridgeTestbed, type Spawned } from './helpers';
+import { eventually, kill, publishedEntries, useBridgeTestbed, type Spawned } from './helpers';
 
 const bed = useBridgeTestbed({ silentServer: true });
 
@@ -48,7 +48,7 @@ describe('a process started with the register module', () => {
     expect(proc.output()).toContain('fetch aborted');
     expect(proc.output()).toContain('aborted through the Flake Doctor bridge');
     // It exited normally: its socket and sidecar went with it.
-    expect(readdirSync(dir)).toEqual([]);
+    expect(publishedEntries(dir)).toEqual([]);
     expect(await listBridgeProcesses({ dir })).toEqual([]);
   });
 
@@ -163,9 +163,9 @@ describe('processes that end', () => {
     await expect(client.snapshot()).rejects.toMatchObject({ code: 'closed' });
     await proc.exited;
     // The killed process could not remove its socket; discovery does.
-    expect(readdirSync(dir).length).toBeGreaterThan(0);
+    expect(publishedEntries(dir).length).toBeGreaterThan(0);
     expect(await listBridgeProcesses({ dir })).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(publishedEntries(dir)).toEqual([]);
   });
 
   it.each(['SIGINT', 'SIGTERM'] as const)('ended by %s (Ctrl-C, kill): it leaves its socket files, the next listing removes them', async (signal) => {
@@ -176,9 +176,9 @@ describe('processes that end', () => {
     proc.child.kill(signal);
     expect((await proc.exited).signal).toBe(signal);
     // A signal's default action ends the process without 'exit' handlers: the files stay.
-    expect(readdirSync(dir).length).toBeGreaterThan(0);
+    expect(publishedEntries(dir).length).toBeGreaterThan(0);
     expect(await listBridgeProcesses({ dir })).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(publishedEntries(dir)).toEqual([]);
   });
 
   it('20 processes at once are all listed and reachable, and all go when killed', async () => {
@@ -205,7 +205,7 @@ describe('processes that end', () => {
     expect(snapshots.map((s) => s.process.pid).sort((a, b) => a - b)).toEqual(pids);
     await Promise.all(procs.map(kill));
     expect(await listBridgeProcesses({ dir })).toEqual([]);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(publishedEntries(dir)).toEqual([]);
   });
 
   it('a process that idles on a long timer right after starting still publishes', async () => {

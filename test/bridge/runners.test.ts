@@ -25,15 +25,12 @@ let registerModule: string;
 beforeAll(async () => {
   scripts = await buildScripts();
   registerModule = join(scripts.dir, 'bridge-register.mjs');
-  await build({
-    entryPoints: [join(REPO_ROOT, 'src/core/bridge/register.ts')],
-    outfile: registerModule,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-  });
+  const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' } as const;
+  await Promise.all([
+    build({ ...common, entryPoints: [join(REPO_ROOT, 'src/core/bridge/register.ts')], outfile: registerModule, format: 'esm' }),
+    // Its publishing part, which it loads from beside itself.
+    build({ ...common, entryPoints: [join(REPO_ROOT, 'src/core/bridge/attached.ts')], outfile: join(scripts.dir, 'bridge-attached.cjs'), format: 'cjs' }),
+  ]);
 });
 afterAll(() => removeDir(scripts.dir));
 
@@ -246,6 +243,35 @@ describe('flake-doctor doctor in an attached terminal', { timeout: 120_000 }, ()
       control.kill('SIGKILL');
       removeDir(dir);
       fixture.remove();
+    }
+  });
+});
+
+describe('the ES module build of the register module (--import)', () => {
+  // Without process.getBuiltinModule (Node 20 before 20.16) an ES module has no synchronous way
+  // to load the CommonJS publishing part; the register module imports it instead.
+  it.each([
+    ['with process.getBuiltinModule', []],
+    ['without it, as on Node 20 before 20.16', ['--import', 'data:text/javascript,delete process.getBuiltinModule']],
+  ])('loads its publishing part from beside it and publishes, %s', async (_, before) => {
+    const dir = bridgeDir();
+    const child = spawn(process.execPath, [...before, '--import', registerModule, '-e', 'setTimeout(() => {}, 60_000)'], {
+      env: terminalEnv({ FLAKE_DOCTOR_BRIDGE_MODE: 'always', FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_DEBUG: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid), 'the process listed').catch((err: Error) => {
+        throw new Error(`${err.message}\n${output}`);
+      });
+      const client = await connectBridge(entry.socketPath);
+      const snapshot = await client.snapshot();
+      client.close();
+      expect(snapshot.process).toMatchObject({ pid: child.pid, via: 'register' });
+    } finally {
+      child.kill('SIGKILL');
+      removeDir(dir);
     }
   });
 });

@@ -1,11 +1,11 @@
 // The extension's view of attached processes, against real publishing processes: appear on a
 // directory event, vanish when killed (connection closed), act routed to the right process.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { renameSync, unlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listBridgeProcesses } from '../../src/core/bridge';
 import { BridgeModel } from '../../src/extension/bridge/bridgeModel';
-import { eventually, useBridgeTestbed } from '../bridge/helpers';
+import { eventually, publishedEntries, useBridgeTestbed } from '../bridge/helpers';
 
 const bed = useBridgeTestbed({ silentServer: true });
 
@@ -35,7 +35,7 @@ describe('BridgeModel', () => {
     await eventually(() => (m.processes().length === 0 ? true : undefined), 'the killed process detached');
     expect(detached).toEqual([attached.key]);
     // What the killed process left behind is cleaned by the rescan that followed.
-    await eventually(() => (readdirSync(dir).length === 0 ? true : undefined), 'its socket removed');
+    await eventually(() => (publishedEntries(dir).length === 0 ? true : undefined), 'its socket removed');
   });
 
   it('retries an attach that was refused (a socket listed between its bind and its listen) without waiting for a directory event', async () => {

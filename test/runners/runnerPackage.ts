@@ -13,6 +13,8 @@ const ENTRIES: [string, string, 'cjs' | 'esm'][] = [
   ['src/runners/jest/setup.ts', 'jest-setup.cjs', 'cjs'],
   ['src/runners/nodeTest/reporter.ts', 'node-test.mjs', 'esm'],
   ['src/core/bridge/register.ts', 'bridge-register.mjs', 'esm'],
+  // The register module's publishing part, which it loads from beside itself.
+  ['src/core/bridge/attached.ts', 'bridge-attached.cjs', 'cjs'],
   ['src/core/lock/index.ts', 'lock.cjs', 'cjs'],
   ['src/core/lock/index.ts', 'lock.mjs', 'esm'],
 ];

@@ -5,19 +5,48 @@
 // publishes: the extension's auto-attach sets it, since its NODE_OPTIONS reach every Node
 // process of a terminal. Nothing here throws, prints, or keeps the process alive.
 
+import { dirname, join } from 'node:path';
 import { parseAttachMode, shouldAttach } from './attachPolicy';
-import { RUN_DIR_ENV } from '../../runners/common/runChannelEnv';
 import { bridgeDebug } from './debug';
 
 const MAIN_THREAD_ATTACHED = 'FLAKE_DOCTOR_BRIDGE_ATTACHED_PID';
+/** The publishing part's own bundle, beside this one (see attached.ts). */
+const ATTACHED_BUNDLE = 'bridge-attached.cjs';
+
+type Attached = typeof import('./attached');
+declare const __filename: string | undefined;
+
 /**
- * The preload reaches every Node process of a terminal, most of them short: a script, a CLI,
- * a build step. One that is done within this many ms never loads `net` nor makes a socket —
- * about 10 ms of a process that lives a few (bench/startup) — and is never listed, which it
- * would hardly have been anyway: discovery takes longer than that to show a process. Its
- * fetches are observed from the start all the same.
+ * Loads the publishing part from its own file and starts it. Not through `node:module`'s
+ * createRequire in the CommonJS build: loading that module brings the ES module loader, which
+ * a `--require`d script does not otherwise pay for.
  */
-const LISTEN_DELAY_MS = 50;
+function loadAttached(): void {
+  if (typeof __filename === 'string') {
+    // The CommonJS build (`--require`, as auto-attach preloads it): the bundle beside it, through
+    // V8's code cache where it can be used (codeCache.ts), else a plain require. codeCache is
+    // bundled into this file but initialised only here, with the modules it needs (os, vm).
+    const file = join(dirname(__filename), ATTACHED_BUNDLE);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadWithCodeCache } = require('./codeCache') as typeof import('./codeCache');
+    const cachedLoad = loadWithCodeCache(file, require);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const attached = (cachedLoad ? cachedLoad.exports : require(file)) as Attached;
+    attached.attach();
+    cachedLoad?.save();
+    return;
+  }
+  // The ES module build (`--import`): the module loader is loaded already.
+  const nodeModule = process.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined;
+  if (nodeModule) {
+    (nodeModule.createRequire(import.meta.url)(`./${ATTACHED_BUNDLE}`) as Attached).attach();
+    return;
+  }
+  // Node before 20.16 has no synchronous way in from an ES module: observing starts a moment later.
+  void import(new URL(ATTACHED_BUNDLE, import.meta.url).href)
+    .then((m: Attached & { default?: Attached }) => (m.default ?? m).attach())
+    .catch((err: Error) => bridgeDebug(`could not start ${ATTACHED_BUNDLE}: ${err.message}`));
+}
 
 function register(): void {
   try {
@@ -35,21 +64,9 @@ function register(): void {
       return;
     }
     process.env[MAIN_THREAD_ATTACHED] = String(process.pid);
-    // Loaded only now: esbuild bundles a module reached through require() behind a function that
-    // runs on the first call, so a process smart mode leaves alone (npm, tsc, eslint) parses the
-    // bundle but runs none of the bridge, observers, tracker or runner hooks in it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startBridge } = require('./server') as typeof import('./server');
-    const bridge = startBridge({ via: 'register', listenDelayMs: LISTEN_DELAY_MS });
-    // A test file run by `node --test` with the flake-doctor/node-test reporter: per-test hooks.
-    // Required only then: they bring the failure gathering (socket table, lock inspection) and
-    // with it child_process, crypto, worker_threads and the module loader, which every other
-    // attached process — a script that lives a few ms — would otherwise load for nothing.
-    if ((process.env.NODE_TEST_CONTEXT ?? '').startsWith('child') && process.env[RUN_DIR_ENV]) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { hookNodeTestChild } = require('../../runners/nodeTest/childHooks') as typeof import('../../runners/nodeTest/childHooks');
-      hookNodeTestChild(bridge);
-    }
+    // Loaded only now, from its own file: a process smart mode leaves alone (npm, tsc, eslint)
+    // compiles none of the bridge, observers, tracker or runner hooks.
+    loadAttached();
   } catch (err) {
     bridgeDebug(`register failed: ${(err as Error).message}`);
   }
