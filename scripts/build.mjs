@@ -54,7 +54,8 @@ const ATTACHED_BUNDLE = 'bridge-attached.cjs';
  */
 const preload = { minify: true };
 /** The publishing part of the register module, beside each build of it (src/core/bridge/attached.ts). */
-const buildAttached = (dir) => build({ ...common, ...preload, entryPoints: ['src/core/bridge/attached.ts'], outfile: join(dir, ATTACHED_BUNDLE), format: 'cjs' });
+const buildAttached = (dir) =>
+  build({ ...common, ...preload, entryPoints: ['src/core/bridge/attached.ts'], outfile: join(dir, ATTACHED_BUNDLE), format: 'cjs' });
 
 // The register module ships inside the .vsix too: auto-attach puts this file into NODE_OPTIONS.
 // Self-contained (it needs no npm package: undici is watched through diagnostics channels).

@@ -262,9 +262,11 @@ describe('the ES module build of the register module (--import)', () => {
     let output = '';
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid), 'the process listed').catch((err: Error) => {
-        throw new Error(`${err.message}\n${output}`);
-      });
+      const entry = await eventually(async () => (await listBridgeProcesses({ dir })).find((e) => e.pid === child.pid), 'the process listed').catch(
+        (err: Error) => {
+          throw new Error(`${err.message}\n${output}`);
+        },
+      );
       const client = await connectBridge(entry.socketPath);
       const snapshot = await client.snapshot();
       client.close();
