@@ -96,7 +96,9 @@ export function loadWithCodeCache(file: string, localRequire: NodeJS.Require, en
 
 function writeCache(script: import('node:vm').Script, cachePath: string): void {
   try {
-    const tmp = `${cachePath}.${process.pid}.tmp`;
+    // Unique per writer, threads included (worker threads share the pid and may write at once;
+    // a shared name would interleave their bytes into one file).
+    const tmp = `${cachePath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, cachePath);
     bridgeDebug(`code cache written: ${cachePath}`);
