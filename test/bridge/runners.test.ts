@@ -250,10 +250,12 @@ describe('flake-doctor doctor in an attached terminal', { timeout: 120_000 }, ()
 describe('the ES module build of the register module (--import)', () => {
   // Without process.getBuiltinModule (Node 20 before 20.16) an ES module has no synchronous way
   // to load the CommonJS publishing part; the register module imports it instead.
+  // With it, the publishing part goes through the code cache as with --require; without it,
+  // through import(), which a vm-compiled script could not do.
   it.each([
-    ['with process.getBuiltinModule', []],
-    ['without it, as on Node 20 before 20.16', ['--import', 'data:text/javascript,delete process.getBuiltinModule']],
-  ])('loads its publishing part from beside it and publishes, %s', async (_, before) => {
+    ['with process.getBuiltinModule', [], 'code cache written'],
+    ['without it, as on Node 20 before 20.16', ['--import', 'data:text/javascript,delete process.getBuiltinModule'], null],
+  ])('loads its publishing part from beside it and publishes, %s', async (_, before, cacheLine) => {
     const dir = bridgeDir();
     const child = spawn(process.execPath, [...before, '--import', registerModule, '-e', 'setTimeout(() => {}, 60_000)'], {
       env: terminalEnv({ FLAKE_DOCTOR_BRIDGE_MODE: 'always', FLAKE_DOCTOR_BRIDGE_DIR: dir, FLAKE_DOCTOR_DEBUG: '1' }),
@@ -271,6 +273,8 @@ describe('the ES module build of the register module (--import)', () => {
       const snapshot = await client.snapshot();
       client.close();
       expect(snapshot.process).toMatchObject({ pid: child.pid, via: 'register' });
+      if (cacheLine) expect(output).toContain(cacheLine);
+      else expect(output).not.toContain('code cache');
     } finally {
       child.kill('SIGKILL');
       removeDir(dir);

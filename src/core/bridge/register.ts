@@ -6,6 +6,7 @@
 // process of a terminal. Nothing here throws, prints, or keeps the process alive.
 
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAttachMode, shouldAttach } from './attachPolicy';
 import { bridgeDebug } from './debug';
 
@@ -17,33 +18,38 @@ type Attached = typeof import('./attached');
 declare const __filename: string | undefined;
 
 /**
- * Loads the publishing part from its own file and starts it. Not through `node:module`'s
- * createRequire in the CommonJS build: loading that module brings the ES module loader, which
- * a `--require`d script does not otherwise pay for.
+ * A require() that resolves beside this file: the CommonJS build's own; in the ES module build
+ * (`--import`, where the module loader is loaded already) one from node:module, reached through
+ * process.getBuiltinModule (Node 20.16+); null before that. Not node:module in the CommonJS
+ * build: loading it brings the ES module loader, which a `--require`d script does not otherwise
+ * pay for.
+ */
+function requireHere(): NodeJS.Require | null {
+  if (typeof __filename === 'string') return require;
+  const nodeModule = process.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined;
+  return nodeModule ? nodeModule.createRequire(import.meta.url) : null;
+}
+
+/**
+ * Loads the publishing part from its own file, through V8's code cache where it can be used
+ * (codeCache.ts, bundled into this file but initialised only here, with the modules it needs),
+ * else with a plain require, and starts it.
  */
 function loadAttached(): void {
-  if (typeof __filename === 'string') {
-    // The CommonJS build (`--require`, as auto-attach preloads it): the bundle beside it, through
-    // V8's code cache where it can be used (codeCache.ts), else a plain require. codeCache is
-    // bundled into this file but initialised only here, with the modules it needs (os, vm).
-    const file = join(dirname(__filename), ATTACHED_BUNDLE);
+  const here = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  const file = join(dirname(here), ATTACHED_BUNDLE);
+  const localRequire = requireHere();
+  if (localRequire) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { loadWithCodeCache } = require('./codeCache') as typeof import('./codeCache');
-    const cachedLoad = loadWithCodeCache(file, require);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const attached = (cachedLoad ? cachedLoad.exports : require(file)) as Attached;
+    const cachedLoad = loadWithCodeCache(file, localRequire);
+    const attached = (cachedLoad ? cachedLoad.exports : localRequire(file)) as Attached;
     attached.attach();
     cachedLoad?.save();
     return;
   }
-  // The ES module build (`--import`): the module loader is loaded already.
-  const nodeModule = process.getBuiltinModule?.('node:module') as typeof import('node:module') | undefined;
-  if (nodeModule) {
-    (nodeModule.createRequire(import.meta.url)(`./${ATTACHED_BUNDLE}`) as Attached).attach();
-    return;
-  }
-  // Node before 20.16 has no synchronous way in from an ES module: observing starts a moment later.
-  void import(new URL(ATTACHED_BUNDLE, import.meta.url).href)
+  // An ES module on Node before 20.16 has no synchronous way in: observing starts a moment later.
+  void import(pathToFileURL(file).href)
     .then((m: Attached & { default?: Attached }) => (m.default ?? m).attach())
     .catch((err: Error) => bridgeDebug(`could not start ${ATTACHED_BUNDLE}: ${err.message}`));
 }
