@@ -95,23 +95,34 @@ export function loadWithCodeCache(file: string, localRequire: NodeJS.Require, en
 }
 
 function writeCache(script: import('node:vm').Script, cachePath: string): void {
+  // Unique per writer, threads included (worker threads share the pid and may write at once;
+  // a shared name would interleave their bytes into one file).
+  const tmp = `${cachePath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
   try {
-    // Unique per writer, threads included (worker threads share the pid and may write at once;
-    // a shared name would interleave their bytes into one file).
-    const tmp = `${cachePath}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
     writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     renameSync(tmp, cachePath);
     bridgeDebug(`code cache written: ${cachePath}`);
     removeStale(dirname(cachePath), cachePath);
   } catch (err) {
     bridgeDebug(`code cache not written: ${(err as Error).message}`);
+    try {
+      unlinkSync(tmp); // a disk that filled up mid-write: no half file left behind
+    } catch {
+      // never made, or renamed already
+    }
   }
 }
 
 /** Entries not rewritten for a month (bundles or runtimes gone since; one still in use is written again), and temporary files of writers that died. */
 function removeStale(dir: string, keep: string): void {
   const now = Date.now();
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // tidying is for another time
+  }
+  for (const name of names) {
     const path = join(dir, name);
     if (path === keep || !(name.endsWith(SUFFIX) || name.endsWith('.tmp'))) continue;
     try {
