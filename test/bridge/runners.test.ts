@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { buildRegister } from '../helpers/registerBuild';
 import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { connectBridge, listBridgeProcesses, type BridgeProcessEntry } from '../../src/core/bridge';
 import { installFixture } from '../doctor/package';
@@ -25,12 +25,7 @@ let registerModule: string;
 beforeAll(async () => {
   scripts = await buildScripts();
   registerModule = join(scripts.dir, 'bridge-register.mjs');
-  const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' } as const;
-  await Promise.all([
-    build({ ...common, entryPoints: [join(REPO_ROOT, 'src/core/bridge/register.ts')], outfile: registerModule, format: 'esm' }),
-    // Its publishing part, which it loads from beside itself.
-    build({ ...common, entryPoints: [join(REPO_ROOT, 'src/core/bridge/attached.ts')], outfile: join(scripts.dir, 'bridge-attached.cjs'), format: 'cjs' }),
-  ]);
+  await buildRegister(registerModule, 'esm');
 });
 afterAll(() => removeDir(scripts.dir));
 

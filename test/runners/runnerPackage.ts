@@ -7,14 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { REPO_ROOT } from '../helpers/processes';
+import { buildRegister } from '../helpers/registerBuild';
 
 const ENTRIES: [string, string, 'cjs' | 'esm'][] = [
   ['src/runners/jest/reporter.ts', 'jest.cjs', 'cjs'],
   ['src/runners/jest/setup.ts', 'jest-setup.cjs', 'cjs'],
   ['src/runners/nodeTest/reporter.ts', 'node-test.mjs', 'esm'],
-  ['src/core/bridge/register.ts', 'bridge-register.mjs', 'esm'],
-  // The register module's publishing part, which it loads from beside itself.
-  ['src/core/bridge/attached.ts', 'bridge-attached.cjs', 'cjs'],
   ['src/core/lock/index.ts', 'lock.cjs', 'cjs'],
   ['src/core/lock/index.ts', 'lock.mjs', 'esm'],
 ];
@@ -40,7 +38,11 @@ export async function installRunnerFixture(name: 'jest-project' | 'node-test-pro
     absWorkingDir: REPO_ROOT,
     external: ['bufferutil', 'utf-8-validate'],
   };
-  await Promise.all(ENTRIES.map(([entry, out, format]) => build({ ...common, format, entryPoints: [entry], outfile: join(dir, 'dist/lib', out) })));
+  await Promise.all([
+    ...ENTRIES.map(([entry, out, format]) => build({ ...common, format, entryPoints: [entry], outfile: join(dir, 'dist/lib', out) })),
+    // With its publishing part beside it, as the package builds it.
+    buildRegister(join(dir, 'dist/lib/bridge-register.mjs'), 'esm', common),
+  ]);
   copyFileSync(join(REPO_ROOT, 'schema/doctor-report.schema.json'), join(dir, 'schema/doctor-report.schema.json'));
   writeFileSync(
     join(dir, 'package.json'),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import type { TestProject } from 'vitest/node';
+import { buildRegister } from '../helpers/registerBuild';
 import { WORKER_ENTRIES, type BuiltWorkers } from './workerEntries';
 
 function outName(entry: string): string {
@@ -30,22 +31,16 @@ export async function buildWorkers(repoRoot: string): Promise<BuiltWorkers> {
   // Bundled CommonJS dependencies inside an ES module need a real `require`.
   const esmBanner = { js: "import { createRequire as __fdCreateRequire } from 'node:module'; const require = __fdCreateRequire(import.meta.url);" };
   const scripts: Record<string, string> = {};
-  // The register module finds its publishing part beside it, by the name the package gives it;
-  // its CommonJS build shims import.meta.url as the package's does (scripts/build.mjs).
-  const importMetaShim: BuildOptions = {
-    banner: { js: 'const __fdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-    define: { 'import.meta.url': '__fdImportMetaUrl' },
-  };
-  const attached = build({ ...common, entryPoints: ['src/core/bridge/attached.ts'], outfile: join(dir, 'bridge-attached.cjs'), format: 'cjs' });
-  await Promise.all([
-    attached,
-    ...WORKER_ENTRIES.map((entry) => {
+  await Promise.all(
+    WORKER_ENTRIES.map((entry) => {
       const outfile = join(dir, outName(entry));
       scripts[entry] = outfile;
+      // The register module with its publishing part beside it, as the package builds it.
+      if (entry === 'src/core/bridge/register.ts') return buildRegister(outfile, 'cjs', common);
       const esm = entry.endsWith('.mts');
-      return build({ ...common, entryPoints: [entry], outfile, format: esm ? 'esm' : 'cjs', ...(esm ? { banner: esmBanner } : importMetaShim) });
+      return build({ ...common, entryPoints: [entry], outfile, format: esm ? 'esm' : 'cjs', ...(esm ? { banner: esmBanner } : {}) });
     }),
-  ]);
+  );
   return { dir, scripts };
 }
 
