@@ -6,14 +6,15 @@
 // the reporter exports failures and leftovers to an OTLP receiver; a passing run — a server
 // of a top-level beforeAll, closed by the file's afterAll, included — shows no section and
 // leaves no report.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeDir, removeDir } from '../bridge/helpers';
 import { OTHER_HOST } from '../doctor/faults';
-import { startReceiver, type DecodedRecord } from '../doctor/otlpReceiver';
+import type { DecodedRecord } from '../doctor/otlpReceiver';
 import { childEnv, run, type RunResult } from '../doctor/package';
 import { REPO_ROOT } from '../helpers/processes';
+import { runFailing } from './failingRun';
 import { installRunnerFixture, type RunnerFixture } from './runnerPackage';
 import { expectFailingRunExport, expectFailingRunReport, type RunnerNaming } from './reportAssertions';
 import { stageFaults, type StagedFaults } from './stage';
@@ -47,17 +48,9 @@ describe.each(JESTS)('$name with flake-doctor/jest', ({ bin, major }) => {
     fixture = await installRunnerFixture('jest-project');
     faults = await stageFaults(fixture.root);
     dir = bridgeDir();
-    const receiver = await startReceiver();
     const version = await run(process.execPath, [bin, '--version'], { cwd: fixture.root, env: childEnv() });
     expect(version.stdout.trim().startsWith(major), version.stdout).toBe(true);
-    failing = await run(process.execPath, [bin, 'failing'], {
-      cwd: fixture.root,
-      env: childEnv({ ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }),
-      timeoutMs: 90_000,
-    }).finally(() => receiver.close());
-    exported = receiver.requests.flatMap((r) => r.decoded?.records ?? []);
-    const path = join(fixture.root, 'flake-doctor-report.json');
-    report = existsSync(path) ? readFileSync(path, 'utf8') : null;
+    ({ failing, exported, report } = await runFailing(fixture.root, process.execPath, [bin, 'failing'], { ...faults.env, FLAKE_DOCTOR_BRIDGE_DIR: dir }));
   }, 120_000);
 
   afterAll(async () => {
