@@ -16,4 +16,14 @@ export interface ExternalClient {
   abortFor(request: object): ((reason: string) => void) | undefined;
   /** Settled without the tracker hearing of it (a path that publishes no end event). */
   isSettled(request: object): boolean;
+  /**
+   * A call started while nobody watched is tracked from now on: catch up on what happened
+   * meanwhile (its headers) and follow it to its end. Absent: the client's events suffice.
+   */
+  adopt?(request: object, call: AdoptedCall): void;
+}
+
+/** What an adopting client may tell the tracker about the call. */
+export interface AdoptedCall {
+  headersReceived(status: number): void;
 }

@@ -11,16 +11,19 @@
 //    (observe/httpClient.ts) sees on Node's own channels and hands over with trackExternal().
 //
 // The process-wide tracker (the bridge's) runs inside every request of a process nobody may
-// be looking at, so the request path does as little as it can: per call one entry object, one
-// map entry (request → entry, for the headers and end events), one clock read, and links in an
-// in-flight list; no ids, URLs, snapshots or events unless someone asks, one shared stall
-// timer, and change signals coalesced to one per turn of the event loop.
+// be looking at, so the request path does as little as it can. While someone watches (a
+// listener, a change signal, a recent list) a call costs one entry object, one WeakMap entry
+// (request → entry, for the headers and end events), one clock read and links in an in-flight
+// list. While nobody does, a call is only an entry pushed on the "unseen" list, and an event
+// finds nothing to update: which calls are still in flight is decided when someone asks
+// (calls(), abort(), a new watcher), from the request objects themselves. No ids, URLs,
+// snapshots or events unless someone asks, one shared stall timer, and change signals
+// coalesced to one per turn of the event loop.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { CallEntry, seqOfId, type CallEntryOwner } from './callEntry';
 import type { CallEndInfo, TrackedCall } from './trackedCall';
 import type { CallKind, CallSnapshot, Disposable, NowFn } from './types';
-import { borrowSlot, returnSlot } from './requestSlots';
 import type { ExternalClient } from './externalClient';
 import { headerValue, methodOf, requestOf, UNDICI_CLIENT, type UndiciRequestLike } from './undiciRequest';
 
@@ -91,6 +94,8 @@ export interface BeginCallInfo {
 export type TrackerEvent = { type: 'call-started' | 'call-ended' | 'call-stalled'; call: CallSnapshot; at: number };
 
 let trackerSeq = 0;
+/** How many unseen calls are kept before the settled ones are dropped (then twice those left). */
+const UNSEEN_MIN = 64;
 /** The end of every external call that completes: one shared object, not one per call. */
 const ENDED_OK: CallEndInfo = Object.freeze({ outcome: 'ok' });
 const SETTLED_UNSEEN: CallEndInfo = Object.freeze({ outcome: 'error', error: 'settled without a diagnostics event' });
@@ -107,15 +112,21 @@ export class CallTracker implements Disposable {
   private head: CallEntry | null = null;
   private tail: CallEntry | null = null;
   /**
-   * Where an external call's entry is found again by the headers and end events: a property of
-   * this tracker's own symbol on undici's request object, cleared when the call ends. Not a
-   * Map: V8 shrinks a Map's table, through a runtime call, each time a delete leaves it nearly
-   * empty — i.e. after every call of a process making one request at a time — and a set, a
-   * get and a delete per call cost more than the whole rest of the tracker (CPU profile).
-   * Not a WeakMap: ephemeron work for the garbage collector on every request. The symbol is
-   * borrowed (see requestSlots.ts) and only this module stores under it.
+   * Where a watched external call's entry is found again by the headers and end events. A
+   * WeakMap, not a property on the request: the request is undici's or the caller's own object,
+   * and a property would give it another hidden class in V8 (instruction counts under callgrind:
+   * a symbol property cost node:http's loop 35 k instructions a request more than this map).
+   * Not a Map: it would keep a request whose end was never seen alive. The entry is not deleted
+   * when the call ends (the map lets go with the request); `ended` tells a late event apart.
    */
-  private readonly slot: symbol = borrowSlot();
+  private entries = new WeakMap<object, CallEntry>();
+  /**
+   * External calls started while nobody watched, oldest first: entries not linked, not in
+   * `entries`, not timed. Settled ones are dropped when the list reaches `unseenLimit`, so a
+   * busy process nobody looks at keeps at most a few dozen finished requests reachable.
+   */
+  private unseen: CallEntry[] = [];
+  private unseenLimit = UNSEEN_MIN;
   /** Finished calls, oldest first (at most recentLimit). */
   private readonly recentCalls: CallEntry[] = [];
   private readonly listeners = new Set<(e: TrackerEvent) => void>();
@@ -175,6 +186,7 @@ export class CallTracker implements Disposable {
 
   /** Calls in flight, with `stalled` computed for this moment. */
   calls(): CallSnapshot[] {
+    this.adoptUnseen();
     const now = this.now();
     const out: CallSnapshot[] = [];
     for (let entry = this.head; entry !== null;) {
@@ -199,6 +211,7 @@ export class CallTracker implements Disposable {
 
   /** Aborts an in-flight call by id; false if unknown or not abortable. */
   abort(id: string, reason = 'aborted by user'): boolean {
+    this.adoptUnseen();
     const seq = seqOfId(id);
     let entry = this.head;
     while (entry !== null && entry.seq !== seq) entry = entry.next;
@@ -212,22 +225,20 @@ export class CallTracker implements Disposable {
   }
 
   /**
-   * Starts tracking a call another observer saw start (node:http): its entry is found again
-   * with externalEntry(request), and ends with entry.end(). Undefined when the request object
-   * takes no property (frozen): that call is not tracked. The entry is kept under a
-   * non-enumerable property: the request is the user's own object, and printing it (an axios
-   * error carries it) must look the same with and without the tracker.
+   * Starts tracking a call another observer saw start (node:http): while someone watches, its
+   * entry is found again with externalEntry(request) and ends with entry.end(); while nobody
+   * does, it waits on the unseen list, and `client.adopt` hands the observer the entry if the
+   * call is still in flight when someone looks. Nothing is stored on the request (the user's
+   * own object: printing it, as an axios error does, looks the same with and without us).
    */
-  trackExternal(request: object, client: ExternalClient, method: string): CallEntry | undefined {
-    if (this.disposed) return undefined;
+  trackExternal(request: object, client: ExternalClient, method: string): void {
+    if (this.disposed) return;
     const now = this.now();
     const entry = new CallEntry(this.owner, ++this.seq, 'external', null, method, null, now, null, now + this.stallThresholdMs, undefined, request, client);
-    if (!this.setSlot(request, entry, true)) return undefined;
-    this.add(entry, now);
-    return entry;
+    this.keep(request, entry, now);
   }
 
-  /** The entry of a call in flight started with trackExternal(), if any. */
+  /** The entry of a watched call in flight started with trackExternal(), if any. */
   externalEntry(request: object): CallEntry | undefined {
     return this.entryOf(request);
   }
@@ -238,6 +249,8 @@ export class CallTracker implements Disposable {
    * `calls()` wants `onDidChangeCalls` instead.
    */
   onDidChange(listener: (e: TrackerEvent) => void): Disposable {
+    // From now on every event must find its call: take the unseen ones in first.
+    this.adoptUnseen();
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   }
@@ -248,6 +261,7 @@ export class CallTracker implements Disposable {
    * the next turn (a timer-free immediate, unref'd so it never keeps a process alive).
    */
   onDidChangeCalls(listener: () => void): Disposable {
+    this.adoptUnseen();
     this.signalListeners.add(listener);
     return { dispose: () => this.signalListeners.delete(listener) };
   }
@@ -259,14 +273,95 @@ export class CallTracker implements Disposable {
     if (this.stallTimer !== undefined) this.timers.clearTimer(this.stallTimer);
     this.stallTimer = undefined;
     this.stallTimerAt = Infinity;
-    // Clear every slot before the symbol goes back for another tracker to use.
-    for (let entry = this.head; entry !== null; entry = entry.next) if (entry.request) this.setSlot(entry.request, undefined);
     this.head = this.tail = null;
-    returnSlot(this.slot);
+    this.entries = new WeakMap();
+    this.unseen = [];
     this.listeners.clear();
     this.signalListeners.clear();
     if (this.signalPending) clearImmediate(this.signalPending);
     this.signalPending = undefined;
+  }
+
+  /**
+   * Nobody can be told of a call nobody watches (no listener, no signal, no recent list: the
+   * bridge's tracker while nobody is attached), so such a call is only remembered.
+   */
+  private get watched(): boolean {
+    return this.recentLimit > 0 || this.listeners.size > 0 || this.signalListeners.size > 0;
+  }
+
+  private keep(request: object, entry: CallEntry, now: number): void {
+    if (this.watched) {
+      this.entries.set(request, entry);
+      this.add(entry, now);
+      return;
+    }
+    // A request that outlives its call is garbage a scavenge would otherwise promote: let go of
+    // the newest ones that settled (in one-at-a-time code, the previous call) at once.
+    let last = this.unseen[this.unseen.length - 1];
+    while (last !== undefined && (last.request === undefined || last.client.isSettled(last.request))) {
+      this.unseen.pop();
+      this.forgetUnseen(last);
+      last = this.unseen[this.unseen.length - 1];
+    }
+    if (this.unseen.length >= this.unseenLimit) this.dropSettledUnseen();
+    this.unseen.push(entry);
+  }
+
+  private dropSettledUnseen(): void {
+    const kept: CallEntry[] = [];
+    for (const entry of this.unseen) {
+      if (entry.request && !entry.client.isSettled(entry.request)) kept.push(entry);
+      else this.forgetUnseen(entry);
+    }
+    this.unseen = kept;
+    this.unseenLimit = Math.max(UNSEEN_MIN, kept.length * 2);
+  }
+
+  /** An unseen call that settled: nobody could see it, so nothing is told or kept. */
+  private forgetUnseen(entry: CallEntry): void {
+    entry.ended = true;
+    entry.releaseRequest(false);
+  }
+
+  /**
+   * Makes the unseen calls still in flight ordinary tracked calls, oldest first, and lets their
+   * client catch up on what happened unseen (a node:http response that already arrived).
+   */
+  private adoptUnseen(): void {
+    if (this.unseen.length === 0 || this.disposed) return;
+    const unseen = this.unseen;
+    this.unseen = [];
+    this.unseenLimit = UNSEEN_MIN;
+    const now = this.now();
+    for (const entry of unseen) {
+      const request = entry.request;
+      if (request === undefined || entry.ended || entry.client.isSettled(request)) {
+        this.forgetUnseen(entry);
+        continue;
+      }
+      this.entries.set(request, entry);
+      this.add(entry, now);
+      entry.client.adopt?.(request, entry);
+    }
+  }
+
+  /** One request at a time (most code): its end lets go of it at once, not at the next sweep. */
+  private forgetIfLastUnseen(request: object): void {
+    const last = this.unseen[this.unseen.length - 1];
+    if (last !== undefined && last.request === request) {
+      this.unseen.pop();
+      this.forgetUnseen(last);
+    }
+  }
+
+  /** An unseen call's entry, newest first (the one an event is about is nearly always recent). */
+  private unseenEntryOf(request: object): CallEntry | undefined {
+    for (let i = this.unseen.length - 1; i >= 0; i--) {
+      const entry = this.unseen[i]!;
+      if (entry.request === request) return entry;
+    }
+    return undefined;
   }
 
   private add(entry: CallEntry, now: number): void {
@@ -340,7 +435,6 @@ export class CallTracker implements Disposable {
     entry.ended = true;
     // After dispose() the list is gone: nothing to unlink, nobody to tell.
     if (this.disposed) return;
-    if (entry.request !== undefined) this.setSlot(entry.request, undefined);
     this.unlink(entry);
     entry.abortFn = undefined;
     const keep = this.recentLimit > 0;
@@ -403,14 +497,14 @@ export class CallTracker implements Disposable {
       request,
       UNDICI_CLIENT,
     );
-    if (!this.setSlot(request, entry)) return; // a frozen request (never seen from undici): not tracked
-    this.add(entry, now);
+    this.keep(request, entry, now);
   };
 
+  // An unseen call's phase is kept too: undici's request does not say whether its headers came.
   private readonly onHeaders = (message: unknown): void => {
     const request = requestOf(message);
-    const entry = request && this.entryOf(request);
-    if (!entry) return;
+    const entry = request && (this.entryOf(request) ?? this.unseenEntryOf(request));
+    if (!entry || entry.ended) return;
     entry.phase = 'receiving-body';
     const status = (message as { response?: { statusCode?: unknown } }).response?.statusCode;
     if (typeof status === 'number') entry.status = status;
@@ -418,14 +512,17 @@ export class CallTracker implements Disposable {
 
   private readonly onTrailers = (message: unknown): void => {
     const request = requestOf(message);
-    const entry = request && this.entryOf(request);
+    if (request === undefined) return;
+    const entry = this.entryOf(request);
     if (entry) this.finish(entry, ENDED_OK);
+    else this.forgetIfLastUnseen(request);
   };
 
   private readonly onError = (message: unknown): void => {
     const request = requestOf(message);
-    const entry = request && this.entryOf(request);
-    if (!entry) return;
+    if (request === undefined) return;
+    const entry = this.entryOf(request);
+    if (!entry) return this.forgetIfLastUnseen(request);
     const error = (message as { error?: unknown }).error;
     this.finish(entry, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
   };
@@ -461,26 +558,10 @@ export class CallTracker implements Disposable {
     }
   }
 
+  /** The entry of a watched call still in flight. */
   private entryOf(request: object): CallEntry | undefined {
-    // Only this module stores under the slot, and only CallEntry values or undefined.
-    return (request as { [slot: symbol]: CallEntry | undefined })[this.slot];
-  }
-
-  /**
-   * False when the request object takes no properties (it is not undici's, or frozen). `hidden`:
-   * made non-enumerable the first time (a user's own object; later writes keep it so).
-   */
-  private setSlot(request: object, entry: CallEntry | undefined, hidden = false): boolean {
-    try {
-      if (hidden && !Object.prototype.hasOwnProperty.call(request, this.slot)) {
-        Object.defineProperty(request, this.slot, { value: entry, writable: true, configurable: true, enumerable: false });
-      } else {
-        (request as { [slot: symbol]: unknown })[this.slot] = entry;
-      }
-      return true;
-    } catch {
-      return false;
-    }
+    const entry = this.entries.get(request);
+    return entry === undefined || entry.ended ? undefined : entry;
   }
 
   private isOwn(request: UndiciRequestLike): boolean {

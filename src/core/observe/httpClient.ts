@@ -11,11 +11,16 @@
 //  - http.client.request.error: destroy, abort, ECONNREFUSED, ECONNRESET, before or after the
 //    headers.
 // A request never answered publishes nothing after start: the tracker's stall timer ages it.
+// While nobody watches the tracker, a call is only remembered (see listener/tracker.ts): the
+// headers and error events find no entry and return, and no response gets listeners. If the
+// call is still in flight when someone looks, the tracker adopts it and this observer catches
+// up from the request itself (its response, if one came) and follows the body from there.
 // A WebSocket (or any) upgrade request is left to the WebSockets observer; CONNECT (a proxy
 // tunnel) is not a call that gets an answer, so it is not tracked either.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CallEndInfo } from '../listener/trackedCall';
+import type { AdoptedCall, ExternalClient } from '../listener/externalClient';
 import { NODE_HTTP_CLIENT, requestHeader, type ClientRequestLike } from './nodeHttpRequest';
 import { ServerRequests } from './httpServer';
 import type { Observer, ObserverFactory, ObservedParts } from './observer';
@@ -65,6 +70,26 @@ export const observeHttpClient: ObserverFactory = (context) => {
     }
   }
 
+  /** The headers came: note the status and follow the body through the response's own events. */
+  const followResponse = (call: AdoptedCall, response: ResponseLike): void => {
+    if (typeof response.on !== 'function') return;
+    call.headersReceived(typeof response.statusCode === 'number' ? response.statusCode : 0);
+    const on = response.on as (event: string, fn: (this: ResponseLike) => void) => unknown;
+    on.call(response, 'end', onResponseEnd);
+    on.call(response, 'close', onResponseClose);
+  };
+  const client: ExternalClient = {
+    ...NODE_HTTP_CLIENT,
+    adopt(request, call) {
+      try {
+        const response = (request as ClientRequestLike).res;
+        if (typeof response === 'object' && response !== null) followResponse(call, response as ResponseLike);
+      } catch (err) {
+        failed('adopting a call', err);
+      }
+    },
+  };
+
   const onStart = (message: unknown): void => {
     try {
       const request = (message as { request?: unknown } | null)?.request;
@@ -72,7 +97,7 @@ export const observeHttpClient: ObserverFactory = (context) => {
       const req = request as ClientRequestLike;
       const method = typeof req.method === 'string' ? req.method : 'GET';
       if (method === 'CONNECT' || requestHeader(req, 'upgrade') !== undefined) return;
-      tracker.trackExternal(request, NODE_HTTP_CLIENT, method);
+      tracker.trackExternal(request, client, method);
     } catch (err) {
       failed('request start', err);
     }
@@ -81,11 +106,8 @@ export const observeHttpClient: ObserverFactory = (context) => {
     try {
       const { request, response } = message as { request?: unknown; response?: ResponseLike };
       const entry = entryOf(request);
-      if (!entry || typeof response !== 'object' || response === null || typeof response.on !== 'function') return;
-      entry.headersReceived(typeof response.statusCode === 'number' ? response.statusCode : 0);
-      const on = response.on as (event: string, fn: (this: ResponseLike) => void) => unknown;
-      on.call(response, 'end', onResponseEnd);
-      on.call(response, 'close', onResponseClose);
+      if (!entry || typeof response !== 'object' || response === null) return;
+      followResponse(entry, response);
     } catch (err) {
       failed('response headers', err);
     }
