@@ -1,4 +1,4 @@
-// Fails when `npm install` would change package-lock.json: a lock that records only one
+// Fails when `npm install` would change package-lock.json, or `npm ci` would refuse it: a lock that records only one
 // platform's optional packages (rollup's and esbuild's native builds for the other operating
 // systems and CPUs) leaves a contributor on macOS or ARM without them, and vitest cannot start.
 // Resolves the lock again in a scratch copy (--package-lock-only: nothing is installed, no
@@ -31,7 +31,19 @@ try {
     );
     process.exit(1);
   }
-  console.log('package-lock.json is in sync with package.json and lists every platform');
+  // `npm ci` has a stricter rule than the resolution above: every optional package a locked
+  // package names must itself be in the lock. A registry that lacks some platform's build makes
+  // `npm install` leave it out without a word, and `npm ci` then refuses the lock everywhere.
+  const ci = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: scratch, encoding: 'utf8' });
+  if (ci.status !== 0) {
+    const missing = `${ci.stdout}${ci.stderr}`.split('\n').filter((line) => /Missing:|Invalid:|in sync/.test(line));
+    console.error(
+      `\`npm ci\` refuses package-lock.json (exit ${ci.status ?? ci.signal}):\n${missing.slice(0, 8).join('\n') || ci.stderr}\n` +
+        'A package whose optional per-platform builds this registry does not serve cannot be locked for every platform: prefer a version without them.',
+    );
+    process.exit(1);
+  }
+  console.log('package-lock.json is in sync with package.json, lists every platform, and `npm ci` accepts it');
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
