@@ -7,7 +7,7 @@ import http from 'node:http';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { CallTracker } from '../../src/core/listener/index';
+import { CALL_TAG_HEADER, CallTracker } from '../../src/core/listener/index';
 import { observeHttpClient } from '../../src/core/observe/httpClient';
 import type { Observer } from '../../src/core/observe/observer';
 import { startRawServer, startSilentServer, useCleanups, waitFor, type RawServer } from '../listener/helpers';
@@ -88,6 +88,20 @@ describe('the call tracker while nobody watches it', () => {
     held.finish();
     await response.text();
     await waitFor(() => tracker.calls().every((c) => c.url !== `${held.url}/body`), 'the answered call to leave');
+  });
+
+  it("a broker listener's own calls (tagged) are told apart when asked, not per request, and stay unlisted", async () => {
+    const silent = await startSilentServer();
+    cleanups.push(() => silent.close());
+    // As the bridge makes it: calls other trackers tagged are published under their listener.
+    const tracker = new CallTracker({ stallThresholdMs: 60_000, recentLimit: 0, skipAllTagged: true });
+    cleanups.push(() => tracker.dispose());
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    void fetch(`${silent.url}/listeners-own`, { signal: controller.signal, headers: { [CALL_TAG_HEADER]: 't9-1:c1' } }).catch(() => undefined);
+    void fetch(`${silent.url}/users`, { signal: controller.signal }).catch(() => undefined);
+    await waitFor(() => silent.connections() >= 2, 'both calls to reach the server');
+    expect(tracker.calls().map((c) => c.url)).toEqual([`${silent.url}/users`]);
   });
 
   it('hundreds of calls in flight at once are all listed; none is lost when finished ones are let go', async () => {

@@ -294,8 +294,12 @@ export class CallTracker implements Disposable {
     if (this.watched) {
       this.entries.set(request, entry);
       this.add(entry, now);
-      return;
+    } else {
+      this.remember(entry);
     }
+  }
+
+  private remember(entry: CallEntry): void {
     // A request that outlives its call is garbage a scavenge would otherwise promote: let go of
     // the newest ones that settled (in one-at-a-time code, the previous call) at once.
     let last = this.unseen[this.unseen.length - 1];
@@ -336,7 +340,8 @@ export class CallTracker implements Disposable {
     const now = this.now();
     for (const entry of unseen) {
       const request = entry.request;
-      if (request === undefined || entry.ended || entry.client.isSettled(request)) {
+      // An undici call is told apart from our own listeners' only here (unseen, it was not worth a header scan).
+      if (request === undefined || entry.ended || entry.client.isSettled(request) || (entry.client === UNDICI_CLIENT && this.isOwn(request))) {
         this.forgetUnseen(entry);
         continue;
       }
@@ -481,7 +486,9 @@ export class CallTracker implements Disposable {
   // The channel handlers: bound once per tracker (no closure per call).
   private readonly onCreate = (message: unknown): void => {
     const request = requestOf(message);
-    if (request === undefined || this.isOwn(request)) return;
+    if (request === undefined) return;
+    const watched = this.watched;
+    if (watched && this.isOwn(request)) return;
     const now = this.now();
     const entry = new CallEntry(
       this.owner,
@@ -497,7 +504,9 @@ export class CallTracker implements Disposable {
       request,
       UNDICI_CLIENT,
     );
-    this.keep(request, entry, now);
+    if (!watched) return this.remember(entry);
+    this.entries.set(request, entry);
+    this.add(entry, now);
   };
 
   // An unseen call's phase is kept too: undici's request does not say whether its headers came.
