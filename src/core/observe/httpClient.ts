@@ -81,6 +81,7 @@ export const observeHttpClient: ObserverFactory = (context) => {
   const client: ExternalClient = {
     ...NODE_HTTP_CLIENT,
     adopt(request, call) {
+      if (disposed) return;
       try {
         const response = (request as ClientRequestLike).res;
         if (typeof response === 'object' && response !== null) followResponse(call, response as ResponseLike);
