@@ -7,8 +7,9 @@ import { request } from 'undici';
 
 const [url, countArg] = process.argv.slice(2);
 const count = Number(countArg);
-// Warm-up: connection, JIT, the first diagnostics-channel publications.
-for (let i = 0; i < 200; i++) await (await request(url)).body.text();
+// Warm-up: connection, JIT (TurboFan is still compiling the loop past 1,000 requests; see
+// bench/instructions), the first diagnostics-channel publications.
+for (let i = 0; i < 2000; i++) await (await request(url)).body.text();
 const each = new Float64Array(count);
 const cpu0 = process.cpuUsage();
 const started = performance.now();

@@ -17,8 +17,9 @@ const once = () =>
     });
     req.on('error', reject);
   });
-// Warm-up: connection, JIT, the first diagnostics-channel publications.
-for (let i = 0; i < 200; i++) await once();
+// Warm-up: connection, JIT (TurboFan is still compiling the loop past 1,000 requests; see
+// bench/instructions), the first diagnostics-channel publications.
+for (let i = 0; i < 2000; i++) await once();
 const each = new Float64Array(count);
 const cpu0 = process.cpuUsage();
 const started = performance.now();
