@@ -16,7 +16,7 @@ const staticChecks = [
   ['type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['lint (ESLint)', 'npx', ['eslint', '--cache', '--cache-location', 'node_modules/.cache/eslint/', '.']],
   ['format (Prettier)', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']],
-  ['lock file (npm install would not change it)', process.execPath, ['scripts/checkLock.mjs']],
+  ['lock file (npm install would not change it, npm ci accepts it)', process.execPath, ['scripts/checkLock.mjs']],
 ];
 
 /** @type {Step[]} */

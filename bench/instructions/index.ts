@@ -21,18 +21,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '../stats';
 
 const ROOT = join(__dirname, '..', '..');
 const FROM = Number(process.env.BENCH_IC_FROM ?? 2300);
 const TO = Number(process.env.BENCH_IC_TO ?? 14300);
 const RUNS = Number(process.env.BENCH_IC_RUNS ?? 3);
 const GOAL = 1.03;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 type Mode = 'off' | 'on' | 'baseline';
 const LOOPS = [

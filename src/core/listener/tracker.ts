@@ -300,8 +300,8 @@ export class CallTracker implements Disposable {
   }
 
   private remember(entry: CallEntry): void {
-    // A request that outlives its call is garbage a scavenge would otherwise promote: let go of
-    // the newest ones that settled (in one-at-a-time code, the previous call) at once.
+    // Let go of the newest ones that settled (in one-at-a-time code, the previous call) at once,
+    // so a finished request is not kept reachable for the dozens of calls until the next sweep.
     let last = this.unseen[this.unseen.length - 1];
     while (last !== undefined && (last.request === undefined || last.client.isSettled(last.request))) {
       this.unseen.pop();
@@ -348,15 +348,6 @@ export class CallTracker implements Disposable {
       this.entries.set(request, entry);
       this.add(entry, now);
       entry.client.adopt?.(request, entry);
-    }
-  }
-
-  /** One request at a time (most code): its end lets go of it at once, not at the next sweep. */
-  private forgetIfLastUnseen(request: object): void {
-    const last = this.unseen[this.unseen.length - 1];
-    if (last !== undefined && last.request === request) {
-      this.unseen.pop();
-      this.forgetUnseen(last);
     }
   }
 
@@ -523,15 +514,15 @@ export class CallTracker implements Disposable {
     const request = requestOf(message);
     if (request === undefined) return;
     const entry = this.entryOf(request);
+    // Unseen: nothing to do; the next call's push lets go of it (remember()).
     if (entry) this.finish(entry, ENDED_OK);
-    else this.forgetIfLastUnseen(request);
   };
 
   private readonly onError = (message: unknown): void => {
     const request = requestOf(message);
     if (request === undefined) return;
     const entry = this.entryOf(request);
-    if (!entry) return this.forgetIfLastUnseen(request);
+    if (!entry) return;
     const error = (message as { error?: unknown }).error;
     this.finish(entry, { outcome: 'error', error: error instanceof Error ? error.message : String(error) });
   };
