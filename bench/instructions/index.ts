@@ -116,6 +116,8 @@ async function main(): Promise<void> {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, not ${process.env[name]}`);
   }
   if (FROM >= TO) throw new Error(`BENCH_IC_FROM (${FROM}) must be below BENCH_IC_TO (${TO})`);
+  // A short window is mostly JIT timing (2,300 → 2,400 once read ×0.07): say so beside the verdicts.
+  if (TO - FROM < 6000) console.log(`note: a window of ${TO - FROM} requests is too short for the verdicts to mean anything (6,000 or more)`);
   if (!hasValgrind()) {
     console.log('valgrind is not installed: skipped (as root: apt-get install -y valgrind)');
     return;
@@ -130,7 +132,10 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
   const dir = mkdtempSync(join(tmpdir(), 'fd-bench-ic-'));
-  const gcShown = GC === 'pinned' ? 'young GC pinned (--no-minor-gc-task, semi-space 2 / 8 MB)' : 'young GC as V8 schedules it';
+  const gcShown =
+    GC === 'pinned'
+      ? `young GC pinned (--no-minor-gc-task, semi-space ${LOOPS.map(([client, , mb]) => `${client} ${mb} MB`).join(', ')})`
+      : 'young GC as V8 schedules it';
   console.log(`requests ${FROM} → ${TO}, ${RUNS} run(s) each, ${gcShown}; instructions per request (main thread / all threads), ratio to off`);
   try {
     for (const [client, loop, semiSpaceMb] of LOOPS) {
